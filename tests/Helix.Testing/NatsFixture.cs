@@ -1,0 +1,57 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Net;
+
+namespace Helix.Testing;
+
+/// <summary>nats-server with JetStream; each test gets a unique stream name and subject prefix.</summary>
+public sealed class NatsFixture : IAsyncDisposable
+{
+    private NatsClient? _client;
+
+    public NatsClient Client => _client ??= new NatsClient(new NatsOpts
+    {
+        Url = TestEnvironment.Require("HELIX_TEST_NATS_URL", "NATS"),
+        Name = "helix-tests",
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    });
+
+    public NatsTestScope CreateScope()
+    {
+        var name = TestEnvironment.UniqueName("T").ToUpperInvariant();
+        return new NatsTestScope(name, name.ToLowerInvariant().Replace('_', '-'), Client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+    }
+}
+
+public sealed class NatsTestScope(string streamName, string subjectPrefix, NatsClient client) : IAsyncDisposable
+{
+    /// <summary>A stream name no other test uses.</summary>
+    public string StreamName { get; } = streamName;
+
+    /// <summary>A subject prefix no other test uses, such as <c>t-1a2b3c4d5e6f</c>.</summary>
+    public string SubjectPrefix { get; } = subjectPrefix;
+
+    public NatsClient Client { get; } = client;
+
+    public INatsJSContext JetStream { get; } = client.CreateJetStreamContext();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await JetStream.DeleteStreamAsync(StreamName);
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            // The test created no stream of that name.
+        }
+    }
+}
