@@ -1,0 +1,61 @@
+namespace Helix.Webhooks.Configuration;
+
+/// <summary>
+/// Secrets are referenced, never written in configuration: <c>env:NAME</c> or <c>file:/path</c>.
+/// Messages name the reference, never the value.
+/// </summary>
+internal static class SecretReference
+{
+    private const string Env = "env:";
+    private const string File = "file:";
+
+    /// <summary>Why the reference cannot be used, or null when it resolves to a non-empty secret.</summary>
+    public static string? Check(string reference)
+    {
+        try
+        {
+            Resolve(reference);
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+    }
+
+    public static string Resolve(string reference)
+    {
+        string? value;
+        if (reference.StartsWith(Env, StringComparison.Ordinal))
+        {
+            value = Environment.GetEnvironmentVariable(reference[Env.Length..]);
+            if (string.IsNullOrEmpty(value))
+            {
+                throw new InvalidOperationException($"secret reference '{reference}': the environment variable is not set or empty");
+            }
+        }
+        else if (reference.StartsWith(File, StringComparison.Ordinal))
+        {
+            var path = reference[File.Length..];
+            try
+            {
+                // A mounted Secret file often ends in a newline that is not part of the secret.
+                value = System.IO.File.ReadAllText(path).TrimEnd('\r', '\n');
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException($"secret reference '{reference}': the file cannot be read ({e.GetType().Name})");
+            }
+            if (value.Length == 0)
+            {
+                throw new InvalidOperationException($"secret reference '{reference}': the file is empty");
+            }
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                "a secret is referenced as env:VARIABLE or file:/path, never written in configuration");
+        }
+        return value;
+    }
+}

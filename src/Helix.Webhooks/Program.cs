@@ -1,0 +1,3 @@
+using Helix.Webhooks;
+
+await WebhookReceiverApp.Build(args).RunAsync();

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Helix.Webhooks.Schemes;
+
+/// <summary>The pieces every scheme shares: HMAC over concatenated parts, constant-time matching, timestamps.</summary>
+internal static class Signing
+{
+    public const int Sha256Length = 32;
+
+    /// <summary>HMAC-SHA256 of <paramref name="prefix"/> followed by <paramref name="body"/>, without copying the body.</summary>
+    public static void Hmac(byte[] key, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(prefix);
+        hmac.AppendData(body);
+        hmac.GetHashAndReset(destination);
+    }
+
+    /// <summary>True when any candidate equals the HMAC under any key; every comparison is constant-time.</summary>
+    public static bool AnyMatches(IReadOnlyList<byte[]> keys, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, IReadOnlyList<byte[]> candidates)
+    {
+        Span<byte> expected = stackalloc byte[Sha256Length];
+        var matched = false;
+        foreach (var key in keys)
+        {
+            Hmac(key, prefix, body, expected);
+            foreach (var candidate in candidates)
+            {
+                // No early exit: the time taken does not tell which key or candidate matched.
+                matched |= CryptographicOperations.FixedTimeEquals(expected, candidate);
+            }
+        }
+        return matched;
+    }
+
+    public static byte[]? FromHex(ReadOnlySpan<char> hex)
+    {
+        if (hex.Length != Sha256Length * 2)
+        {
+            return null;
+        }
+        var bytes = new byte[Sha256Length];
+        return Convert.FromHexString(hex, bytes, out _, out var written) == System.Buffers.OperationStatus.Done && written == Sha256Length ? bytes : null;
+    }
+
+    public static byte[]? FromBase64(ReadOnlySpan<char> base64)
+    {
+        var bytes = new byte[Sha256Length + 3];
+        return Convert.TryFromBase64Chars(base64, bytes, out var written) && written == Sha256Length ? bytes[..Sha256Length] : null;
+    }
+
+    public static string? Header(IHeaderDictionary headers, string name)
+    {
+        var value = headers[name];
+        return value.Count == 1 && !string.IsNullOrWhiteSpace(value[0]) ? value[0]!.Trim() : null;
+    }
+
+    /// <summary>Unix seconds within <paramref name="tolerance"/> of now, either direction.</summary>
+    public static Verification CheckTimestamp(string timestamp, DateTimeOffset now, TimeSpan tolerance)
+    {
+        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return Verification.Invalid("timestamp is not a number of Unix seconds");
+        }
+        var skew = Math.Abs(now.ToUnixTimeSeconds() - seconds);
+        return skew > tolerance.TotalSeconds
+            ? Verification.Stale($"timestamp is {skew} s away from the receiver's clock; tolerance is {tolerance.TotalSeconds:0} s")
+            : Verification.Valid;
+    }
+
+    public static byte[] Utf8(string value) => Encoding.UTF8.GetBytes(value);
+
+    /// <summary>Top-level string properties of a JSON body, without building a document; nothing when it is not JSON.</summary>
+    public static (string? First, string? Second) JsonStrings(ReadOnlySpan<byte> body, string first, string second)
+    {
+        string? a = null, b = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return (null, null);
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isFirst = reader.ValueTextEquals(first);
+                var isSecond = !isFirst && reader.ValueTextEquals(second);
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String && (isFirst || isSecond))
+                {
+                    if (isFirst)
+                    {
+                        a ??= reader.GetString();
+                    }
+                    else
+                    {
+                        b ??= reader.GetString();
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A body that is not (complete) JSON names nothing; it was verified all the same.
+        }
+        return (a, b);
+    }
+}

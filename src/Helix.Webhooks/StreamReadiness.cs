@@ -1,0 +1,63 @@
+using Helix.Events;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace Helix.Webhooks;
+
+/// <summary>Ready when connected to NATS and the events stream exists with the configured limits.</summary>
+internal sealed class StreamReadiness(INatsConnection connection) : IHealthCheck
+{
+    private volatile bool _provisioned;
+
+    public bool IsProvisioned => _provisioned;
+
+    public void MarkProvisioned() => _provisioned = true;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(
+            connection.ConnectionState != NatsConnectionState.Open ? HealthCheckResult.Unhealthy("not connected to NATS")
+            : !_provisioned ? HealthCheckResult.Unhealthy("events stream not provisioned yet")
+            : HealthCheckResult.Healthy());
+}
+
+/// <summary>
+/// Creates or updates the events stream and the bodies bucket at start-up; while NATS is not
+/// there it keeps trying (the service is not ready meanwhile) instead of failing the pod.
+/// </summary>
+internal sealed partial class StreamProvisioner(
+    INatsConnection connection,
+    StreamReadiness readiness,
+    IOptions<EventStreamOptions> options,
+    TimeProvider time,
+    ILogger<StreamProvisioner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await connection.ConnectAsync().ConfigureAwait(false);
+                await EventStreams.EnsureAsync(new NatsJSContext((NatsConnection)connection), options.Value, stoppingToken).ConfigureAwait(false);
+                readiness.MarkProvisioned();
+                LogProvisioned(logger, options.Value.StreamName);
+                return;
+            }
+            catch (Exception e) when (e is NatsException or TimeoutException)
+            {
+                LogRetry(logger, options.Value.StreamName, delay.TotalSeconds, e.Message);
+            }
+            await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Events stream {Stream} is provisioned")]
+    private static partial void LogProvisioned(ILogger logger, string stream);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Cannot provision events stream {Stream} yet, retrying in {DelaySeconds} s: {Reason}")]
+    private static partial void LogRetry(ILogger logger, string stream, double delaySeconds, string reason);
+}

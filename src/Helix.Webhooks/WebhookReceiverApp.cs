@@ -1,0 +1,63 @@
+using Helix.Events;
+using Helix.Hosting;
+using Helix.Webhooks.Configuration;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+
+namespace Helix.Webhooks;
+
+/// <summary>Builds the Webhook Receiver; <c>Program</c> runs it, tests start it on a loopback port.</summary>
+public static class WebhookReceiverApp
+{
+    public const string ServiceName = "webhook-receiver";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddHelixServiceDefaults(ServiceName);
+
+        builder.Services.AddValidatedOptions<ReceiverOptions>(ReceiverOptions.Section);
+        builder.Services.AddValidatedOptions<EventStreamOptions>(EventStreamOptions.Section);
+        builder.Services.AddValidatedOptions<NatsOptions>(NatsOptions.Section);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 << 10;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            // A body trickling in slower than 1 KiB/s (after 5 s of grace) is cut off by Kestrel.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(5));
+            // The real limit is per source, set on each request before its body is read.
+            kestrel.Limits.MaxRequestBodySize = 64L << 20;
+        });
+
+        builder.Services.AddSingleton<INatsConnection>(sp =>
+        {
+            var nats = sp.GetRequiredService<IOptions<NatsOptions>>().Value;
+            return new NatsConnection(new NatsOpts
+            {
+                Url = nats.Url,
+                Name = ServiceName,
+                AuthOpts = nats.CredentialsFile is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = nats.CredentialsFile },
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                MaxReconnectRetry = -1,
+                ReconnectWaitMin = TimeSpan.FromMilliseconds(200),
+                ReconnectWaitMax = TimeSpan.FromSeconds(2),
+            });
+        });
+        builder.Services.AddSingleton<StreamReadiness>();
+        builder.Services.AddHostedService<StreamProvisioner>();
+        builder.Services.AddHealthChecks().AddCheck<StreamReadiness>("nats", tags: [ServiceDefaults.ReadyTag]);
+        builder.Services.AddSingleton<WebhookSources>();
+        builder.Services.AddSingleton<EventPublisher>();
+        builder.Services.AddSingleton<ReceiverMetrics>();
+        builder.Services.AddSingleton<WebhookEndpoint>();
+
+        var app = builder.Build();
+        app.MapHelixDefaultEndpoints();
+        app.Map(WebhookEndpoint.Route, (HttpContext context, string source, WebhookEndpoint endpoint) => endpoint.HandleAsync(context, source));
+        return app;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Collections.Frozen;
+using System.Threading.RateLimiting;
+using Helix.Events;
+using Helix.Webhooks.Configuration;
+using Helix.Webhooks.Schemes;
+using Microsoft.Extensions.Options;
+
+namespace Helix.Webhooks;
+
+/// <summary>A configured source, ready to serve: scheme, decoded keys, subject, limits.</summary>
+internal sealed class WebhookSource(string name, SourceOptions options, IWebhookScheme scheme, IReadOnlyList<byte[]> keys, string subject, int inlineBodyLimit) : IDisposable
+{
+    /// <summary>Bodies larger than this go to the bodies bucket and travel by reference.</summary>
+    public int InlineBodyLimit { get; } = inlineBodyLimit;
+
+    public string Name { get; } = name;
+
+    public SourceOptions Options { get; } = options;
+
+    public IWebhookScheme Scheme { get; } = scheme;
+
+    public IReadOnlyList<byte[]> Keys { get; } = keys;
+
+    public string Subject { get; } = subject;
+
+    public IReadOnlyList<string> ContentTypes { get; } = options.ContentTypes ?? scheme.ContentTypes;
+
+    public IReadOnlyList<string> ForwardedHeaders { get; } = [.. scheme.ForwardedHeaders, .. options.ForwardHeaders];
+
+    public RateLimiter RateLimiter { get; } = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = options.RateLimit.Burst,
+        // Refilled ten times a second so a sustained rate is smooth, not a burst each second.
+        TokensPerPeriod = Math.Max(1, options.RateLimit.PermitsPerSecond / 10),
+        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    });
+
+    public void Dispose() => RateLimiter.Dispose();
+}
+
+/// <summary>All sources, built once at start-up from validated options.</summary>
+internal sealed class WebhookSources : IDisposable
+{
+    private readonly FrozenDictionary<string, WebhookSource> _sources;
+
+    public WebhookSources(IOptions<ReceiverOptions> receiver, IOptions<EventStreamOptions> events)
+    {
+        var sources = new Dictionary<string, WebhookSource>(StringComparer.Ordinal);
+        foreach (var (name, options) in receiver.Value.Sources)
+        {
+            var scheme = CreateScheme(options);
+            var keys = new List<byte[]>();
+            for (var i = 0; i < options.Secrets.Count; i++)
+            {
+                try
+                {
+                    keys.Add(scheme.DecodeSecret(SecretReference.Resolve(options.Secrets[i])));
+                }
+                catch (FormatException e)
+                {
+                    throw new OptionsValidationException(ReceiverOptions.Section, typeof(ReceiverOptions),
+                        [$"Configuration key '{ReceiverOptions.Section}:Sources:{name}:Secrets:{i}': {e.Message}"]);
+                }
+            }
+            var subject = $"{events.Value.SubjectPrefix}.{options.Subject ?? name}";
+            sources[name] = new WebhookSource(name, options, scheme, keys, subject, events.Value.InlineBodyLimit);
+        }
+        _sources = sources.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    public WebhookSource? Find(string name) => _sources.GetValueOrDefault(name);
+
+    public IEnumerable<WebhookSource> All => _sources.Values;
+
+    private static IWebhookScheme CreateScheme(SourceOptions options) => options.Scheme switch
+    {
+        SchemeKind.StandardWebhooks => new StandardWebhooksScheme(),
+        SchemeKind.GitHub => new GitHubScheme(),
+        SchemeKind.Stripe => new StripeScheme(),
+        SchemeKind.Slack => new SlackScheme(),
+        SchemeKind.Shopify => new ShopifyScheme(),
+        SchemeKind.Generic => new GenericHmacScheme(options.Generic!),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Scheme, "unknown scheme"),
+    };
+
+    public void Dispose()
+    {
+        foreach (var source in _sources.Values)
+        {
+            source.Dispose();
+        }
+    }
+}
