@@ -40,7 +40,7 @@ internal sealed partial class StreamProvisioner(
         {
             try
             {
-                await connection.ConnectAsync().ConfigureAwait(false);
+                await connection.ConnectAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
                 await EventStreams.EnsureAsync(new NatsJSContext((NatsConnection)connection), options.Value, stoppingToken).ConfigureAwait(false);
                 readiness.MarkProvisioned();
                 LogProvisioned(logger, options.Value.StreamName);

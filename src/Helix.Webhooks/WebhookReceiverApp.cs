@@ -15,8 +15,8 @@ public static class WebhookReceiverApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        configure?.Invoke(builder);
         builder.AddHelixServiceDefaults(ServiceName);
+        configure?.Invoke(builder);
 
         builder.Services.AddValidatedOptions<ReceiverOptions>(ReceiverOptions.Section);
         builder.Services.AddValidatedOptions<EventStreamOptions>(EventStreamOptions.Section);
