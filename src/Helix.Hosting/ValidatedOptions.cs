@@ -37,8 +37,14 @@ public static class ValidatedOptions
         }
         catch (InvalidOperationException ex)
         {
+            // The binder's own message is generic; the inner one names the key that failed.
+            var messages = new List<string>();
+            for (Exception? e = ex; e is not null; e = e.InnerException)
+            {
+                messages.Add(e.Message);
+            }
             throw new OptionsValidationException(section, typeof(TOptions),
-                [$"Configuration section '{section}' cannot be bound: {ex.Message}"]);
+                [$"Configuration section '{section}' cannot be bound: {string.Join(" ", messages)}"]);
         }
     }
 }

@@ -56,6 +56,8 @@ public static class WebhookReceiverApp
         builder.Services.AddSingleton<WebhookEndpoint>();
 
         var app = builder.Build();
+        // Resolve secrets and decode keys now: a bad secret must stop start-up, not the first delivery.
+        _ = app.Services.GetRequiredService<WebhookSources>();
         app.MapHelixDefaultEndpoints();
         app.Map(WebhookEndpoint.Route, (HttpContext context, string source, WebhookEndpoint endpoint) => endpoint.HandleAsync(context, source));
         return app;

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Helix.Webhooks.Tests;
+
+/// <summary>The receiver as its own OS process (<c>dotnet Helix.Webhooks.dll</c>), so a test can SIGKILL it.</summary>
+internal sealed class ReceiverProcess : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private Process? _process;
+
+    public ReceiverProcess(Dictionary<string, string> environment)
+    {
+        Port = FreePort();
+        _environment = new Dictionary<string, string>(environment)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Port}",
+            ["Shutdown__DrainDelay"] = "00:00:00",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public int? Pid => _process?.Id;
+
+    public async Task StartAsync()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Helix.Webhooks.dll") },
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in _environment)
+        {
+            info.Environment[key] = value;
+        }
+        _process = Process.Start(info) ?? throw new InvalidOperationException("the receiver did not start");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the receiver exited with {_process.ExitCode} during start-up");
+            }
+            try
+            {
+                using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                if (ready.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("the receiver did not become ready within 60 s");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no draining, as the OOM killer or a node loss would.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Peak resident memory of the running process (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{_process!.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
