@@ -226,7 +226,8 @@ max_payload: 8MB
 jetstream {
   store_dir: "$DIR/nats/store"
   max_memory_store: 1GB
-  max_file_store: 20GB
+  # Streams reserve their MaxBytes against this at creation; tests create many, at once.
+  max_file_store: 1TB
 }
 EOF
   launch nats nats-server -c "$DIR/nats/nats.conf"

@@ -90,16 +90,19 @@ public static class ServiceDefaults
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(TelemetryPrefix + "*")
-                .AddPrometheusExporter())
-            .WithTracing(t => t
-                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddSource(TelemetryPrefix + "*"));
+                .AddPrometheusExporter());
 
-        // Traces leave the process only when a collector is configured (the standard variable).
+        // Spans are recorded only when they can leave the process: with no collector configured
+        // (the standard variable), recording them would cost every request and show nobody.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.WithTracing(t => t.AddOtlpExporter()).WithMetrics(m => m.AddOtlpExporter());
+            otel.WithTracing(t => t
+                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddSource(TelemetryPrefix + "*")
+                    .AddSource("NATS.Net")
+                    .AddOtlpExporter())
+                .WithMetrics(m => m.AddOtlpExporter());
         }
     }
 

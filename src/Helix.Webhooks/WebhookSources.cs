@@ -27,15 +27,24 @@ internal sealed class WebhookSource(string name, SourceOptions options, IWebhook
 
     public IReadOnlyList<string> ForwardedHeaders { get; } = [.. scheme.ForwardedHeaders, .. options.ForwardHeaders];
 
-    public RateLimiter RateLimiter { get; } = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+    public RateLimiter RateLimiter { get; } = CreateLimiter(options.RateLimit);
+
+    // Refilled in small steps so a sustained rate is smooth rather than a burst each second:
+    // one token every 1/rate s up to 100/s, above that rate/100 tokens every 10 ms.
+    private static TokenBucketRateLimiter CreateLimiter(RateLimitOptions limit)
     {
-        TokenLimit = options.RateLimit.Burst,
-        // Refilled ten times a second so a sustained rate is smooth, not a burst each second.
-        TokensPerPeriod = Math.Max(1, options.RateLimit.PermitsPerSecond / 10),
-        ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    });
+        var (tokens, period) = limit.PermitsPerSecond <= 100
+            ? (1, TimeSpan.FromSeconds(1.0 / limit.PermitsPerSecond))
+            : ((int)Math.Round(limit.PermitsPerSecond / 100.0), TimeSpan.FromMilliseconds(10));
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limit.Burst,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
 
     public void Dispose() => RateLimiter.Dispose();
 }

@@ -43,15 +43,27 @@ public sealed class NatsTestScope(string streamName, string subjectPrefix, NatsC
 
     public INatsJSContext JetStream { get; } = client.CreateJetStreamContext();
 
+    /// <summary>Deletes every stream whose name holds <see cref="StreamName"/>: the test's own and those derived from it (object stores, KV buckets).</summary>
     public async ValueTask DisposeAsync()
     {
-        try
+        var names = new List<string>();
+        await foreach (var name in JetStream.ListStreamNamesAsync())
         {
-            await JetStream.DeleteStreamAsync(StreamName);
+            if (name.Contains(StreamName, StringComparison.Ordinal))
+            {
+                names.Add(name);
+            }
         }
-        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        foreach (var name in names)
         {
-            // The test created no stream of that name.
+            try
+            {
+                await JetStream.DeleteStreamAsync(name);
+            }
+            catch (NatsJSApiException e) when (e.Error.Code == 404)
+            {
+                // Deleted by the test itself meanwhile.
+            }
         }
     }
 }

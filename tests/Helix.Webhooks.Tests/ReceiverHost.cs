@@ -66,6 +66,7 @@ internal sealed class ReceiverHost : IAsyncDisposable
             ["Events:StreamName"] = streamName,
             ["Events:SubjectPrefix"] = subjectPrefix,
             ["Events:BodiesBucket"] = streamName + "_BODIES",
+            ["Events:MaxBytes"] = (256 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Receiver:Sources:acme:Scheme"] = "StandardWebhooks",
             ["Receiver:Sources:acme:Secrets:0"] = "file:" + secretFile,
             ["Receiver:PublishTimeout"] = "00:00:02",

@@ -30,6 +30,7 @@ public sealed class ReliabilityTests(NatsFixture nats)
             ["Events__StreamName"] = scope.StreamName,
             ["Events__SubjectPrefix"] = scope.SubjectPrefix,
             ["Events__BodiesBucket"] = scope.StreamName + "_BODIES",
+            ["Events__MaxBytes"] = "268435456",
             ["Receiver__Sources__acme__Scheme"] = "StandardWebhooks",
             ["Receiver__Sources__acme__Secrets__0"] = "file:" + secretFile,
         });
