@@ -15,6 +15,7 @@ internal static class Outcomes
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string RateLimited = "rate_limited";
     public const string BodyTimeout = "body_timeout";
+    public const string Aborted = "aborted";
     public const string BadBody = "bad_body";
     public const string MissingSignature = "missing_signature";
     public const string BadSignature = "bad_signature";

@@ -30,7 +30,8 @@ internal sealed partial class WebhookEndpoint(
         if (!HttpMethods.IsPost(context.Request.Method))
         {
             context.Response.Headers.Allow = "POST";
-            return Reject(source, Outcomes.MethodNotAllowed, StatusCodes.Status405MethodNotAllowed, "webhooks are delivered with POST");
+            // Only configured names become metric labels: a scanner must not create series.
+            return Reject(sources.Find(source) is null ? "unknown" : source, Outcomes.MethodNotAllowed, StatusCodes.Status405MethodNotAllowed, "webhooks are delivered with POST");
         }
         if (sources.Find(source) is not { } webhookSource)
         {
@@ -65,7 +66,7 @@ internal sealed partial class WebhookEndpoint(
             case BodyStatus.Malformed:
                 return Reject(source, Outcomes.BadBody, StatusCodes.Status400BadRequest, "the body is not a well-formed HTTP message body");
             case BodyStatus.Aborted:
-                metrics.Count(source, Outcomes.BodyTimeout);
+                metrics.Count(source, Outcomes.Aborted);
                 return Results.Empty; // The client is gone; nobody reads an answer.
         }
 

@@ -161,6 +161,28 @@ public sealed class ReceiverEndpointTests(NatsFixture nats)
     }
 
     [Fact]
+    public async Task StalledUpload_TimesOutWith408_AndIsNotStored()
+    {
+        await using var host = await StartAsync(new Dictionary<string, string?> { ["Receiver:BodyReadTimeout"] = "00:00:01" });
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, host.Client.BaseAddress!.Port, Ct);
+        var stream = client.GetStream();
+        // Announces 4000 bytes, sends 20, then goes quiet without hanging up.
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            "POST /webhooks/acme HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"type\":\"slow\",\"x\":\""), Ct);
+
+        var buffer = new byte[4096];
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        wait.CancelAfter(TimeSpan.FromSeconds(15));
+        var read = await stream.ReadAsync(buffer, wait.Token);
+        var answer = Encoding.ASCII.GetString(buffer, 0, read);
+
+        Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
+        Assert.Contains("did not arrive in time", answer, StringComparison.Ordinal);
+        Assert.Empty(await host.ReadStreamAsync());
+    }
+
+    [Fact]
     public async Task TooManyDeliveriesForASource_Are429_WithRetryAfter()
     {
         await using var host = await StartAsync(new Dictionary<string, string?>
