@@ -4,15 +4,17 @@
 #   H  a bare Kestrel endpoint that reads a 1 KiB POST and answers 202, same load tool
 #   J  NATS.Net publish-with-ack of unique 1 KiB messages to a file-storage stream
 # and reports R as a fraction of L = 1/(1/H + 1/J). Figures go to BENCHMARKS.md by hand.
-#   bench/webhooks.sh [--seconds N] [--concurrency N]
+#   bench/webhooks.sh [--seconds N] [--concurrency N] [--warmup N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=10
+warmup=15
 concurrency=64
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -53,17 +55,17 @@ receiver_pid=$!
 for _ in $(seq 100); do curl -fs http://127.0.0.1:5080/readyz >/dev/null && break; sleep 0.2; done
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; concurrency $concurrency; ${seconds} s per run"
-"${load[@]}" receiver --url http://127.0.0.1:5080 --secret-file "$work/secret" --concurrency "$concurrency" --seconds "$seconds" --rate 1000 | tee "$work/r.txt"
+"${load[@]}" receiver --url http://127.0.0.1:5080 --secret-file "$work/secret" --concurrency "$concurrency" --seconds "$seconds" --warmup "$warmup" --rate 1000 | tee "$work/r.txt"
 echo "receiver peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$receiver_pid/status")"
 kill "$receiver_pid"; wait "$receiver_pid" 2>/dev/null || true; receiver_pid=""
 
 "${load[@]}" serve-bare --port 5090 &
 bare_pid=$!
 for _ in $(seq 100); do curl -fs -o /dev/null -X POST http://127.0.0.1:5090/bare && break; sleep 0.2; done
-"${load[@]}" bare --url http://127.0.0.1:5090 --concurrency "$concurrency" --seconds "$seconds" | tee "$work/h.txt"
+"${load[@]}" bare --url http://127.0.0.1:5090 --concurrency "$concurrency" --seconds "$seconds" --warmup "$warmup" | tee "$work/h.txt"
 kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true; bare_pid=""
 
-"${load[@]}" jetstream --nats "$HELIX_TEST_NATS_URL" --concurrency "$concurrency" --seconds "$seconds" | tee "$work/j.txt"
+"${load[@]}" jetstream --nats "$HELIX_TEST_NATS_URL" --concurrency "$concurrency" --seconds "$seconds" --warmup "$warmup" | tee "$work/j.txt"
 
 rate() { grep "$1" "$2" | head -1 | sed -E 's/.*: ([0-9]+) ok\/s.*/\1/'; }
 R=$(rate "receiver max" "$work/r.txt"); H=$(rate "bare" "$work/h.txt"); J=$(rate "jetstream" "$work/j.txt")

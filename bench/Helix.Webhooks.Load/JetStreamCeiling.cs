@@ -8,7 +8,7 @@ namespace Helix.Webhooks.Load;
 /// <summary>J: NATS.Net publish-with-ack of unique 1 KiB messages to a file-storage stream, same concurrency.</summary>
 internal static class JetStreamCeiling
 {
-    public static async Task<int> RunAsync(string url, int concurrency, int seconds, CancellationToken ct)
+    public static async Task<int> RunAsync(string url, int concurrency, int seconds, TimeSpan warmUp, CancellationToken ct)
     {
         await using var client = new NatsClient(url);
         var js = client.CreateJetStreamContext();
@@ -22,7 +22,7 @@ internal static class JetStreamCeiling
         try
         {
             var body = Load.Body(0);
-            await RunAsync(js, stream, body, concurrency, TimeSpan.FromSeconds(2), "w", ct);
+            await RunAsync(js, stream, body, concurrency, warmUp, "w", ct);
             var result = await RunAsync(js, stream, body, concurrency, TimeSpan.FromSeconds(seconds), "m", ct);
             Load.Report("jetstream publish (J)", result);
         }

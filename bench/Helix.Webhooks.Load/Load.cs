@@ -11,7 +11,7 @@ internal static class Load
 {
     public const int BodyBytes = 1024;
 
-    public static async Task<int> RunReceiverAsync(Uri url, FileInfo secretFile, int concurrency, int seconds, int rate, CancellationToken ct)
+    public static async Task<int> RunReceiverAsync(Uri url, FileInfo secretFile, int concurrency, int seconds, int rate, TimeSpan warmUp, CancellationToken ct)
     {
         var secret = (await File.ReadAllTextAsync(secretFile.FullName, ct)).Trim();
         var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret);
@@ -19,7 +19,7 @@ internal static class Load
         // Signed while the receiver is idle, so signing costs the load tool nothing during the run.
         Func<long, HttpRequestMessage> make = i => Signed(url, key, $"{run}-{i}");
 
-        var max = await ClosedLoopAsync(make, concurrency, TimeSpan.FromSeconds(seconds), ct);
+        var max = await ClosedLoopAsync(make, concurrency, TimeSpan.FromSeconds(seconds), warmUp, ct);
         Report("receiver max", max);
         if (rate > 0)
         {
@@ -29,13 +29,13 @@ internal static class Load
         return max.Errors > 0 ? 1 : 0;
     }
 
-    public static async Task<int> RunBareAsync(Uri url, int concurrency, int seconds, CancellationToken ct)
+    public static async Task<int> RunBareAsync(Uri url, int concurrency, int seconds, TimeSpan warmUp, CancellationToken ct)
     {
         var body = Body(0);
         var result = await ClosedLoopAsync(_ => new HttpRequestMessage(HttpMethod.Post, new Uri(url, "/bare"))
         {
             Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "application/json" } } },
-        }, concurrency, TimeSpan.FromSeconds(seconds), ct);
+        }, concurrency, TimeSpan.FromSeconds(seconds), warmUp, ct);
         Report("bare endpoint (H)", result);
         return 0;
     }
@@ -73,11 +73,12 @@ internal static class Load
     })
     { Timeout = TimeSpan.FromSeconds(30) };
 
-    private static async Task<RunResult> ClosedLoopAsync(Func<long, HttpRequestMessage> make, int concurrency, TimeSpan duration, CancellationToken ct)
+    private static async Task<RunResult> ClosedLoopAsync(Func<long, HttpRequestMessage> make, int concurrency, TimeSpan duration, TimeSpan warmUp, CancellationToken ct)
     {
         using var client = Client(concurrency);
-        // Warm-up: connections, JIT, the receiver's first publishes.
-        await RunWorkersAsync(client, make, concurrency, TimeSpan.FromSeconds(2), startIndex: 1_000_000_000L, ct);
+        // Warm-up: connections, and the receiver's JIT reaching its final tier (tiered PGO
+        // recompiles hot methods for several seconds; a service runs for days).
+        await RunWorkersAsync(client, make, concurrency, warmUp, startIndex: 1_000_000_000L, ct);
         return await RunWorkersAsync(client, make, concurrency, duration, startIndex: 0, ct);
     }
 
