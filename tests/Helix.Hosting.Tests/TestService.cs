@@ -1,10 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Helix.Hosting.Tests;
 
@@ -46,8 +42,7 @@ internal sealed class TestService : IAsyncDisposable
     public async Task<TestService> StartAsync()
     {
         await App.StartAsync(TestContext.Current.CancellationToken);
-        var address = App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        BaseAddress = new Uri(address);
+        BaseAddress = Helix.Testing.TestHttpServer.AddressOf(App);
         Client.BaseAddress = BaseAddress;
         return this;
     }

@@ -36,8 +36,14 @@ public sealed class TestHttpServer : IAsyncDisposable
         var app = builder.Build();
         map(app);
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new TestHttpServer(app, new Uri(address));
+        return new TestHttpServer(app, AddressOf(app));
+    }
+
+    /// <summary>Where a started app listens: the port Kestrel picked for <c>http://127.0.0.1:0</c>.</summary>
+    public static Uri AddressOf(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
     }
 
     public Uri Url(string relative) => new(BaseAddress, relative);

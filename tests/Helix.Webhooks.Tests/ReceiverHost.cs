@@ -2,11 +2,9 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Helix.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -84,9 +82,8 @@ internal sealed class ReceiverHost : IAsyncDisposable
             builder.Services.AddSingleton<ILoggerProvider>(logs);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         var host = new ReceiverHost(app, secrets, streamName, subjectPrefix, natsUrl, logs);
-        host.Client.BaseAddress = new Uri(address);
+        host.Client.BaseAddress = TestHttpServer.AddressOf(app);
         if (waitUntilReady)
         {
             await host.WaitUntilReadyAsync();
