@@ -1,0 +1,350 @@
+namespace Helix.Platform.Spec;
+
+// The spec a platform engineer writes (platform/helix.yaml). Keys are the camelCase property
+// names; enum values are kebab-case. Secrets never appear as values: only the names of
+// Kubernetes Secrets (SOPS-encrypted in the GitOps repo) or of Terraform variables.
+
+/// <summary>The whole platform: the seed architecture, as data.</summary>
+public sealed record PlatformSpec
+{
+    /// <summary>Platform name: prefixes cloud resources and labels everything Helix renders.</summary>
+    public required string Name { get; init; }
+
+    public required ClusterSpec Cluster { get; init; }
+
+    public required InfraSpec Infra { get; init; }
+
+    /// <summary>Talos node pools: infra, db, compute and egress in the seed.</summary>
+    public required List<NodePoolSpec> NodePools { get; init; }
+
+    /// <summary>Network zones, each default-deny; the seed has platform, app and db.</summary>
+    public required List<ZoneSpec> Zones { get; init; }
+
+    /// <summary>DNS domains the platform serves; each gets a zone, records and certificates.</summary>
+    public required List<DomainSpec> Domains { get; init; }
+
+    /// <summary>Public entry points through Traefik.</summary>
+    public List<RouteSpec> Routes { get; init; } = [];
+
+    public required GitOpsSpec GitOps { get; init; }
+
+    public required SupplyChainSpec SupplyChain { get; init; }
+
+    public required DataSpec Data { get; init; }
+
+    public ObservabilitySpec Observability { get; init; } = new();
+
+    /// <summary>The platform's internal apps: webhook receiver, orchestrator, remediation, Ollama, Steel.</summary>
+    public required List<AppSpec> Apps { get; init; }
+
+    public NatsSpec Nats { get; init; } = new();
+
+    /// <summary>Onboarded customer workloads.</summary>
+    public List<TenantSpec> Tenants { get; init; } = [];
+}
+
+public sealed record ClusterSpec
+{
+    /// <summary>Talos Linux version of every node, such as <c>v1.9.5</c>.</summary>
+    public required string TalosVersion { get; init; }
+
+    public required string KubernetesVersion { get; init; }
+
+    public string PodCidr { get; init; } = "10.244.0.0/16";
+
+    public string ServiceCidr { get; init; } = "10.96.0.0/12";
+}
+
+public sealed record InfraSpec
+{
+    public required HetznerSpec Hetzner { get; init; }
+
+    public required AwsSpec Aws { get; init; }
+
+    public required NetBirdSpec NetBird { get; init; }
+
+    /// <summary>Floating IPs for NAT egress, assigned to the egress pool.</summary>
+    public int NatFloatingIps { get; init; } = 2;
+}
+
+public sealed record HetznerSpec
+{
+    public required string Location { get; init; }
+
+    public string NetworkZone { get; init; } = "eu-central";
+
+    public string NetworkCidr { get; init; } = "10.0.0.0/16";
+
+    public string LoadBalancerType { get; init; } = "lb11";
+}
+
+public sealed record AwsSpec
+{
+    public required string Region { get; init; }
+
+    /// <summary>S3 bucket of the Terraform state (native locking).</summary>
+    public required string StateBucket { get; init; }
+
+    /// <summary>The GitHub repository (<c>owner/name</c>) whose Actions may assume the OIDC role.</summary>
+    public required string GitHubRepository { get; init; }
+
+    public string Branch { get; init; } = "main";
+}
+
+public sealed record NetBirdSpec
+{
+    public required string ManagementUrl { get; init; }
+
+    /// <summary>Name of the secret holding the setup key for CI's ephemeral peers.</summary>
+    public required string SetupKeySecret { get; init; }
+}
+
+public enum NodeRole
+{
+    Infra,
+    Db,
+    Compute,
+    Egress,
+}
+
+public sealed record NodePoolSpec
+{
+    public required string Name { get; init; }
+
+    public required NodeRole Role { get; init; }
+
+    /// <summary>Hetzner server type, such as <c>cpx41</c>.</summary>
+    public required string ServerType { get; init; }
+
+    public required int Count { get; init; }
+
+    public Dictionary<string, string> Labels { get; init; } = [];
+}
+
+public sealed record ZoneSpec
+{
+    public required string Name { get; init; }
+
+    /// <summary>Namespaces of platform components in this zone (tenants and apps name their own).</summary>
+    public List<string> Namespaces { get; init; } = [];
+}
+
+public enum CertificateIssuer
+{
+    LetsencryptProduction,
+    LetsencryptStaging,
+}
+
+public sealed record DomainSpec
+{
+    public required string Name { get; init; }
+
+    public CertificateIssuer Issuer { get; init; } = CertificateIssuer.LetsencryptProduction;
+}
+
+public enum RouteAuth
+{
+    /// <summary>Authentik ForwardAuth in front of the route.</summary>
+    Sso,
+
+    /// <summary>No gate: the app authenticates its callers itself.</summary>
+    Public,
+
+    /// <summary>Straight to the webhook receiver, which verifies each delivery's HMAC.</summary>
+    Webhook,
+}
+
+public sealed record RouteSpec
+{
+    public required string Host { get; init; }
+
+    public string Path { get; init; } = "/";
+
+    /// <summary>An app of <see cref="PlatformSpec.Apps"/> or a platform UI (argocd, devtron, grafana, authentik).</summary>
+    public required string To { get; init; }
+
+    public required RouteAuth Auth { get; init; }
+}
+
+public sealed record GitOpsSpec
+{
+    public required string RepoUrl { get; init; }
+
+    public string Branch { get; init; } = "main";
+
+    /// <summary>Name of the secret ArgoCD reads the repository credentials from.</summary>
+    public required string CredentialsSecret { get; init; }
+}
+
+public enum PolicyMode
+{
+    Audit,
+    Enforce,
+}
+
+public sealed record SupplyChainSpec
+{
+    /// <summary>Registries images may come from, such as <c>ghcr.io/acme</c>.</summary>
+    public required List<string> Registries { get; init; }
+
+    public required CosignSpec Cosign { get; init; }
+
+    /// <summary>Kyverno's verifyImages mode: the seed's step 7 starts in audit, then enforces.</summary>
+    public PolicyMode Mode { get; init; } = PolicyMode.Audit;
+}
+
+/// <summary>Keyless cosign: which CI identity must have signed.</summary>
+public sealed record CosignSpec
+{
+    public string Issuer { get; init; } = "https://token.actions.githubusercontent.com";
+
+    /// <summary>Certificate subject, such as <c>https://github.com/acme/platform/.github/workflows/images.yml@refs/heads/main</c>.</summary>
+    public required string Subject { get; init; }
+}
+
+public sealed record DataSpec
+{
+    public required PostgresSpec Postgres { get; init; }
+
+    public RedisSpec Redis { get; init; } = new();
+
+    public LonghornSpec Longhorn { get; init; } = new();
+}
+
+public enum PoolMode
+{
+    Transaction,
+    Session,
+}
+
+public sealed record PostgresSpec
+{
+    public int Instances { get; init; } = 3;
+
+    public string Storage { get; init; } = "50Gi";
+
+    public PoolerSpec Pooler { get; init; } = new();
+
+    public required BackupSpec Backup { get; init; }
+}
+
+public sealed record PoolerSpec
+{
+    public PoolMode Mode { get; init; } = PoolMode.Transaction;
+
+    public int Instances { get; init; } = 2;
+}
+
+public sealed record BackupSpec
+{
+    /// <summary>S3 bucket for base backups and WAL (Barman Cloud plugin).</summary>
+    public required string Bucket { get; init; }
+
+    /// <summary>Six-field cron of the ScheduledBackup (seconds first, as CNPG expects).</summary>
+    public string Schedule { get; init; } = "0 0 3 * * *";
+
+    public string Retention { get; init; } = "30d";
+
+    /// <summary>Name of the secret with the S3 credentials.</summary>
+    public required string CredentialsSecret { get; init; }
+}
+
+public sealed record RedisSpec
+{
+    public int Replicas { get; init; } = 3;
+
+    public string Storage { get; init; } = "8Gi";
+}
+
+public sealed record LonghornSpec
+{
+    public int Replicas { get; init; } = 3;
+
+    public string DataPath { get; init; } = "/var/lib/longhorn";
+}
+
+public sealed record ObservabilitySpec
+{
+    public string MetricsRetention { get; init; } = "15d";
+
+    public string MetricsStorage { get; init; } = "50Gi";
+
+    public string LogsRetention { get; init; } = "14d";
+}
+
+public enum AppKind
+{
+    WebhookReceiver,
+    Orchestrator,
+    Remediation,
+    Ollama,
+    Steel,
+}
+
+public sealed record AppSpec
+{
+    public required string Name { get; init; }
+
+    public required AppKind Kind { get; init; }
+
+    public required string Namespace { get; init; }
+
+    /// <summary>Image reference, pinned by digest once released (<c>helix release</c>).</summary>
+    public required string Image { get; init; }
+
+    public int Replicas { get; init; } = 2;
+
+    public ResourcesSpec Resources { get; init; } = new();
+
+    /// <summary>Leaves the cluster only through the egress gateway (AI/scraper pods, Steel).</summary>
+    public bool Egress { get; init; }
+}
+
+public sealed record ResourcesSpec
+{
+    public string Cpu { get; init; } = "250m";
+
+    public string Memory { get; init; } = "256Mi";
+
+    public string MemoryLimit { get; init; } = "512Mi";
+}
+
+public sealed record NatsSpec
+{
+    public int Replicas { get; init; } = 3;
+
+    public string Storage { get; init; } = "10Gi";
+
+    public string Namespace { get; init; } = "nats";
+}
+
+public sealed record TenantSpec
+{
+    public required string Name { get; init; }
+
+    public string Zone { get; init; } = "app";
+
+    public required string Team { get; init; }
+
+    public QuotaSpec Quota { get; init; } = new();
+
+    /// <summary>Connections this tenant's workloads may open beyond its own namespace.</summary>
+    public List<FlowSpec> Flows { get; init; } = [];
+}
+
+public sealed record QuotaSpec
+{
+    public string Cpu { get; init; } = "4";
+
+    public string Memory { get; init; } = "8Gi";
+
+    public int Pods { get; init; } = 50;
+}
+
+public sealed record FlowSpec
+{
+    /// <summary>An app, a tenant, or a platform service (postgres-pooler, redis, nats).</summary>
+    public required string To { get; init; }
+
+    public required int Port { get; init; }
+}

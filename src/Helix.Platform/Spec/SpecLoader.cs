@@ -1,0 +1,186 @@
+using System.Text.RegularExpressions;
+
+namespace Helix.Platform.Spec;
+
+/// <summary>The loaded spec, or every problem found in it (then <see cref="Spec"/> is null).</summary>
+public sealed record SpecLoadResult(PlatformSpec? Spec, IReadOnlyList<SpecError> Errors, SpecMarks Marks)
+{
+    public bool Succeeded => Spec is not null && Errors.Count == 0;
+}
+
+/// <summary>
+/// Reads <c>helix.yaml</c>: YAML syntax, then shape (keys, types, required values), then meaning
+/// (unique names, references between parts). All problems are reported at once, each at its
+/// <c>file:line:column</c> with what to write instead.
+/// </summary>
+public static partial class SpecLoader
+{
+    /// <summary>Platform UIs a route may point at besides the spec's own apps.</summary>
+    public static readonly IReadOnlySet<string> PlatformUis = new HashSet<string>(StringComparer.Ordinal) { "argocd", "devtron", "grafana", "authentik" };
+
+    /// <summary>Platform services a tenant may be allowed to reach besides apps and other tenants.</summary>
+    public static readonly IReadOnlySet<string> PlatformServices = new HashSet<string>(StringComparer.Ordinal) { "postgres-pooler", "redis", "nats" };
+
+    private static readonly string[] RequiredZones = ["platform", "app", "db"];
+
+    public static SpecLoadResult Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new SpecLoadResult(null, [new SpecError(path, new SourceMark(1, 1), $"cannot read the spec: {e.Message}", "pass an existing file with --spec")], new SpecMarks());
+        }
+        return Parse(text, path);
+    }
+
+    public static SpecLoadResult Parse(string text, string file)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var errors = new List<SpecError>();
+        var tree = YamlTree.Read(text, file, errors);
+        if (tree is null)
+        {
+            return new SpecLoadResult(null, errors, new SpecMarks());
+        }
+        var binder = new SpecBinder(file, errors);
+        var spec = binder.Bind<PlatformSpec>(tree);
+        if (spec is not null && errors.Count == 0)
+        {
+            new Checks(spec, binder.Marks, file, errors).Run();
+        }
+        errors.Sort((a, b) => a.Mark.Line != b.Mark.Line ? a.Mark.Line.CompareTo(b.Mark.Line) : a.Mark.Column.CompareTo(b.Mark.Column));
+        return new SpecLoadResult(errors.Count == 0 ? spec : null, errors, binder.Marks);
+    }
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+
+    private sealed class Checks(PlatformSpec spec, SpecMarks marks, string file, List<SpecError> errors)
+    {
+        public void Run()
+        {
+            CheckName(spec, nameof(PlatformSpec.Name), spec.Name);
+            Unique(spec.NodePools, p => p.Name, "node pool");
+            Unique(spec.Zones, z => z.Name, "zone");
+            Unique(spec.Domains, d => d.Name, "domain");
+            Unique(spec.Apps, a => a.Name, "app");
+            Unique(spec.Tenants, t => t.Name, "tenant");
+
+            foreach (var pool in spec.NodePools)
+            {
+                CheckName(pool, nameof(NodePoolSpec.Name), pool.Name);
+                if (pool.Count < 1)
+                {
+                    Error(pool, nameof(NodePoolSpec.Count), $"node pool '{pool.Name}' has {pool.Count} nodes", "give it at least 1");
+                }
+            }
+            foreach (var role in Enum.GetValues<NodeRole>())
+            {
+                if (!spec.NodePools.Any(p => p.Role == role))
+                {
+                    Error(spec, nameof(PlatformSpec.NodePools), $"no node pool has role '{SpecBinder.Kebab(role.ToString())}'",
+                        $"add a pool with 'role: {SpecBinder.Kebab(role.ToString())}': the seed's architecture places work on infra, db, compute and egress nodes");
+                }
+            }
+
+            var zones = spec.Zones.Select(z => z.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var zone in spec.Zones)
+            {
+                CheckName(zone, nameof(ZoneSpec.Name), zone.Name);
+            }
+            foreach (var required in RequiredZones.Where(z => !zones.Contains(z)))
+            {
+                Error(spec, nameof(PlatformSpec.Zones), $"zone '{required}' is missing", $"add '- name: {required}' to zones: the flow matrix is written in terms of platform, app and db");
+            }
+
+            var apps = spec.Apps.GroupBy(a => a.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            foreach (var app in spec.Apps)
+            {
+                CheckName(app, nameof(AppSpec.Name), app.Name);
+                CheckName(app, nameof(AppSpec.Namespace), app.Namespace);
+                if (app.Replicas < 1)
+                {
+                    Error(app, nameof(AppSpec.Replicas), $"app '{app.Name}' has {app.Replicas} replicas", "give it at least 1");
+                }
+            }
+
+            foreach (var route in spec.Routes)
+            {
+                if (!spec.Domains.Any(d => route.Host == d.Name || route.Host.EndsWith("." + d.Name, StringComparison.Ordinal)))
+                {
+                    Error(route, nameof(RouteSpec.Host), $"host '{route.Host}' is under none of the spec's domains",
+                        $"use a host under {string.Join(" or ", spec.Domains.Select(d => d.Name))}, or add its domain to domains");
+                }
+                if (!apps.ContainsKey(route.To) && !PlatformUis.Contains(route.To))
+                {
+                    Error(route, nameof(RouteSpec.To), $"route to '{route.To}', which is neither an app nor a platform UI",
+                        $"write one of: {string.Join(", ", apps.Keys.Concat(PlatformUis).Order(StringComparer.Ordinal))}");
+                }
+                else if (route.Auth == RouteAuth.Webhook && (!apps.TryGetValue(route.To, out var target) || target.Kind != AppKind.WebhookReceiver))
+                {
+                    Error(route, nameof(RouteSpec.Auth), $"a webhook route must go to the webhook receiver, not '{route.To}'",
+                        "point it at the app of kind webhook-receiver, or use auth: sso or public");
+                }
+            }
+            foreach (var group in spec.Routes.GroupBy(r => (r.Host, r.Path)).Where(g => g.Count() > 1))
+            {
+                Error(group.Skip(1).First(), nameof(RouteSpec.Host), $"route {group.Key.Host}{group.Key.Path} is declared twice", "keep one route per host and path");
+            }
+
+            var reachable = apps.Keys.Concat(spec.Tenants.Select(t => t.Name)).Concat(PlatformServices).ToHashSet(StringComparer.Ordinal);
+            foreach (var tenant in spec.Tenants)
+            {
+                CheckName(tenant, nameof(TenantSpec.Name), tenant.Name);
+                if (!zones.Contains(tenant.Zone))
+                {
+                    Error(tenant, nameof(TenantSpec.Zone), $"tenant '{tenant.Name}' is in zone '{tenant.Zone}', which is not declared",
+                        $"write one of: {string.Join(", ", zones.Order(StringComparer.Ordinal))}");
+                }
+                if (apps.Values.Any(a => a.Namespace == tenant.Name) || spec.Zones.Any(z => z.Namespaces.Contains(tenant.Name)))
+                {
+                    Error(tenant, nameof(TenantSpec.Name), $"tenant '{tenant.Name}' would share a namespace with the platform", "choose another tenant name");
+                }
+                foreach (var flow in tenant.Flows)
+                {
+                    if (!reachable.Contains(flow.To) || flow.To == tenant.Name)
+                    {
+                        Error(flow, nameof(FlowSpec.To), $"tenant '{tenant.Name}' has a flow to '{flow.To}', which is not an app, another tenant or a platform service",
+                            $"write one of: {string.Join(", ", reachable.Where(r => r != tenant.Name).Order(StringComparer.Ordinal))}");
+                    }
+                    if (flow.Port is < 1 or > 65535)
+                    {
+                        Error(flow, nameof(FlowSpec.Port), $"port {flow.Port} is not a TCP port", "write a port from 1 to 65535");
+                    }
+                }
+            }
+        }
+
+        private void Unique<T>(IEnumerable<T> items, Func<T, string> name, string what) where T : notnull
+        {
+            foreach (var group in items.GroupBy(name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                var first = marks.Of(group.First());
+                foreach (var duplicate in group.Skip(1))
+                {
+                    Error(duplicate, "Name", $"{what} '{group.Key}' is declared twice (first at {first})", $"rename or remove one {what}");
+                }
+            }
+        }
+
+        private void CheckName(object owner, string property, string value)
+        {
+            if (!DnsLabel().IsMatch(value))
+            {
+                Error(owner, property, $"'{value}' is not a valid name", "use lowercase letters, digits and dashes, at most 63 characters, starting and ending with a letter or digit");
+            }
+        }
+
+        private void Error(object owner, string property, string message, string fix) =>
+            errors.Add(new SpecError(file, marks.Of(owner, property), message, fix));
+    }
+}

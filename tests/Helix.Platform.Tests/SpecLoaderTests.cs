@@ -1,0 +1,195 @@
+using Helix.Platform.Spec;
+
+namespace Helix.Platform.Tests;
+
+public sealed class SpecLoaderTests
+{
+    private const string File = "platform/helix.yaml";
+
+    private static SpecError Single(string text)
+    {
+        var result = SpecLoader.Parse(text, File);
+        Assert.Null(result.Spec);
+        return Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void ReferenceSpec_LoadsWithoutErrors_AndHasEveryPartOfTheSeed()
+    {
+        var result = SpecLoader.Load(ReferenceSpec.Path);
+
+        Assert.Empty(result.Errors);
+        var spec = result.Spec!;
+        Assert.Equal(["infra", "db", "compute", "egress"], spec.NodePools.Select(p => p.Name));
+        Assert.Equal(["platform", "app", "db"], spec.Zones.Select(z => z.Name));
+        Assert.Equal([AppKind.WebhookReceiver, AppKind.Orchestrator, AppKind.Remediation, AppKind.Ollama, AppKind.Steel], spec.Apps.Select(a => a.Kind));
+        Assert.Contains(spec.Routes, r => r.Auth == RouteAuth.Sso && r.To == "devtron");
+        Assert.Contains(spec.Routes, r => r.Auth == RouteAuth.Webhook && r.To == "webhook-receiver");
+        Assert.Equal(PoolMode.Transaction, spec.Data.Postgres.Pooler.Mode);
+        Assert.Equal(PolicyMode.Audit, spec.SupplyChain.Mode);
+        Assert.Equal("acme", Assert.Single(spec.Tenants).Name);
+        Assert.Equal(3, spec.Nats.Replicas); // default applied where the spec is silent
+    }
+
+    [Fact]
+    public void UnknownKey_IsReportedAtTheKey_WithTheClosestKnownOne()
+    {
+        var text = ReferenceSpec.With("    serverType: cpx31\n    count: 3", "    serverType: cpx31\n    cuont: 3");
+        var error = Single(text);
+        Assert.Equal(new SourceMark(ReferenceSpec.LineOf(text, "cuont"), 5), error.Mark);
+        Assert.Contains("nodePools[0]: unknown key 'cuont'", error.Message, StringComparison.Ordinal);
+        Assert.Equal("did you mean 'count'?", error.Fix);
+        Assert.StartsWith($"{File}:{error.Mark.Line}:5: ", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WrongType_IsReportedAtTheValue_SayingWhatIsExpected()
+    {
+        var text = ReferenceSpec.With("    serverType: ccx23\n    count: 3", "    serverType: ccx23\n    count: three");
+        var error = Single(text);
+        Assert.Equal(new SourceMark(ReferenceSpec.LineOf(text, "count: three"), 12), error.Mark);
+        Assert.Equal("nodePools[1].count: expected a whole number, found 'three'", error.Message);
+    }
+
+    [Fact]
+    public void BadEnumValue_ListsTheAllowedValues()
+    {
+        var error = Single(ReferenceSpec.With("    to: devtron\n    auth: sso", "    to: devtron\n    auth: oidc"));
+        Assert.Equal("routes[1].auth: expected one of: sso, public, webhook, found 'oidc'", error.Message);
+    }
+
+    [Fact]
+    public void MissingRequiredKey_IsReportedAtItsMapping()
+    {
+        var text = ReferenceSpec.With("  - name: remediation\n    kind: remediation\n", "  - kind: remediation\n");
+        var error = Single(text);
+        Assert.Equal("apps[2]: missing required key 'name'", error.Message);
+        Assert.Equal(ReferenceSpec.LineOf(text, "  - kind: remediation"), error.Mark.Line);
+    }
+
+    [Fact]
+    public void DuplicateKey_NamesBothPlaces()
+    {
+        var text = ReferenceSpec.With("  branch: main\n  credentialsSecret", "  branch: main\n  branch: develop\n  credentialsSecret");
+        var error = Single(text);
+        var first = ReferenceSpec.LineOf(text, "gitOps:") + 2;
+        Assert.Equal($"duplicate key 'branch' (first at {first}:3)", error.Message);
+        Assert.Equal(first + 1, error.Mark.Line);
+    }
+
+    [Fact]
+    public void SecretValue_HasNoPlaceInTheSpec()
+    {
+        var error = Single(ReferenceSpec.With("  credentialsSecret: gitops-repo-credentials", "  credentialsSecret: gitops-repo-credentials\n  password: hunter2"));
+        Assert.Equal("gitOps: unknown key 'password'", error.Message);
+    }
+
+    [Fact]
+    public void RouteToAnUndefinedApp_IsReportedAtItsTarget()
+    {
+        var text = ReferenceSpec.With("    to: orchestrator\n    auth: sso", "    to: orchestrater\n    auth: sso");
+        var error = Single(text);
+        Assert.Equal(new SourceMark(ReferenceSpec.LineOf(text, "to: orchestrater"), 9), error.Mark);
+        Assert.Contains("route to 'orchestrater', which is neither an app nor a platform UI", error.Message, StringComparison.Ordinal);
+        Assert.Contains("orchestrator", error.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WebhookRouteToAnotherApp_IsRefused()
+    {
+        var error = Single(ReferenceSpec.With("    to: webhook-receiver\n    auth: webhook", "    to: orchestrator\n    auth: webhook"));
+        Assert.Contains("a webhook route must go to the webhook receiver", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HostOutsideTheDomains_IsRefused()
+    {
+        var error = Single(ReferenceSpec.With("host: grafana.helix.example.com", "host: grafana.example.org"));
+        Assert.Contains("host 'grafana.example.org' is under none of the spec's domains", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TenantInAnUnknownZone_IsRefused()
+    {
+        var text = ReferenceSpec.With("  - name: acme\n    team: acme-dev", "  - name: acme\n    zone: dmz\n    team: acme-dev");
+        var error = Single(text);
+        Assert.Equal(ReferenceSpec.LineOf(text, "zone: dmz"), error.Mark.Line);
+        Assert.Contains("tenant 'acme' is in zone 'dmz', which is not declared", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TenantFlowToNothing_IsRefused()
+    {
+        var error = Single(ReferenceSpec.With("      - to: redis\n", "      - to: mongodb\n"));
+        Assert.Contains("flow to 'mongodb'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateAppName_NamesTheFirst()
+    {
+        var text = ReferenceSpec.With("  - name: remediation\n", "  - name: orchestrator\n");
+        var error = Single(text);
+        Assert.Contains($"app 'orchestrator' is declared twice (first at {ReferenceSpec.LineOf(text, "  - name: orchestrator")}:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingNodeRoleAndZone_AreBothReported()
+    {
+        var text = ReferenceSpec.With("  - name: egress\n    role: egress\n    serverType: cpx21\n    count: 2\n", "")
+            .Replace("  - name: db\n    namespaces: [postgres, redis]\n", "", StringComparison.Ordinal);
+        var result = SpecLoader.Parse(text, File);
+        Assert.Equal(2, result.Errors.Count);
+        Assert.Contains(result.Errors, e => e.Message == "no node pool has role 'egress'");
+        Assert.Contains(result.Errors, e => e.Message == "zone 'db' is missing");
+    }
+
+    [Fact]
+    public void EveryShapeErrorIsReportedInOneRun_InFileOrder()
+    {
+        var text = ReferenceSpec.Text
+            .Replace("count: 3", "count: many", StringComparison.Ordinal)
+            .Replace("  natFloatingIps: 2", "  natFloatingIp: 2", StringComparison.Ordinal);
+        var result = SpecLoader.Parse(text, File);
+        Assert.Equal(4, result.Errors.Count); // three counts and one misspelt key
+        Assert.Equal(result.Errors.OrderBy(e => e.Mark.Line).Select(e => e.Mark), result.Errors.Select(e => e.Mark));
+    }
+
+    [Fact]
+    public void InvalidName_IsRefused()
+    {
+        var error = Single(ReferenceSpec.With("  - name: acme\n", "  - name: Acme_Corp\n"));
+        Assert.Contains("'Acme_Corp' is not a valid name", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void YamlSyntaxError_HasAPosition()
+    {
+        var error = Single("name: helix\ncluster:\n  talosVersion: [v1\n");
+        Assert.StartsWith("YAML syntax:", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Mark.Line >= 3);
+    }
+
+    [Fact]
+    public void EmptySpec_SaysHowToStart()
+    {
+        var error = Single("");
+        Assert.Equal("the spec is empty", error.Message);
+    }
+
+    [Fact]
+    public void AnchorsAndAliases_AreResolved()
+    {
+        var text = ReferenceSpec.With("    replicas: 1\n    resources:\n      cpu: \"2\"", "    replicas: 1\n    resources: &big\n      cpu: \"2\"")
+            .Replace("    egress: true\n    resources:\n      cpu: \"1\"\n      memory: 2Gi\n      memoryLimit: 3Gi\n", "    egress: true\n    resources: *big\n", StringComparison.Ordinal);
+        var result = SpecLoader.Parse(text, File);
+        Assert.Empty(result.Errors);
+        Assert.Equal("8Gi", result.Spec!.Apps.Single(a => a.Name == "steel").Resources.Memory);
+    }
+
+    [Fact]
+    public void MissingFile_IsAnErrorNotAnException()
+    {
+        var result = SpecLoader.Load("/nonexistent/helix.yaml");
+        Assert.Contains("cannot read the spec", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+}
