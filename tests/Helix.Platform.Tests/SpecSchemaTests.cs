@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Helix.Platform.Spec;
+
+namespace Helix.Platform.Tests;
+
+public sealed class SpecSchemaTests
+{
+    private static string SchemaPath => Path.Combine(Path.GetDirectoryName(ReferenceSpec.Path)!, "helix.schema.json");
+
+    /// <summary>
+    /// The committed schema equals the one generated from the records. After changing a spec record run
+    /// <c>HELIX_UPDATE_GOLDEN=1 dotnet test --project tests/Helix.Platform.Tests</c> and review the diff.
+    /// </summary>
+    [Fact]
+    public void CommittedSchema_IsCurrent()
+    {
+        var generated = SpecSchema.Generate();
+        if (Environment.GetEnvironmentVariable("HELIX_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(SchemaPath, generated);
+        }
+        Assert.True(File.Exists(SchemaPath), $"{SchemaPath} is missing: generate it with HELIX_UPDATE_GOLDEN=1");
+        Assert.Equal(File.ReadAllText(SchemaPath), generated);
+    }
+
+    [Fact]
+    public void Schema_RequiresWhatTheLoaderRequires_AndRefusesUnknownKeys()
+    {
+        using var schema = JsonDocument.Parse(SpecSchema.Generate());
+        var root = schema.RootElement;
+        var required = root.GetProperty("required").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("name", required);
+        Assert.Contains("nodePools", required);
+        Assert.DoesNotContain("tenants", required);
+        Assert.False(root.GetProperty("additionalProperties").GetBoolean());
+
+        var auth = root.GetProperty("properties").GetProperty("routes").GetProperty("items").GetProperty("properties").GetProperty("auth");
+        Assert.Equal(["sso", "public", "webhook"], auth.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void Generate_IsByteIdenticalAcrossRuns() => Assert.Equal(SpecSchema.Generate(), SpecSchema.Generate());
+}
