@@ -1,0 +1,56 @@
+using Helix.Platform.Spec;
+
+namespace Helix.Platform.Model;
+
+/// <summary>Who creates and changes a resource: exactly one of them, never two.</summary>
+public enum Owner
+{
+    Terraform,
+    GitOps,
+    Devtron,
+}
+
+/// <summary>One of the seed's nine installation steps; GitOps steps are ArgoCD sync waves.</summary>
+public sealed record InstallStep(int Number, string Title, Owner Owner, IReadOnlyList<string> Components)
+{
+    /// <summary>The ArgoCD sync wave of the step's applications; null for Terraform's step.</summary>
+    public int? SyncWave => Owner == Owner.Terraform ? null : Number;
+}
+
+/// <summary>A box of the seed diagram that Helix installs: where it runs and what it waits for.</summary>
+public sealed record Component(string Name, string Namespace, string Zone, Owner Owner, int Step, IReadOnlyList<string> DependsOn);
+
+/// <summary>An intended connection: client component to server component on a TCP port.</summary>
+public sealed record Flow(string From, string To, int Port, string Why);
+
+/// <summary>
+/// Facts derived once from the spec: components with their zones, namespaces, owners and install
+/// steps; the intended flow matrix from the seed's arrows; the install-order DAG.
+/// </summary>
+public sealed record PlatformModel(
+    PlatformSpec Spec,
+    IReadOnlyList<Component> Components,
+    IReadOnlyList<InstallStep> Steps,
+    IReadOnlyList<Flow> Flows,
+    IReadOnlyList<string> TerraformResources)
+{
+    public Component Component(string name) =>
+        Components.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"no component '{name}'");
+
+    /// <summary>Components in an order that respects every dependency (stable: by step, then name).</summary>
+    public IReadOnlyList<Component> InstallOrder()
+    {
+        var ordered = new List<Component>();
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        var remaining = Components.OrderBy(c => c.Step).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
+        while (remaining.Count > 0)
+        {
+            var next = remaining.FirstOrDefault(c => c.DependsOn.All(done.Contains))
+                ?? throw new InvalidOperationException($"dependency cycle among: {string.Join(", ", remaining.Select(c => c.Name))}");
+            ordered.Add(next);
+            done.Add(next.Name);
+            remaining.Remove(next);
+        }
+        return ordered;
+    }
+}
