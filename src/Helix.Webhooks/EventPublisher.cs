@@ -83,7 +83,17 @@ internal sealed class EventPublisher(
             {
                 return PublishOutcome.Duplicate;
             }
+            if (e.Error.Code == 404)
+            {
+                readiness.MarkLost(); // the bodies bucket (or the stream) was deleted
+            }
             throw new BrokerUnavailableException($"the events stream refused the event: {e.Error.Description} ({e.Error.ErrCode})", e);
+        }
+        catch (Exception e) when (e is NatsNoRespondersException or NatsJSPublishNoResponseException)
+        {
+            // Connected, but no stream captures the subject: the stream was deleted.
+            readiness.MarkLost();
+            throw new BrokerUnavailableException("no events stream answers; provisioning it again", e);
         }
         catch (NatsException e)
         {

@@ -7,13 +7,35 @@ using NATS.Client.JetStream;
 namespace Helix.Webhooks;
 
 /// <summary>Ready when connected to NATS and the events stream exists with the configured limits.</summary>
-internal sealed class StreamReadiness(INatsConnection connection) : IHealthCheck
+internal sealed class StreamReadiness(INatsConnection connection) : IHealthCheck, IDisposable
 {
+    private readonly SemaphoreSlim _lost = new(0, 1);
     private volatile bool _provisioned;
 
     public bool IsProvisioned => _provisioned;
 
     public void MarkProvisioned() => _provisioned = true;
+
+    /// <summary>The stream is gone (deleted by hand, a lost cluster): not ready until it is provisioned again.</summary>
+    public void MarkLost()
+    {
+        if (_provisioned)
+        {
+            _provisioned = false;
+            try
+            {
+                _lost.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // A re-provisioning is already asked for.
+            }
+        }
+    }
+
+    public Task WaitUntilLostAsync(CancellationToken cancellationToken) => _lost.WaitAsync(cancellationToken);
+
+    public void Dispose() => _lost.Dispose();
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(
@@ -35,6 +57,16 @@ internal sealed partial class StreamProvisioner(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await ProvisionAsync(stoppingToken).ConfigureAwait(false);
+            await readiness.WaitUntilLostAsync(stoppingToken).ConfigureAwait(false);
+            LogLost(logger, options.Value.StreamName);
+        }
+    }
+
+    private async Task ProvisionAsync(CancellationToken stoppingToken)
+    {
         var delay = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -54,6 +86,9 @@ internal sealed partial class StreamProvisioner(
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
         }
     }
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Events stream {Stream} is gone; provisioning it again")]
+    private static partial void LogLost(ILogger logger, string stream);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Events stream {Stream} is provisioned")]
     private static partial void LogProvisioned(ILogger logger, string stream);

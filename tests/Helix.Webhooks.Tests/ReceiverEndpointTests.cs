@@ -248,6 +248,27 @@ public sealed class ReceiverEndpointTests(NatsFixture nats)
     }
 
     [Fact]
+    public async Task DeletedStream_Is503_ThenProvisionedAgain_WithoutARestart()
+    {
+        await using var host = await StartAsync();
+        using (var before = await host.SendAsync(ReceiverHost.Signed("lost-1", "{}")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, before.StatusCode);
+        }
+
+        await nats.Client.CreateJetStreamContext().DeleteStreamAsync(host.StreamName, Ct);
+        using (var during = await host.SendAsync(ReceiverHost.Signed("lost-2", "{}")))
+        {
+            await AssertProblem(during, HttpStatusCode.ServiceUnavailable, "nothing was enqueued");
+        }
+
+        await host.WaitUntilReadyAsync();
+        using var after = await host.SendAsync(ReceiverHost.Signed("lost-2", "{}"));
+        Assert.Equal(HttpStatusCode.Accepted, after.StatusCode);
+        Assert.Equal("lost-2", Assert.Single(await host.ReadStreamAsync()).Headers![EventHeaders.DeliveryId].ToString());
+    }
+
+    [Fact]
     public async Task Slack_UrlVerification_EchoesTheChallenge_WithoutEnqueueing()
     {
         const string SlackSecret = "8f742231b10e8888abcd99yyyzzz85a5";
