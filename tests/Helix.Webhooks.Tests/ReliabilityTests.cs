@@ -101,6 +101,9 @@ public sealed class ReliabilityTests(NatsFixture nats)
         await using var host = await ReceiverHost.StartAsync(server.Url, scope.StreamName, scope.SubjectPrefix, new Dictionary<string, string?>
         {
             ["Receiver:PublishTimeout"] = "00:00:01",
+            // This test is about the broker; the load must not meet the source's rate limit.
+            ["Receiver:Sources:acme:RateLimit:PermitsPerSecond"] = "1000000",
+            ["Receiver:Sources:acme:RateLimit:Burst"] = "1000000",
         });
 
         var accepted = new ConcurrentBag<string>();
