@@ -1,0 +1,71 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using YamlDotNet.Serialization;
+
+namespace Helix.Platform.Rendering;
+
+/// <summary>
+/// Writes typed objects (KubernetesClient models, Helix's CRD records) as YAML, the same bytes for
+/// the same objects: keys in declaration order, nulls left out, strings quoted only where YAML
+/// would read them as something else, LF line ends.
+/// </summary>
+public static class YamlWriter
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private static readonly ISerializer Yaml = new SerializerBuilder()
+        // Kubernetes reads YAML 1.1, where on, off, yes and no are booleans.
+        .WithQuotingNecessaryStrings(quoteYaml1_1Strings: true)
+        .WithIndentedSequences()
+        .DisableAliases()
+        .Build();
+
+    /// <summary>One YAML document.</summary>
+    public static string Write(object document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var node = JsonSerializer.SerializeToNode(document, document.GetType(), Json);
+        return Yaml.Serialize(Plain(node)).ReplaceLineEndings("\n");
+    }
+
+    /// <summary>Several documents in one file, separated by <c>---</c>.</summary>
+    public static string WriteAll(IEnumerable<object> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var text = new StringBuilder();
+        foreach (var document in documents)
+        {
+            if (text.Length > 0)
+            {
+                text.Append("---\n");
+            }
+            text.Append(Write(document));
+        }
+        return text.ToString();
+    }
+
+    // YamlDotNet keeps the insertion order of dictionaries; JSON nodes keep declaration order.
+    private static object? Plain(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonObject o => o.ToDictionary(p => p.Key, p => Plain(p.Value)),
+        JsonArray a => a.Select(Plain).ToList(),
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.String => v.GetValue<string>(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Number when v.TryGetValue<long>(out var l) => l,
+            JsonValueKind.Number => v.GetValue<double>(),
+            _ => null,
+        },
+        _ => throw new InvalidOperationException($"unexpected JSON node {node.GetType().Name}"),
+    };
+}

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Json.Schema;
+
+namespace Helix.Platform.Verification;
+
+/// <summary>
+/// Validates rendered custom resources against the embedded CRD JSON Schemas, as the API server
+/// would (less its CEL rules). A custom resource of a kind without a schema is itself a finding:
+/// nothing unverified reaches the cluster.
+/// </summary>
+public static class CrdSchemas
+{
+    public const string Rule = "crd-schema";
+
+    private static readonly ConcurrentDictionary<string, JsonSchema?> Cache = new(StringComparer.Ordinal);
+
+    // CRD schemas carry Kubernetes' own keywords (x-kubernetes-preserve-unknown-fields, ...).
+    private static readonly BuildOptions Build = new()
+    {
+        Dialect = Dialect.Draft202012.With([], allowUnknownKeywords: true),
+        SchemaRegistry = new SchemaRegistry(),
+    };
+
+    /// <summary>Resource name of a kind's schema: <c>argoproj.io/application_v1alpha1.json</c>.</summary>
+    public static string SchemaName(string apiVersion, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(apiVersion);
+        ArgumentNullException.ThrowIfNull(kind);
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0
+            ? $"core/{kind.ToLowerInvariant()}_{apiVersion}.json"
+            : $"{apiVersion[..slash]}/{kind.ToLowerInvariant()}_{apiVersion[(slash + 1)..]}.json";
+    }
+
+    public static IEnumerable<Finding> Validate(string file, JsonElement resource)
+    {
+        var apiVersion = resource.TryGetProperty("apiVersion", out var v) ? v.GetString() ?? "" : "";
+        var kind = resource.TryGetProperty("kind", out var k) ? k.GetString() ?? "" : "";
+        var name = resource.TryGetProperty("metadata", out var m) && m.TryGetProperty("name", out var n) ? n.GetString() : null;
+        var ns = m.ValueKind == JsonValueKind.Object && m.TryGetProperty("namespace", out var s) ? s.GetString() : null;
+        var id = $"{kind}/{(ns is null ? "" : ns + "/")}{name}";
+
+        var schemaName = SchemaName(apiVersion, kind);
+        var schema = Cache.GetOrAdd(schemaName, Load);
+        if (schema is null)
+        {
+            yield return new Finding(Severity.Error, file, id, Rule, $"no schema for {apiVersion} {kind}",
+                $"add {schemaName} to src/Helix.Platform/Verification/Schemas, or render a kind Helix knows");
+            yield break;
+        }
+
+        var results = schema.Evaluate(resource, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (results.IsValid)
+        {
+            yield break;
+        }
+        foreach (var detail in results.Details ?? [])
+        {
+            if (detail.Errors is null)
+            {
+                continue;
+            }
+            foreach (var (keyword, message) in detail.Errors)
+            {
+                var at = detail.InstanceLocation.ToString();
+                yield return new Finding(Severity.Error, file, id, Rule,
+                    $"{(at.Length == 0 ? "/" : at)}: {message} ({keyword})",
+                    "render what the CRD accepts at this path");
+            }
+        }
+    }
+
+    private static JsonSchema? Load(string name)
+    {
+        var assembly = typeof(CrdSchemas).Assembly;
+        using var stream = assembly.GetManifestResourceStream("Helix.Platform.Schemas." + name.Replace('/', '.'));
+        if (stream is null)
+        {
+            return null;
+        }
+        using var reader = new StreamReader(stream);
+        return JsonSchema.FromText(reader.ReadToEnd(), Build, new Uri($"https://helix.invalid/schemas/{name}"));
+    }
+}
