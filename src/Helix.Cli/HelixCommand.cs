@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Helix.Platform.Model;
 using Helix.Platform.Spec;
+using Helix.Platform.Verification;
 
 namespace Helix.Cli;
 
@@ -97,9 +98,36 @@ internal static class HelixCommand
             return 0;
         });
 
+        var tree = new Option<string>("--tree") { Description = "A rendered tree on disk to verify as a cluster would receive it", DefaultValueFactory = _ => "gitops" };
+        var verify = new Command("verify", "Verify a tree of manifests: CRD schemas, no plaintext Secret; exit 1 on any error") { tree };
+        verify.SetAction(result =>
+        {
+            var root = result.GetValue(tree)!;
+            if (!Directory.Exists(root))
+            {
+                stderr.WriteLine($"{root}: no such directory (pass the tree with --tree)");
+                return SpecInvalid;
+            }
+            var findings = TreeVerifier.Verify(root);
+            if (result.GetValue(output) == "json")
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(findings, Json));
+            }
+            else
+            {
+                foreach (var finding in findings)
+                {
+                    stdout.WriteLine($"{Red(finding.Severity.ToString().ToLowerInvariant(), colour)} {finding.File}: {finding.Resource}: [{finding.Rule}] {finding.Message}");
+                    stdout.WriteLine($"    fix: {finding.Fix}");
+                }
+                stdout.WriteLine($"{findings.Count(f => f.Severity == Severity.Error)} error(s), {findings.Count(f => f.Severity == Severity.Warning)} warning(s) in {root}");
+            }
+            return findings.Any(f => f.Severity == Severity.Error) ? 1 : 0;
+        });
+
         return new RootCommand("helix: one typed spec compiled into the whole platform, verified before it is written")
         {
-            spec, output, order, graph, schema,
+            spec, output, order, graph, schema, verify,
         };
     }
 

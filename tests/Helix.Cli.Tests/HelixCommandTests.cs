@@ -91,9 +91,33 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void VerifyTree_Exits1OnFindings_AndReportsThemAsJson()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-verify-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: x\n");
+            var (exit, output, _) = Run("verify", "--tree", dir.FullName, "--output", "json");
+            Assert.Equal(1, exit);
+            using var findings = JsonDocument.Parse(output);
+            Assert.Equal("no-plaintext-secret", findings.RootElement[0].GetProperty("rule").GetString());
+
+            File.Delete(Path.Combine(dir.FullName, "secret.yaml"));
+            var (clean, text, _) = Run("verify", "--tree", dir.FullName);
+            Assert.Equal(0, clean);
+            Assert.Contains("0 error(s)", text, StringComparison.Ordinal);
+            Assert.Equal(2, Run("verify", "--tree", Path.Combine(dir.FullName, "missing")).Exit);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void EveryCommand_HasHelp()
     {
-        foreach (var command in new[] { "order", "graph", "schema" })
+        foreach (var command in new[] { "order", "graph", "schema", "verify" })
         {
             var (exit, output, _) = Run(command, "--help");
             Assert.Equal(0, exit);
