@@ -53,49 +53,13 @@ internal static class HelixCommand
         var check = new Option<bool>("--check") { Description = "Write nothing; exit 1 when the file on disk differs" };
         var graph = new Command("graph", "Write the architecture diagram (Mermaid), derived from the model") { target, check };
         graph.SetAction(result => WithModel(result.GetValue(spec)!, stderr, colour, model =>
-        {
-            var path = result.GetValue(target)!;
-            var rendered = MermaidGraph.Render(model);
-            var current = File.Exists(path) ? File.ReadAllText(path) : null;
-            if (result.GetValue(check))
-            {
-                if (current == rendered)
-                {
-                    stdout.WriteLine($"{path} is up to date");
-                    return 0;
-                }
-                stderr.WriteLine($"{path} is stale: run 'helix graph' and commit the result");
-                return 1;
-            }
-            if (current != rendered)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                File.WriteAllText(path, rendered);
-            }
-            stdout.WriteLine(current == rendered ? $"{path} unchanged" : $"wrote {path}");
-            return 0;
-        }));
+            WriteOrCheck(result.GetValue(target)!, MermaidGraph.Render(model), result.GetValue(check), "helix graph", stdout, stderr)));
 
         var schemaOut = new Option<string>("--out") { Description = "Where the JSON Schema is written", DefaultValueFactory = _ => "platform/helix.schema.json" };
         var schema = new Command("schema", "Write the JSON Schema of the spec, generated from its records") { schemaOut, check };
         schema.SetAction(result =>
         {
-            var path = result.GetValue(schemaOut)!;
-            var generated = SpecSchema.Generate();
-            var current = File.Exists(path) ? File.ReadAllText(path) : null;
-            if (result.GetValue(check))
-            {
-                if (current == generated)
-                {
-                    stdout.WriteLine($"{path} is up to date");
-                    return 0;
-                }
-                stderr.WriteLine($"{path} is stale: run 'helix schema' and commit the result");
-                return 1;
-            }
-            File.WriteAllText(path, generated);
-            stdout.WriteLine($"wrote {path}");
-            return 0;
+            return WriteOrCheck(result.GetValue(schemaOut)!, SpecSchema.Generate(), result.GetValue(check), "helix schema", stdout, stderr);
         });
 
         var tree = new Option<string>("--tree") { Description = "A rendered tree on disk to verify as a cluster would receive it", DefaultValueFactory = _ => "gitops" };
@@ -129,6 +93,31 @@ internal static class HelixCommand
         {
             spec, output, order, graph, schema, verify,
         };
+    }
+
+    /// <summary>Writes a generated file when it differs, or with <paramref name="check"/> only says whether it is stale (exit 1).</summary>
+    private static int WriteOrCheck(string path, string content, bool check, string command, TextWriter stdout, TextWriter stderr)
+    {
+        var current = File.Exists(path) ? File.ReadAllText(path) : null;
+        if (check)
+        {
+            if (current == content)
+            {
+                stdout.WriteLine($"{path} is up to date");
+                return 0;
+            }
+            stderr.WriteLine($"{path} is stale: run '{command}' and commit the result");
+            return 1;
+        }
+        if (current == content)
+        {
+            stdout.WriteLine($"{path} unchanged");
+            return 0;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, content);
+        stdout.WriteLine($"wrote {path}");
+        return 0;
     }
 
     private static int WithModel(string specPath, TextWriter stderr, bool colour, Func<PlatformModel, int> action)
