@@ -58,9 +58,7 @@ internal static class HelixCommand
         var schemaOut = new Option<string>("--out") { Description = "Where the JSON Schema is written", DefaultValueFactory = _ => "platform/helix.schema.json" };
         var schema = new Command("schema", "Write the JSON Schema of the spec, generated from its records") { schemaOut, check };
         schema.SetAction(result =>
-        {
-            return WriteOrCheck(result.GetValue(schemaOut)!, SpecSchema.Generate(), result.GetValue(check), "helix schema", stdout, stderr);
-        });
+            WriteOrCheck(result.GetValue(schemaOut)!, SpecSchema.Generate(), result.GetValue(check), "helix schema", stdout, stderr));
 
         var tree = new Option<string>("--tree") { Description = "A rendered tree on disk to verify as a cluster would receive it", DefaultValueFactory = _ => "gitops" };
         var verify = new Command("verify", "Verify a tree of manifests: CRD schemas, no plaintext Secret; exit 1 on any error") { tree };
