@@ -61,3 +61,52 @@ public sealed class CrdSchemaTests
         Assert.Contains("example.com/widget_v1.json", finding.Fix, StringComparison.Ordinal);
     }
 }
+
+public sealed class EmbeddedCrdSchemaTests
+{
+    public static TheoryData<string> Schemas() => [.. CrdSchemas.Known];
+
+    [Fact]
+    public void EveryCrdSchemaOfSharedIsEmbedded_ButApplicationSets()
+    {
+        Assert.Equal(32, CrdSchemas.Known.Count);
+        Assert.Contains("cilium.io/ciliumnetworkpolicy_v2.json", CrdSchemas.Known);
+        Assert.Contains("gateway.networking.k8s.io/httproute_v1.json", CrdSchemas.Known);
+        Assert.DoesNotContain("argoproj.io/applicationset_v1alpha1.json", CrdSchemas.Known);
+    }
+
+    [Theory]
+    [MemberData(nameof(Schemas))]
+    public void EachSchema_Loads_AndRejectsAMistypedSpec(string schema)
+    {
+        var (group, rest) = (schema[..schema.IndexOf('/', StringComparison.Ordinal)], schema[(schema.IndexOf('/', StringComparison.Ordinal) + 1)..^".json".Length]);
+        var (kind, version) = (rest[..rest.LastIndexOf('_')], rest[(rest.LastIndexOf('_') + 1)..]);
+        using var document = JsonDocument.Parse($$"""{ "apiVersion": "{{group}}/{{version}}", "kind": "{{kind}}", "metadata": { "name": "x" }, "spec": "not an object" }""");
+        var findings = CrdSchemas.Validate("x.yaml", document.RootElement).ToList();
+        Assert.DoesNotContain(findings, f => f.Message.StartsWith("no schema", StringComparison.Ordinal));
+        if (kind != "setting")
+        {
+            Assert.Contains(findings, f => f.Message.StartsWith("/spec", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData("gateway.networking.k8s.io", true)]
+    [InlineData("cilium.io", true)]
+    [InlineData("apps", false)]
+    [InlineData("networking.k8s.io", false)]
+    [InlineData("", false)]
+    public void CustomResources_AreTellFromBuiltInKinds(string group, bool custom) =>
+        Assert.Equal(custom, TreeVerifier.IsCustomResource(group));
+}
+
+public sealed class PatternDialectTests
+{
+    [Fact]
+    public void Re2UnicodeClasses_BecomeDotNetOnes_AndOthersStay()
+    {
+        Assert.Equal("""{"pattern":"^\\P{C}*$"}""", CrdSchemas.DotNetPatterns("""{"pattern":"^\\PC*$"}"""));
+        Assert.Equal("""{"pattern":"^\\p{L}+$"}""", CrdSchemas.DotNetPatterns("""{"pattern":"^\\p{L}+$"}"""));
+        Assert.Equal("""{"pattern":"^[a-z]\\d$"}""", CrdSchemas.DotNetPatterns("""{"pattern":"^[a-z]\\d$"}"""));
+    }
+}

@@ -22,6 +22,16 @@ public static class CrdSchemas
         SchemaRegistry = new SchemaRegistry(),
     };
 
+    private const string ResourcePrefix = "Helix.Platform.Schemas.";
+
+    /// <summary>Every embedded schema, as <c>group/kind_version.json</c>.</summary>
+    public static IReadOnlyList<string> Known { get; } = typeof(CrdSchemas).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".json", StringComparison.Ordinal))
+        .Select(n => n[ResourcePrefix.Length..^".json".Length])
+        .Select(n => n[..n.LastIndexOf('.')] + "/" + n[(n.LastIndexOf('.') + 1)..] + ".json")
+        .Order(StringComparer.Ordinal)
+        .ToList();
+
     /// <summary>Resource name of a kind's schema: <c>argoproj.io/application_v1alpha1.json</c>.</summary>
     public static string SchemaName(string apiVersion, string kind)
     {
@@ -71,15 +81,23 @@ public static class CrdSchemas
         }
     }
 
+    /// <summary>
+    /// CRD patterns are Go (RE2) regular expressions: RE2 writes a one-letter Unicode class as
+    /// <c>\PC</c>, .NET only as <c>\P{C}</c> (Cilium's policies use it). In the JSON text the
+    /// backslash is itself escaped.
+    /// </summary>
+    internal static string DotNetPatterns(string schemaJson) =>
+        System.Text.RegularExpressions.Regex.Replace(schemaJson, @"(\\[pP])([A-Z])", "$1{$2}");
+
     private static JsonSchema? Load(string name)
     {
         var assembly = typeof(CrdSchemas).Assembly;
-        using var stream = assembly.GetManifestResourceStream("Helix.Platform.Schemas." + name.Replace('/', '.'));
+        using var stream = assembly.GetManifestResourceStream(ResourcePrefix + name.Replace('/', '.'));
         if (stream is null)
         {
             return null;
         }
         using var reader = new StreamReader(stream);
-        return JsonSchema.FromText(reader.ReadToEnd(), Build, new Uri($"https://helix.invalid/schemas/{name}"));
+        return JsonSchema.FromText(DotNetPatterns(reader.ReadToEnd()), Build, new Uri($"https://helix.invalid/schemas/{name}"));
     }
 }

@@ -54,8 +54,7 @@ public static class TreeVerifier
         }
 
         var group = apiVersion.GetString()!.Contains('/', StringComparison.Ordinal) ? apiVersion.GetString()![..apiVersion.GetString()!.IndexOf('/', StringComparison.Ordinal)] : "";
-        // Custom resources: groups with a dot, except Kubernetes' own (apps, batch, *.k8s.io).
-        if (group.Contains('.', StringComparison.Ordinal) && !group.EndsWith(".k8s.io", StringComparison.Ordinal))
+        if (IsCustomResource(group))
         {
             foreach (var finding in CrdSchemas.Validate(file, resource))
             {
@@ -70,6 +69,18 @@ public static class TreeVerifier
                 "encrypt it with SOPS (sops --encrypt --in-place) or reference the secret instead of committing it");
         }
     }
+
+    /// <summary>API groups served by Kubernetes itself; every other group comes from a CRD.</summary>
+    private static readonly HashSet<string> BuiltInGroups = new(StringComparer.Ordinal)
+    {
+        "", "apps", "batch", "policy", "autoscaling", "networking.k8s.io", "rbac.authorization.k8s.io",
+        "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "scheduling.k8s.io",
+        "coordination.k8s.io", "discovery.k8s.io", "node.k8s.io", "certificates.k8s.io", "events.k8s.io",
+        "authentication.k8s.io", "authorization.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
+        "apiregistration.k8s.io",
+    };
+
+    internal static bool IsCustomResource(string group) => !BuiltInGroups.Contains(group);
 
     private static bool IsSopsEncrypted(JsonElement resource) =>
         resource.TryGetProperty("sops", out var sops) && sops.ValueKind == JsonValueKind.Object;
