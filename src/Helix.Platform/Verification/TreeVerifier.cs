@@ -23,23 +23,28 @@ public static class TreeVerifier
     public static IReadOnlyList<Finding> Verify(string root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var findings = new List<Finding>();
         var files = Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal);
-        foreach (var file in files)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        // Files are independent: verified on every core, reported in path order.
+        var perFile = new List<Finding>[files.Length];
+        Parallel.For(0, files.Length, i =>
         {
-            foreach (var (document, error) in Documents(Path.Combine(root, file)))
+            var found = new List<Finding>();
+            foreach (var (document, error) in Documents(Path.Combine(root, files[i])))
             {
                 if (error is not null)
                 {
-                    findings.Add(new Finding(Severity.Error, file, "-", YamlRule, error, "fix the YAML so the file parses"));
+                    found.Add(new Finding(Severity.Error, files[i], "-", YamlRule, error, "fix the YAML so the file parses"));
                     continue;
                 }
-                findings.AddRange(VerifyObject(file, document));
+                found.AddRange(VerifyObject(files[i], document));
             }
-        }
+            perFile[i] = found;
+        });
+        var findings = perFile.SelectMany(f => f).ToList();
         return findings;
     }
 

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Helix.Platform.Bench.SchemaValidation).Assembly).Run(args);
