@@ -74,3 +74,68 @@ public sealed class TreeVerifierTests : IDisposable
 
     public void Dispose() => _tree.Delete(recursive: true);
 }
+
+public sealed class CoreKindTests : IDisposable
+{
+    private readonly DirectoryInfo _tree = Directory.CreateTempSubdirectory("helix-core-");
+
+    private const string Deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: orchestrator
+          namespace: helix-orchestrator
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: { app: orchestrator }
+          template:
+            metadata:
+              labels: { app: orchestrator }
+            spec:
+              containers:
+                - name: orchestrator
+                  image: ghcr.io/helix-platform/orchestrator:0.1.0
+        """;
+
+    private IReadOnlyList<Finding> VerifyOne(string yaml)
+    {
+        File.WriteAllText(Path.Combine(_tree.FullName, "x.yaml"), yaml);
+        return TreeVerifier.Verify(_tree.FullName);
+    }
+
+    [Fact]
+    public void ValidDeployment_HasNoFindings() => Assert.Empty(VerifyOne(Deployment));
+
+    [Fact]
+    public void UnknownField_IsAFinding()
+    {
+        var finding = Assert.Single(VerifyOne(Deployment.Replace("  replicas: 2", "  replicas: 2\n  replica: 3", StringComparison.Ordinal)));
+        Assert.Equal(TreeVerifier.CoreRule, finding.Rule);
+        Assert.Equal("Deployment/helix-orchestrator/orchestrator", finding.Resource);
+    }
+
+    [Fact]
+    public void MistypedField_IsAFinding()
+    {
+        var finding = Assert.Single(VerifyOne(Deployment.Replace("replicas: 2", "replicas: two", StringComparison.Ordinal)));
+        Assert.Equal(TreeVerifier.CoreRule, finding.Rule);
+    }
+
+    [Fact]
+    public void MissingRequiredField_IsAFinding()
+    {
+        var finding = Assert.Single(VerifyOne(Deployment.Replace("    matchLabels: { app: orchestrator }\n", "", StringComparison.Ordinal).Replace("  selector:\n", "", StringComparison.Ordinal)));
+        Assert.Equal(TreeVerifier.CoreRule, finding.Rule);
+        Assert.Equal("required field spec.selector is missing", finding.Message);
+    }
+
+    [Fact]
+    public void ContainerWithoutImage_IsAFinding()
+    {
+        var finding = Assert.Single(VerifyOne(Deployment.Replace("image: ghcr.io/helix-platform/orchestrator:0.1.0", "imagePullPolicy: Always", StringComparison.Ordinal)));
+        Assert.Equal("required field spec.template.spec.containers[*].image is missing", finding.Message);
+    }
+
+    public void Dispose() => _tree.Delete(recursive: true);
+}

@@ -15,6 +15,7 @@ public static class TreeVerifier
     public const string SecretRule = "no-plaintext-secret";
     public const string ObjectRule = "kubernetes-object";
     public const string YamlRule = "yaml";
+    public const string CoreRule = "core-schema";
 
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithAttemptingUnquotedStringTypeDeserialization()
@@ -66,6 +67,19 @@ public static class TreeVerifier
                 yield return finding;
             }
         }
+        else if (!IsSopsEncrypted(resource)) // an encrypted Secret is typed only once decrypted
+        {
+            if (StrictCoreParse(resource) is { } problem)
+            {
+                yield return new Finding(Severity.Error, file, Id(resource), CoreRule, problem,
+                    "write the object as the Kubernetes API defines it (kubectl explain <kind>.<field>)");
+            }
+            foreach (var missing in MissingRequired(kind.GetString()!, resource))
+            {
+                yield return new Finding(Severity.Error, file, Id(resource), CoreRule, $"required field {missing} is missing",
+                    $"set {missing}: the API server refuses the object without it");
+            }
+        }
 
         if (kind.GetString() == "Secret" && group.Length == 0 && !IsSopsEncrypted(resource)
             && (HasEntries(resource, "data") || HasEntries(resource, "stringData")))
@@ -86,6 +100,84 @@ public static class TreeVerifier
     };
 
     internal static bool IsCustomResource(string group) => !BuiltInGroups.Contains(group);
+
+    /// <summary>Reads a built-in kind with KubernetesClient's typed models in strict mode: an unknown or mistyped field fails.</summary>
+    private static string? StrictCoreParse(JsonElement resource)
+    {
+        try
+        {
+            k8s.KubernetesYaml.LoadAllFromString(resource.GetRawText(), strict: true);
+            return null;
+        }
+        catch (Exception e) when (e is YamlException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            return e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message;
+        }
+    }
+
+    /// <summary>
+    /// Fields the API server requires of the kinds Helix renders (the typed models accept their
+    /// absence). Paths are dotted; <c>[]</c> checks every item of a list.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> Required = new(StringComparer.Ordinal)
+    {
+        ["Deployment"] = ["spec.selector", "spec.template.spec.containers[].name", "spec.template.spec.containers[].image"],
+        ["StatefulSet"] = ["spec.selector", "spec.template.spec.containers[].name", "spec.template.spec.containers[].image"],
+        ["DaemonSet"] = ["spec.selector", "spec.template.spec.containers[].name", "spec.template.spec.containers[].image"],
+        ["Job"] = ["spec.template.spec.containers[].name", "spec.template.spec.containers[].image"],
+        ["PodDisruptionBudget"] = ["spec.selector"],
+        ["HorizontalPodAutoscaler"] = ["spec.scaleTargetRef.kind", "spec.scaleTargetRef.name", "spec.maxReplicas"],
+        ["NetworkPolicy"] = ["spec.podSelector"],
+        ["LimitRange"] = ["spec.limits"],
+        ["RoleBinding"] = ["roleRef.kind", "roleRef.name"],
+        ["ClusterRoleBinding"] = ["roleRef.kind", "roleRef.name"],
+    };
+
+    private static IEnumerable<string> MissingRequired(string kind, JsonElement resource)
+    {
+        if (!Required.TryGetValue(kind, out var paths))
+        {
+            yield break;
+        }
+        foreach (var path in paths)
+        {
+            if (!Present(resource, path.Split('.')))
+            {
+                yield return path.Replace("[]", "[*]", StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private static bool Present(JsonElement node, ReadOnlySpan<string> path)
+    {
+        if (path.IsEmpty)
+        {
+            return node.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
+        }
+        var segment = path[0];
+        var each = segment.EndsWith("[]", StringComparison.Ordinal);
+        var name = each ? segment[..^2] : segment;
+        if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(name, out var child))
+        {
+            return false;
+        }
+        if (!each)
+        {
+            return Present(child, path[1..]);
+        }
+        if (child.ValueKind != JsonValueKind.Array || child.GetArrayLength() == 0)
+        {
+            return false;
+        }
+        foreach (var item in child.EnumerateArray())
+        {
+            if (!Present(item, path[1..]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private static bool IsSopsEncrypted(JsonElement resource) =>
         resource.TryGetProperty("sops", out var sops) && sops.ValueKind == JsonValueKind.Object;
