@@ -64,8 +64,7 @@ internal sealed class EventPublisher(
 
             if (ack.Error is { } error)
             {
-                // One message per delivery subject: a refusal for that reason means "already stored".
-                if (error.Description?.Contains("per subject", StringComparison.OrdinalIgnoreCase) == true)
+                if (IsAlreadyStored(error.Description))
                 {
                     return PublishOutcome.Duplicate;
                 }
@@ -79,7 +78,7 @@ internal sealed class EventPublisher(
         }
         catch (NatsJSApiException e)
         {
-            if (e.Error.Description?.Contains("per subject", StringComparison.OrdinalIgnoreCase) == true)
+            if (IsAlreadyStored(e.Error.Description))
             {
                 return PublishOutcome.Duplicate;
             }
@@ -100,4 +99,8 @@ internal sealed class EventPublisher(
             throw new BrokerUnavailableException("the message broker failed: " + e.GetType().Name, e);
         }
     }
+
+    // One message per delivery subject: a refusal for that reason means "already stored".
+    private static bool IsAlreadyStored(string? refusal) =>
+        refusal?.Contains("per subject", StringComparison.OrdinalIgnoreCase) == true;
 }

@@ -41,7 +41,7 @@ internal sealed partial class WebhookEndpoint(
         }
         if (context.Request.ContentLength > webhookSource.Options.MaxBodyBytes)
         {
-            return Reject(source, Outcomes.TooLarge, StatusCodes.Status413PayloadTooLarge, $"the body is larger than the {webhookSource.Options.MaxBodyBytes} bytes this source accepts");
+            return TooLarge(source, webhookSource);
         }
         if (!AcceptsMediaType(webhookSource, context.Request.ContentType))
         {
@@ -60,7 +60,7 @@ internal sealed partial class WebhookEndpoint(
         switch (status)
         {
             case BodyStatus.TooLarge:
-                return Reject(source, Outcomes.TooLarge, StatusCodes.Status413PayloadTooLarge, $"the body is larger than the {webhookSource.Options.MaxBodyBytes} bytes this source accepts");
+                return TooLarge(source, webhookSource);
             case BodyStatus.TimedOut:
                 return Reject(source, Outcomes.BodyTimeout, StatusCodes.Status408RequestTimeout, "the body did not arrive in time");
             case BodyStatus.Malformed:
@@ -181,6 +181,9 @@ internal sealed partial class WebhookEndpoint(
         var (type, challenge) = Signing.JsonStrings(body, "type", "challenge");
         return type == "url_verification" ? challenge : null;
     }
+
+    private IResult TooLarge(string source, WebhookSource webhookSource) =>
+        Reject(source, Outcomes.TooLarge, StatusCodes.Status413PayloadTooLarge, $"the body is larger than the {webhookSource.Options.MaxBodyBytes} bytes this source accepts");
 
     private IResult Reject(string source, string outcome, int status, string detail)
     {

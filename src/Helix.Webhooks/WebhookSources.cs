@@ -67,8 +67,9 @@ internal sealed class WebhookSources : IDisposable
                 {
                     keys.Add(scheme.DecodeSecret(SecretReference.Resolve(options.Secrets[i])));
                 }
-                catch (FormatException e)
+                catch (Exception e) when (e is FormatException or InvalidOperationException)
                 {
+                    // An unreadable reference or an undecodable secret; the message names the reference, never the value.
                     throw new OptionsValidationException(ReceiverOptions.Section, typeof(ReceiverOptions),
                         [$"Configuration key '{ReceiverOptions.Section}:Sources:{name}:Secrets:{i}': {e.Message}"]);
                 }

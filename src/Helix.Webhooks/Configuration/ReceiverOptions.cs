@@ -103,7 +103,7 @@ internal sealed record SourceOptions : IValidatableObject
         }
         for (var i = 0; i < Secrets.Count; i++)
         {
-            if (SecretReference.Check(Secrets[i]) is { } problem)
+            if (SecretReference.CheckForm(Secrets[i]) is { } problem)
             {
                 yield return new ValidationResult(problem, [$"{nameof(Secrets)}:{i}"]);
             }

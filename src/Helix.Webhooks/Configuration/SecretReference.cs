@@ -9,19 +9,17 @@ internal static class SecretReference
     private const string Env = "env:";
     private const string File = "file:";
 
-    /// <summary>Why the reference cannot be used, or null when it resolves to a non-empty secret.</summary>
-    public static string? Check(string reference)
-    {
-        try
-        {
-            Resolve(reference);
-            return null;
-        }
-        catch (InvalidOperationException e)
-        {
-            return e.Message;
-        }
-    }
+    /// <summary>
+    /// Why the text is not a reference at all, or null. Only the form is checked here: the secret
+    /// itself is read once, when the sources are built (<see cref="Resolve"/>).
+    /// </summary>
+    public static string? CheckForm(string reference) =>
+        (reference.StartsWith(Env, StringComparison.Ordinal) && reference.Length > Env.Length)
+        || (reference.StartsWith(File, StringComparison.Ordinal) && reference.Length > File.Length)
+            ? null
+            : NotAReference;
+
+    private const string NotAReference = "a secret is referenced as env:VARIABLE or file:/path, never written in configuration";
 
     public static string Resolve(string reference)
     {
@@ -53,8 +51,7 @@ internal static class SecretReference
         }
         else
         {
-            throw new InvalidOperationException(
-                "a secret is referenced as env:VARIABLE or file:/path, never written in configuration");
+            throw new InvalidOperationException(NotAReference);
         }
         return value;
     }
