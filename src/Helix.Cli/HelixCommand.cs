@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Helix.Platform.Model;
+using Helix.Platform.Rendering;
 using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 
@@ -37,14 +38,25 @@ internal static class HelixCommand
         {
             if (result.GetValue(output) == "json")
             {
-                stdout.WriteLine(JsonSerializer.Serialize(model.Steps.Select(s => new { s.Number, s.SyncWave, s.Owner, s.Title, s.Components }), Json));
+                stdout.WriteLine(JsonSerializer.Serialize(model.Steps.Select(s => new
+                {
+                    s.Number,
+                    s.SyncWave,
+                    s.Owner,
+                    s.Title,
+                    s.Components,
+                    Applications = model.Applications.Where(a => a.Step == s.Number).Select(a => new { a.Name, a.Wave, a.Folder, a.DependsOn }),
+                }), Json));
                 return 0;
             }
             foreach (var step in model.Steps)
             {
                 var wave = step.SyncWave is { } w ? $"wave {w}" : "terraform";
                 stdout.WriteLine($"{Bold($"{step.Number}.", colour)} [{wave}] {step.Title}");
-                stdout.WriteLine($"     {string.Join(", ", step.Components)}");
+                var apps = model.Applications.Where(a => a.Step == step.Number).ToList();
+                stdout.WriteLine(apps.Count == 0
+                    ? $"     {string.Join(", ", step.Components)}"
+                    : $"     {string.Join(", ", apps.Select(a => $"{a.Name} (wave {a.Wave})"))}");
             }
             return 0;
         }));
@@ -60,38 +72,133 @@ internal static class HelixCommand
         schema.SetAction(result =>
             WriteOrCheck(result.GetValue(schemaOut)!, SpecSchema.Generate(), result.GetValue(check), "helix schema", stdout, stderr));
 
-        var tree = new Option<string>("--tree") { Description = "A rendered tree on disk to verify as a cluster would receive it", DefaultValueFactory = _ => "gitops" };
-        var verify = new Command("verify", "Verify a tree of manifests: CRD schemas, no plaintext Secret; exit 1 on any error") { tree };
+        var tree = new Option<string>("--tree") { Description = "Verify this tree on disk (what ArgoCD syncs, hand edits included) instead of a fresh render" };
+        var verify = new Command("verify", "Verify the render of the spec, or a tree on disk: schemas, SSO, waves, owners, workloads, secrets; exit 1 on any error") { tree };
         verify.SetAction(result =>
         {
-            var root = result.GetValue(tree)!;
+            var json = result.GetValue(output) == "json";
+            if (result.GetValue(tree) is not { } root)
+            {
+                return WithModel(result.GetValue(spec)!, stderr, colour, model =>
+                {
+                    var (files, findings) = RenderAndVerify(model, stderr);
+                    return Report(findings, $"the render of {result.GetValue(spec)} ({files.Paths.Count} files)", json, stdout, colour);
+                });
+            }
             if (!Directory.Exists(root))
             {
                 stderr.WriteLine($"{root}: no such directory (pass the tree with --tree)");
                 return SpecInvalid;
             }
-            var findings = TreeVerifier.Verify(root);
+            var specPath = result.GetValue(spec)!;
+            if (!File.Exists(specPath))
+            {
+                stderr.WriteLine($"no spec at {specPath}: checking {root} without the platform's statement of intent");
+                return Report(TreeVerifier.Verify(root), root, json, stdout, colour);
+            }
+            return WithModel(specPath, stderr, colour, model => Report(TreeVerifier.Verify(root, model), root, json, stdout, colour));
+        });
+
+        var outDir = new Option<string>("--out") { Description = "The repository root the tree is written under", DefaultValueFactory = _ => "." };
+        var render = new Command("render", "Render the GitOps tree and the architecture diagram from the spec, verified before anything is written") { outDir };
+        render.SetAction(result => WithModel(result.GetValue(spec)!, stderr, colour, model =>
+        {
+            var (files, findings) = RenderAndVerify(model, stderr);
+            if (findings.Any(f => f.Severity == Severity.Error))
+            {
+                Report(findings, "the render", result.GetValue(output) == "json", stdout, colour);
+                stderr.WriteLine("nothing written: the render does not pass verification");
+                return 1;
+            }
+            var changes = files.Write(result.GetValue(outDir)!, RenderedFolders);
             if (result.GetValue(output) == "json")
             {
-                stdout.WriteLine(JsonSerializer.Serialize(findings, Json));
+                stdout.WriteLine(JsonSerializer.Serialize(changes.Select(c => new { c.Path, c.Kind }), Json));
+                return 0;
+            }
+            foreach (var change in changes)
+            {
+                stdout.WriteLine($"{change.Kind.ToString().ToLowerInvariant(),-8} {change.Path}");
+            }
+            stdout.WriteLine($"{changes.Count} file(s) changed, {files.Paths.Count - changes.Count(c => c.Kind != FileChangeKind.Deleted)} unchanged");
+            return 0;
+        }));
+
+        var diff = new Command("diff", "Show what render would change on disk, as a unified diff; exit 1 when the tree is stale") { outDir };
+        diff.SetAction(result => WithModel(result.GetValue(spec)!, stderr, colour, model =>
+        {
+            var files = Render(model);
+            var changes = files.Diff(result.GetValue(outDir)!, RenderedFolders);
+            if (result.GetValue(output) == "json")
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(changes, Json));
             }
             else
             {
-                foreach (var finding in findings)
+                foreach (var change in changes)
                 {
-                    stdout.WriteLine($"{Red(finding.Severity.ToString().ToLowerInvariant(), colour)} {finding.File}: {finding.Resource}: [{finding.Rule}] {finding.Message}");
-                    stdout.WriteLine($"    fix: {finding.Fix}");
+                    stdout.Write(colour ? Colourise(change.UnifiedDiff) : change.UnifiedDiff);
                 }
-                stdout.WriteLine($"{findings.Count(f => f.Severity == Severity.Error)} error(s), {findings.Count(f => f.Severity == Severity.Warning)} warning(s) in {root}");
+                stderr.WriteLine(changes.Count == 0 ? "up to date" : $"{changes.Count} file(s) differ: run 'helix render' and commit the result");
             }
-            return findings.Any(f => f.Severity == Severity.Error) ? 1 : 0;
-        });
+            return changes.Count == 0 ? 0 : 1;
+        }));
 
         return new RootCommand("helix: one typed spec compiled into the whole platform, verified before it is written")
         {
-            spec, output, order, graph, schema, verify,
+            spec, output, render, verify, diff, order, graph, schema,
         };
     }
+
+    /// <summary>Folders a render owns: the GitOps tree (stale files there are removed) and the diagram's folder.</summary>
+    private static readonly IReadOnlyList<string> RenderedFolders = GitOpsRenderer.OwnedFolders;
+
+    public static FileSet Render(PlatformModel model)
+    {
+        var files = GitOpsRenderer.Render(model);
+        files.Add("docs/architecture/platform.md", MermaidGraph.Render(model));
+        return files;
+    }
+
+    private static (FileSet Files, IReadOnlyList<Finding> Findings) RenderAndVerify(PlatformModel model, TextWriter progress)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var files = Render(model);
+        progress.WriteLine($"rendered {files.Paths.Count} files in {clock.ElapsedMilliseconds} ms");
+        clock.Restart();
+        var yaml = files.Paths.Where(p => p.StartsWith(GitOpsRenderer.Root + "/", StringComparison.Ordinal)).ToList();
+        var findings = TreeVerifier.Verify(yaml, path => new StringReader(files.Text(path)), model);
+        progress.WriteLine($"verified {yaml.Count} files in {clock.ElapsedMilliseconds} ms");
+        return (files, findings);
+    }
+
+    private static int Report(IReadOnlyList<Finding> findings, string what, bool json, TextWriter stdout, bool colour)
+    {
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(findings, Json));
+        }
+        else
+        {
+            foreach (var finding in findings)
+            {
+                stdout.WriteLine($"{Red(finding.Severity.ToString().ToLowerInvariant(), colour)} {finding.File}: {finding.Resource}: [{finding.Rule}] {finding.Message}");
+                stdout.WriteLine($"    fix: {finding.Fix}");
+            }
+            stdout.WriteLine($"{findings.Count(f => f.Severity == Severity.Error)} error(s), {findings.Count(f => f.Severity == Severity.Warning)} warning(s) in {what}");
+        }
+        return findings.Any(f => f.Severity == Severity.Error) ? 1 : 0;
+    }
+
+    private static string Colourise(string diff) => string.Concat(diff.Split('\n').Select(line => line switch
+    {
+        "" => "",
+        _ when line.StartsWith("+++", StringComparison.Ordinal) || line.StartsWith("---", StringComparison.Ordinal) => $"\u001b[1m{line}\u001b[0m\n",
+        _ when line.StartsWith('+') => $"\u001b[32m{line}\u001b[0m\n",
+        _ when line.StartsWith('-') => $"\u001b[31m{line}\u001b[0m\n",
+        _ when line.StartsWith("@@", StringComparison.Ordinal) => $"\u001b[36m{line}\u001b[0m\n",
+        _ => line + "\n",
+    }));
 
     /// <summary>Writes a generated file when it differs, or with <paramref name="check"/> only says whether it is stale (exit 1).</summary>
     private static int WriteOrCheck(string path, string content, bool check, string command, TextWriter stdout, TextWriter stderr)

@@ -22,8 +22,9 @@ public sealed class HelixCommandTests
         var (exit, output, _) = Run("order", "--spec", Spec);
         Assert.Equal(0, exit);
         Assert.StartsWith("1. [terraform] Terraform:", output, StringComparison.Ordinal);
-        Assert.Contains("4. [wave 4] ArgoCD install and GitOps bootstrap", output, StringComparison.Ordinal);
-        Assert.Contains("9. [wave 9] Final ingress exposure and SSO enforcement", output, StringComparison.Ordinal);
+        Assert.Contains("4. [wave 40] ArgoCD install and GitOps bootstrap\n     argocd (wave 40)", output, StringComparison.Ordinal);
+        Assert.Contains("2. [wave 20] Cluster bootstrap: Cilium, Longhorn, CNPG, Redis, NATS\n     cilium (wave 20), longhorn (wave 21), nats (wave 22), redis (wave 22), cnpg (wave 31)", output, StringComparison.Ordinal);
+        Assert.Contains("9. [wave 90] Final ingress exposure and SSO enforcement", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal); // no colour when redirected
     }
 
@@ -36,7 +37,8 @@ public sealed class HelixCommandTests
         Assert.Equal(9, steps.RootElement.GetArrayLength());
         Assert.Equal("terraform", steps.RootElement[0].GetProperty("owner").GetString());
         Assert.Equal(JsonValueKind.Null, steps.RootElement[0].GetProperty("syncWave").ValueKind);
-        Assert.Equal(2, steps.RootElement[1].GetProperty("syncWave").GetInt32());
+        Assert.Equal(20, steps.RootElement[1].GetProperty("syncWave").GetInt32());
+        Assert.Equal("cilium", steps.RootElement[1].GetProperty("applications")[0].GetProperty("name").GetString());
     }
 
     [Fact]
@@ -115,9 +117,71 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void Render_WritesTheTree_ThenNothing_AndDiffShowsAHandEditAsAUnifiedDiff()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-render-");
+        try
+        {
+            var (exit, output, progress) = Run("render", "--spec", Spec, "--out", dir.FullName);
+            Assert.Equal(0, exit);
+            Assert.Contains("added    gitops/bootstrap/root.yaml", output, StringComparison.Ordinal);
+            Assert.Contains("rendered ", progress, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(dir.FullName, "docs", "architecture", "platform.md")));
+
+            Assert.Contains("0 file(s) changed", Run("render", "--spec", Spec, "--out", dir.FullName).Out, StringComparison.Ordinal);
+            Assert.Equal(0, Run("diff", "--spec", Spec, "--out", dir.FullName).Exit);
+
+            var quota = Path.Combine(dir.FullName, "gitops", "tenants", "acme", "base", "resource-quota.yaml");
+            File.WriteAllText(quota, File.ReadAllText(quota).Replace("pods: \"50\"", "pods: \"500\"", StringComparison.Ordinal));
+            File.WriteAllText(Path.Combine(dir.FullName, "gitops", "tenants", "acme", "base", "stray.yaml"), "kind: x\n");
+            var (stale, diff, err) = Run("diff", "--spec", Spec, "--out", dir.FullName);
+            Assert.Equal(1, stale);
+            Assert.Contains("--- a/gitops/tenants/acme/base/resource-quota.yaml", diff, StringComparison.Ordinal);
+            Assert.Contains("-    pods: \"500\"", diff, StringComparison.Ordinal);
+            Assert.Contains("+    pods: \"50\"", diff, StringComparison.Ordinal);
+            Assert.Contains("+++ /dev/null", diff, StringComparison.Ordinal); // the stray file would be removed
+            Assert.Contains("2 file(s) differ", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Verify_OfTheReferenceRender_AndOfTheCommittedTree_IsClean()
+    {
+        var (exit, output, _) = Run("verify", "--spec", Spec);
+        Assert.True(exit == 0, output);
+        Assert.Contains("0 error(s), 0 warning(s) in the render of", output, StringComparison.Ordinal);
+        var (treeExit, treeOutput, _) = Run("verify", "--spec", Spec, "--tree", Path.Combine(Root, "gitops"));
+        Assert.True(treeExit == 0, treeOutput);
+    }
+
+    [Fact]
+    public void Render_OfABrokenSpec_Exits2_AndWritesNothing()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-render-");
+        var spec = Path.Combine(dir.FullName, "helix.yaml");
+        // A quota that is not a quantity would render a ResourceQuota the API server refuses.
+        File.WriteAllText(spec, File.ReadAllText(Spec).Replace("      cpu: \"4\"\n      memory: 8Gi\n      pods: 50", "      cpu: \"4\"\n      memory: lots\n      pods: 50", StringComparison.Ordinal));
+        try
+        {
+            var (exit, _, err) = Run("render", "--spec", spec, "--out", dir.FullName);
+            Assert.Equal(2, exit);
+            Assert.Contains(": 'lots' is not a Kubernetes quantity", err, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dir.FullName, "gitops")));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void EveryCommand_HasHelp()
     {
-        foreach (var command in new[] { "order", "graph", "schema", "verify" })
+        foreach (var command in new[] { "render", "verify", "diff", "order", "graph", "schema" })
         {
             var (exit, output, _) = Run(command, "--help");
             Assert.Equal(0, exit);

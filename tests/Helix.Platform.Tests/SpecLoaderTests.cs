@@ -192,4 +192,41 @@ public sealed class SpecLoaderTests
         var result = SpecLoader.Load("/nonexistent/helix.yaml");
         Assert.Contains("cannot read the spec", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AWebhookReceiverWithoutWebhooks_IsAnError()
+    {
+        var text = ReferenceSpec.With("    webhooks:\n      - name: github\n        scheme: github\n        secret: webhook-github\n      - name: stripe\n        scheme: stripe\n        secret: webhook-stripe\n", "");
+        var error = Single(text);
+        Assert.Equal("webhook receiver 'webhook-receiver' accepts no webhooks", error.Message);
+        Assert.Equal(ReferenceSpec.LineOf(text, "kind: webhook-receiver"), error.Mark.Line);
+    }
+
+    [Fact]
+    public void WebhooksOnAnotherApp_AndADuplicateSource_AreErrors()
+    {
+        var text = ReferenceSpec.With("    secret: webhook-stripe\n", "    secret: webhook-stripe\n      - name: github\n        scheme: slack\n        secret: other\n")
+            .Replace("    kind: remediation\n", "    kind: remediation\n    webhooks: [{name: x, scheme: github, secret: y}]\n", StringComparison.Ordinal);
+        var errors = SpecLoader.Parse(text, File).Errors;
+        Assert.Contains(errors, e => e.Message.StartsWith("webhook 'github' is declared twice", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Message == "app 'remediation' is not a webhook receiver but lists webhooks");
+    }
+
+    [Fact]
+    public void AnUnknownWebhookScheme_NamesTheSchemesThereAre()
+    {
+        var text = ReferenceSpec.With("        scheme: stripe\n", "        scheme: paypal\n");
+        var error = Single(text);
+        Assert.Contains("github", error.Fix, StringComparison.Ordinal);
+        Assert.Equal(ReferenceSpec.LineOf(text, "paypal"), error.Mark.Line);
+    }
+
+    [Fact]
+    public void AnAwsAccountIdThatIsNotTwelveDigits_IsAnError()
+    {
+        var text = ReferenceSpec.With("accountId: \"123456789012\"", "accountId: \"12345\"");
+        var error = Single(text);
+        Assert.Equal("'12345' is not an AWS account id", error.Message);
+        Assert.Equal(ReferenceSpec.LineOf(text, "accountId"), error.Mark.Line);
+    }
 }

@@ -72,6 +72,113 @@ public sealed class TreeVerifierTests : IDisposable
         Assert.StartsWith("YAML syntax at 2:1:", findings[0].Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void WorkloadWithoutLimitsProbesOrNonRoot_IsAFindingPerGap()
+    {
+        var bare = CoreKindTests.Deployment
+            .Replace("      securityContext: { runAsNonRoot: true, runAsUser: 1654 }\n", "", StringComparison.Ordinal)
+            .Replace("            limits: { memory: 512Mi }\n", "", StringComparison.Ordinal)
+            .Replace("          readinessProbe: { httpGet: { path: /readyz, port: 8080 } }\n", "", StringComparison.Ordinal)
+            .Replace("\n          securityContext: { allowPrivilegeEscalation: false }", "", StringComparison.Ordinal);
+        Write("x.yaml", bare);
+        var findings = TreeVerifier.Verify(_tree.FullName);
+        Assert.All(findings, f => Assert.Equal(TreeRules.WorkloadRule, f.Rule));
+        Assert.Equal(
+            ["container orchestrator allows privilege escalation", "container orchestrator has no memory limit", "container orchestrator lacks a liveness or readiness probe", "container orchestrator may run as root"],
+            findings.Select(f => f.Message).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TheSameObjectTwice_OrOneTerraformOwns_IsASingleOwnerFinding()
+    {
+        Write("apps/a.yaml", CoreKindTests.Deployment);
+        Write("apps/b.yaml", CoreKindTests.Deployment);
+        Write("apps/lb.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lb\n  labels: { helix.io/owner: terraform }\n");
+        var findings = TreeVerifier.Verify(_tree.FullName);
+        Assert.Equal(2, findings.Count);
+        Assert.All(findings, f => Assert.Equal(TreeRules.OwnerRule, f.Rule));
+        Assert.Contains(findings, f => f.File == "apps/b.yaml" && f.Message == "declared again (first in apps/a.yaml)");
+        Assert.Contains(findings, f => f.File == "apps/lb.yaml" && f.Fix.Contains("Terraform", StringComparison.Ordinal));
+    }
+
+    private static string App(string name, int wave, string? dependsOn = null) => Application
+        .Replace("  name: cilium\n", $"  name: {name}\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{wave}\"\n" + (dependsOn is null ? "" : $"    helix.io/depends-on: {dependsOn}\n"), StringComparison.Ordinal);
+
+    [Fact]
+    public void AnApplicationSyncingNoLaterThanItsDependency_IsAWaveFinding()
+    {
+        Write("platform/cilium/application.yaml", App("cilium", 20));
+        Write("platform/longhorn/application.yaml", App("longhorn", 20, "cilium"));
+        Write("platform/cnpg/application.yaml", App("cnpg", 31, "longhorn,cert-manager"));
+        var findings = TreeVerifier.Verify(_tree.FullName);
+        Assert.All(findings, f => Assert.Equal(TreeRules.WaveRule, f.Rule));
+        Assert.Equal(
+            ["depends on 'cert-manager', which no Application in the tree installs", "sync wave 20 is not after wave 20 of 'cilium', which it depends on"],
+            findings.Select(f => f.Message).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AWaveHandEditedOutOfOrder_IsCaughtAgainstTheModel_EvenWithoutTheAnnotation()
+    {
+        var model = Model.ModelBuilder.Build(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        Write("platform/cilium/application.yaml", App("cilium", 20));
+        Write("platform/longhorn/application.yaml", App("longhorn", 19)); // depends-on annotation removed by hand
+        var finding = Assert.Single(TreeVerifier.Verify(_tree.FullName, model));
+        Assert.Equal(TreeRules.WaveRule, finding.Rule);
+        Assert.Equal("Application/argocd/longhorn", finding.Resource);
+    }
+
+    private const string ForwardAuth = """
+        apiVersion: traefik.io/v1alpha1
+        kind: Middleware
+        metadata: { name: authentik, namespace: traefik }
+        spec:
+          forwardAuth: { address: "http://authentik-server.authentik.svc.cluster.local/outpost.goauthentik.io/auth/traefik" }
+        """;
+
+    private static string Route(string host, bool guarded, bool labelled) => $$"""
+        apiVersion: traefik.io/v1alpha1
+        kind: IngressRoute
+        metadata:
+          name: {{host.Replace('.', '-')}}
+          namespace: traefik
+          labels: { helix.io/auth: {{(labelled ? "sso" : "public")}} }
+        spec:
+          entryPoints: [websecure]
+          routes:
+            - match: Host(`{{host}}`)
+              kind: Rule
+              services: [{ name: argocd-server, namespace: argocd, port: 80 }]
+        {{(guarded ? "      middlewares: [{ name: authentik, namespace: traefik }]" : "")}}
+          tls: { secretName: helix-example-com-tls }
+        """;
+
+    [Fact]
+    public void AnSsoRouteWithoutForwardAuth_IsAFinding_WhetherTheLabelOrTheSpecSaysSso()
+    {
+        Write("platform/traefik/base/authentik-middleware.yaml", ForwardAuth);
+        Write("platform/ingress/base/guarded.yaml", Route("grafana.helix.example.com", guarded: true, labelled: true));
+        Write("platform/ingress/base/labelled.yaml", Route("devtron.helix.example.com", guarded: false, labelled: true));
+        Write("platform/ingress/base/unlabelled.yaml", Route("argocd.helix.example.com", guarded: false, labelled: false));
+
+        var withoutIntent = Assert.Single(TreeVerifier.Verify(_tree.FullName));
+        Assert.Equal(TreeRules.SsoRule, withoutIntent.Rule);
+        Assert.Equal("IngressRoute/traefik/devtron-helix-example-com", withoutIntent.Resource);
+
+        var model = Model.ModelBuilder.Build(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var withIntent = TreeVerifier.Verify(_tree.FullName, model).Where(f => f.Rule == TreeRules.SsoRule).ToList();
+        Assert.Contains(withIntent, f => f.Resource == "IngressRoute/traefik/argocd-helix-example-com");
+        Assert.Contains(withIntent, f => f.Message == "the spec's SSO route orchestrator.helix.example.com has no IngressRoute");
+    }
+
+    [Fact]
+    public void AMiddlewareNamedRightButWithoutForwardAuth_DoesNotGuardTheRoute()
+    {
+        Write("platform/traefik/base/authentik-middleware.yaml", ForwardAuth.Replace("forwardAuth: { address: \"http://authentik-server.authentik.svc.cluster.local/outpost.goauthentik.io/auth/traefik\" }", "headers: { frameDeny: true }", StringComparison.Ordinal));
+        Write("platform/ingress/base/guarded.yaml", Route("grafana.helix.example.com", guarded: true, labelled: true));
+        Assert.Equal(TreeRules.SsoRule, Assert.Single(TreeVerifier.Verify(_tree.FullName)).Rule);
+    }
+
     public void Dispose() => _tree.Delete(recursive: true);
 }
 
@@ -79,7 +186,7 @@ public sealed class CoreKindTests : IDisposable
 {
     private readonly DirectoryInfo _tree = Directory.CreateTempSubdirectory("helix-core-");
 
-    private const string Deployment = """
+    internal const string Deployment = """
         apiVersion: apps/v1
         kind: Deployment
         metadata:
@@ -93,9 +200,16 @@ public sealed class CoreKindTests : IDisposable
             metadata:
               labels: { app: orchestrator }
             spec:
+              securityContext: { runAsNonRoot: true, runAsUser: 1654 }
               containers:
                 - name: orchestrator
                   image: ghcr.io/helix-platform/orchestrator:0.1.0
+                  resources:
+                    requests: { cpu: 250m, memory: 256Mi }
+                    limits: { memory: 512Mi }
+                  livenessProbe: { httpGet: { path: /healthz, port: 8080 } }
+                  readinessProbe: { httpGet: { path: /readyz, port: 8080 } }
+                  securityContext: { allowPrivilegeEscalation: false }
         """;
 
     private IReadOnlyList<Finding> VerifyOne(string yaml)

@@ -26,19 +26,19 @@ public static class ModelBuilder
         {
             new("cilium", "kube-system", "platform", Owner.GitOps, 2, []),
             new("longhorn", "longhorn-system", "platform", Owner.GitOps, 2, ["cilium"]),
-            new("cnpg", "cnpg-system", "platform", Owner.GitOps, 2, ["longhorn"]),
-            new("postgres", "postgres", "db", Owner.GitOps, 2, ["cnpg"]),
-            new("postgres-pooler", "postgres", "db", Owner.GitOps, 2, ["postgres"]),
+            new("cnpg", "cnpg-system", "platform", Owner.GitOps, 2, ["longhorn", "cert-manager"]),
+            new("postgres", "postgres", "db", Owner.GitOps, 2, ["cnpg"]) { Application = "cnpg" },
+            new("postgres-pooler", "postgres", "db", Owner.GitOps, 2, ["postgres"]) { Application = "cnpg" },
             new("redis", "redis", "db", Owner.GitOps, 2, ["longhorn"]),
             new("nats", spec.Nats.Namespace, "platform", Owner.GitOps, 2, ["longhorn"]),
             new("cert-manager", "cert-manager", "platform", Owner.GitOps, 3, ["cilium"]),
             new("traefik", "traefik", "platform", Owner.GitOps, 3, ["cert-manager"]),
             new("authentik", "authentik", "platform", Owner.GitOps, 3, ["postgres-pooler", "redis", "traefik"]),
             new("argocd", "argocd", "platform", Owner.GitOps, 4, ["cilium"]),
-            new("devtron", "devtron", "platform", Owner.GitOps, 5, ["argocd", "postgres-pooler", "redis", "nats"]),
-            new("monitoring", "monitoring", "platform", Owner.GitOps, 6, ["longhorn"]),
-            new("loki", "monitoring", "platform", Owner.GitOps, 6, ["monitoring"]),
-            new("kyverno", "kyverno", "platform", Owner.GitOps, 7, ["monitoring"]),
+            new("devtron", "devtroncd", "platform", Owner.GitOps, 5, ["argocd", "postgres-pooler", "redis", "nats"]),
+            new("monitoring", "monitoring", "platform", Owner.GitOps, 6, ["longhorn"]) { Application = "observability" },
+            new("loki", "monitoring", "platform", Owner.GitOps, 6, ["monitoring"]) { Application = "observability" },
+            new("kyverno", "kyverno", "platform", Owner.GitOps, 7, ["monitoring"]) { Application = "policies" },
         };
 
         foreach (var app in spec.Apps)
@@ -48,7 +48,7 @@ public static class ModelBuilder
         foreach (var tenant in spec.Tenants)
         {
             // Devtron owns what runs inside a tenant; the namespace, quota and policies are GitOps'.
-            components.Add(new(tenant.Name, tenant.Name, tenant.Zone, Owner.Devtron, 8, ["kyverno", "devtron"]));
+            components.Add(new(tenant.Name, tenant.Name, tenant.Zone, Owner.Devtron, 8, ["kyverno", "devtron"]) { Application = TenantApplication(tenant.Name) });
         }
         components.Add(new("ingress", "traefik", "platform", Owner.GitOps, 9,
             ["traefik", "authentik", .. spec.Apps.Select(a => a.Name)]));
@@ -56,7 +56,51 @@ public static class ModelBuilder
         var steps = StepTitles.Select(s => new InstallStep(s.Number, s.Title, s.Owner,
             s.Owner == Owner.Terraform ? TerraformResources : components.Where(c => c.Step == s.Number).Select(c => c.Name).ToList())).ToList();
 
-        return new PlatformModel(spec, components, steps, Flows(spec), TerraformResources);
+        return new PlatformModel(spec, components, steps, Flows(spec), TerraformResources, Applications(spec, components));
+    }
+
+    /// <summary>The Application of a tenant's namespace, quota and policies.</summary>
+    public static string TenantApplication(string tenant) => $"tenant-{tenant}";
+
+    private static List<GitOpsApp> Applications(PlatformSpec spec, List<Component> components)
+    {
+        var applicationOf = components.ToDictionary(c => c.Name, c => c.Application, StringComparer.Ordinal);
+        var groups = components.GroupBy(c => c.Application, StringComparer.Ordinal)
+            .Select(g => (Name: g.Key, Step: g.Min(c => c.Step), Members: g.ToList(),
+                DependsOn: g.SelectMany(c => c.DependsOn).Select(d => applicationOf[d]).Where(d => d != g.Key)
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()))
+            .ToList();
+        var waves = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Wave(string name)
+        {
+            if (waves.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+            var group = groups.First(g => g.Name == name);
+            var wave = group.DependsOn.Select(d => Wave(d) + 1).Append(group.Step * 10).Max();
+            waves[name] = wave;
+            return wave;
+        }
+        return groups
+            .Select(g => new GitOpsApp(g.Name, FolderOf(spec, g.Members[0]), g.Members[0].Owner == Owner.Devtron ? "platform" : ProjectOf(spec, g.Name),
+                g.Step, Wave(g.Name), g.DependsOn, g.Members.Select(m => m.Name).ToList()))
+            .OrderBy(a => a.Wave).ThenBy(a => a.Name, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Helix's own services are the apps project's; everything else, tenant namespaces included, the platform's.</summary>
+    private static string ProjectOf(PlatformSpec spec, string application) =>
+        spec.Apps.FirstOrDefault(a => a.Name == application)?.Kind is AppKind.WebhookReceiver or AppKind.Orchestrator or AppKind.Remediation
+            ? "apps" : "platform";
+
+    private static string FolderOf(PlatformSpec spec, Component component)
+    {
+        if (component.Owner == Owner.Devtron)
+        {
+            return $"tenants/{component.Name}";
+        }
+        return ProjectOf(spec, component.Application) == "apps" ? $"apps/{component.Application}" : $"platform/{component.Application}";
     }
 
     /// <summary>What Terraform owns (the seed's ownership boundaries).</summary>
@@ -105,9 +149,9 @@ public static class ModelBuilder
         {
             flows.Add(new("traefik", ComponentOf(route.To), PortOf(spec, route.To), $"route {route.Host}{route.Path}"));
         }
-        foreach (var app in spec.Apps)
+        foreach (var app in spec.Apps.Where(a => a.Kind is AppKind.WebhookReceiver or AppKind.Orchestrator or AppKind.Remediation))
         {
-            flows.Add(new("monitoring", app.Name, MetricsPort(app.Kind), "metrics"));
+            flows.Add(new("monitoring", app.Name, 8080, "metrics"));
         }
         foreach (var tenant in spec.Tenants)
         {
@@ -132,12 +176,5 @@ public static class ModelBuilder
             AppKind.Steel => 3000,
             _ => 8080,
         },
-    };
-
-    private static int MetricsPort(AppKind kind) => kind switch
-    {
-        AppKind.Ollama => 11434,
-        AppKind.Steel => 3000,
-        _ => 8080,
     };
 }

@@ -10,15 +10,26 @@ public enum Owner
     Devtron,
 }
 
-/// <summary>One of the seed's nine installation steps; GitOps steps are ArgoCD sync waves.</summary>
+/// <summary>One of the seed's nine installation steps; a GitOps step owns the ten sync waves from ten times its number.</summary>
 public sealed record InstallStep(int Number, string Title, Owner Owner, IReadOnlyList<string> Components)
 {
-    /// <summary>The ArgoCD sync wave of the step's applications; null for Terraform's step.</summary>
-    public int? SyncWave => Owner == Owner.Terraform ? null : Number;
+    /// <summary>The first ArgoCD sync wave of the step's applications; null for Terraform's step.</summary>
+    public int? SyncWave => Owner == Owner.Terraform ? null : Number * 10;
 }
 
 /// <summary>A box of the seed diagram that Helix installs: where it runs and what it waits for.</summary>
-public sealed record Component(string Name, string Namespace, string Zone, Owner Owner, int Step, IReadOnlyList<string> DependsOn);
+public sealed record Component(string Name, string Namespace, string Zone, Owner Owner, int Step, IReadOnlyList<string> DependsOn)
+{
+    /// <summary>The ArgoCD Application that installs it (the CNPG operator, cluster and pooler are one).</summary>
+    public string Application { get; init; } = Name;
+}
+
+/// <summary>
+/// One ArgoCD Application of the root app-of-apps: its folder under <c>gitops/</c>, its project and
+/// its sync wave. Waves follow the DAG: ten per installation step, and within a step one more than
+/// the highest wave of what it depends on.
+/// </summary>
+public sealed record GitOpsApp(string Name, string Folder, string Project, int Step, int Wave, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Components);
 
 /// <summary>An intended connection: client component to server component on a TCP port.</summary>
 public sealed record Flow(string From, string To, int Port, string Why);
@@ -32,8 +43,20 @@ public sealed record PlatformModel(
     IReadOnlyList<Component> Components,
     IReadOnlyList<InstallStep> Steps,
     IReadOnlyList<Flow> Flows,
-    IReadOnlyList<string> TerraformResources)
+    IReadOnlyList<string> TerraformResources,
+    IReadOnlyList<GitOpsApp> Applications)
 {
+    public GitOpsApp Application(string name) =>
+        Applications.FirstOrDefault(a => a.Name == name) ?? throw new KeyNotFoundException($"no application '{name}'");
+
+    /// <summary>Every namespace the platform renders, with its zone (kube-system is Talos', not Helix's).</summary>
+    public IReadOnlyList<(string Namespace, string Zone)> Namespaces() =>
+        Components.Where(c => c.Namespace != "kube-system")
+            .GroupBy(c => c.Namespace, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.First().Zone))
+            .OrderBy(n => n.Key, StringComparer.Ordinal)
+            .ToList();
+
     public Component Component(string name) =>
         Components.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"no component '{name}'");
 

@@ -89,6 +89,9 @@ public sealed record AwsSpec
     public required string GitHubRepository { get; init; }
 
     public string Branch { get; init; } = "main";
+
+    /// <summary>The AWS account of the KMS key, state bucket and OIDC role (12 digits).</summary>
+    public required string AccountId { get; init; }
 }
 
 public sealed record NetBirdSpec
@@ -296,8 +299,36 @@ public sealed record AppSpec
 
     public ResourcesSpec Resources { get; init; } = new();
 
+    /// <summary>Size of the app's data volume, for those that keep data (Ollama's models); none by default.</summary>
+    public string? Storage { get; init; }
+
     /// <summary>Leaves the cluster only through the egress gateway (AI/scraper pods, Steel).</summary>
     public bool Egress { get; init; }
+
+    /// <summary>Webhook providers the receiver accepts (only for an app of kind <c>webhook-receiver</c>).</summary>
+    public List<WebhookSourceSpec> Webhooks { get; init; } = [];
+}
+
+public enum WebhookScheme
+{
+    StandardWebhooks,
+    Github,
+    Stripe,
+    Slack,
+    Shopify,
+}
+
+/// <summary>One provider posting to <c>/webhooks/{name}</c>.</summary>
+public sealed record WebhookSourceSpec
+{
+    /// <summary>The URL segment and event subject token.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>How the provider signs its deliveries.</summary>
+    public required WebhookScheme Scheme { get; init; }
+
+    /// <summary>Name of the Secret (SOPS-encrypted in the GitOps repo) whose key <c>secret</c> holds the signing secret.</summary>
+    public required string Secret { get; init; }
 }
 
 public sealed record ResourcesSpec

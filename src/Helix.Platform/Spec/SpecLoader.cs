@@ -60,11 +60,21 @@ public static partial class SpecLoader
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex DnsLabel();
 
+    [GeneratedRegex(@"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")]
+    private static partial Regex QuantityPattern();
+
+    [GeneratedRegex("^[0-9]{12}$")]
+    private static partial Regex AwsAccount();
+
     private sealed class Checks(PlatformSpec spec, SpecMarks marks, string file, List<SpecError> errors)
     {
         public void Run()
         {
             CheckName(spec, nameof(PlatformSpec.Name), spec.Name);
+            if (!AwsAccount().IsMatch(spec.Infra.Aws.AccountId))
+            {
+                Error(spec.Infra.Aws, nameof(AwsSpec.AccountId), $"'{spec.Infra.Aws.AccountId}' is not an AWS account id", "write the 12 digits of the account, quoted: accountId: \"123456789012\"");
+            }
             Unique(spec.NodePools, p => p.Name, "node pool");
             Unique(spec.Zones, z => z.Name, "zone");
             Unique(spec.Domains, d => d.Name, "domain");
@@ -88,6 +98,11 @@ public static partial class SpecLoader
                 }
             }
 
+            Quantity(spec.Data.Postgres, nameof(PostgresSpec.Storage), spec.Data.Postgres.Storage);
+            Quantity(spec.Data.Redis, nameof(RedisSpec.Storage), spec.Data.Redis.Storage);
+            Quantity(spec.Nats, nameof(NatsSpec.Storage), spec.Nats.Storage);
+            Quantity(spec.Observability, nameof(ObservabilitySpec.MetricsStorage), spec.Observability.MetricsStorage);
+
             var zones = spec.Zones.Select(z => z.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var zone in spec.Zones)
             {
@@ -106,6 +121,28 @@ public static partial class SpecLoader
                 if (app.Replicas < 1)
                 {
                     Error(app, nameof(AppSpec.Replicas), $"app '{app.Name}' has {app.Replicas} replicas", "give it at least 1");
+                }
+                Quantity(app.Resources, nameof(ResourcesSpec.Cpu), app.Resources.Cpu);
+                Quantity(app.Resources, nameof(ResourcesSpec.Memory), app.Resources.Memory);
+                Quantity(app.Resources, nameof(ResourcesSpec.MemoryLimit), app.Resources.MemoryLimit);
+                if (app.Storage is { } storage)
+                {
+                    Quantity(app, nameof(AppSpec.Storage), storage);
+                }
+                if (app.Kind == AppKind.WebhookReceiver && app.Webhooks.Count == 0)
+                {
+                    Error(app, nameof(AppSpec.Kind), $"webhook receiver '{app.Name}' accepts no webhooks",
+                        "add webhooks: [{name: github, scheme: github, secret: webhook-github}]: the receiver refuses to start without a source");
+                }
+                if (app.Kind != AppKind.WebhookReceiver && app.Webhooks.Count > 0)
+                {
+                    Error(app, nameof(AppSpec.Webhooks), $"app '{app.Name}' is not a webhook receiver but lists webhooks", "move the webhooks to the app of kind webhook-receiver");
+                }
+                Unique(app.Webhooks, w => w.Name, "webhook");
+                foreach (var webhook in app.Webhooks)
+                {
+                    CheckName(webhook, nameof(WebhookSourceSpec.Name), webhook.Name);
+                    CheckName(webhook, nameof(WebhookSourceSpec.Secret), webhook.Secret);
                 }
             }
 
@@ -136,6 +173,8 @@ public static partial class SpecLoader
             foreach (var tenant in spec.Tenants)
             {
                 CheckName(tenant, nameof(TenantSpec.Name), tenant.Name);
+                Quantity(tenant.Quota, nameof(QuotaSpec.Cpu), tenant.Quota.Cpu);
+                Quantity(tenant.Quota, nameof(QuotaSpec.Memory), tenant.Quota.Memory);
                 if (!zones.Contains(tenant.Zone))
                 {
                     Error(tenant, nameof(TenantSpec.Zone), $"tenant '{tenant.Name}' is in zone '{tenant.Zone}', which is not declared",
@@ -169,6 +208,15 @@ public static partial class SpecLoader
                 {
                     Error(duplicate, "Name", $"{what} '{group.Key}' is declared twice (first at {first})", $"rename or remove one {what}");
                 }
+            }
+        }
+
+        /// <summary>A Kubernetes quantity (<c>250m</c>, <c>2</c>, <c>8Gi</c>): the API server refuses anything else.</summary>
+        private void Quantity(object owner, string property, string value)
+        {
+            if (!QuantityPattern().IsMatch(value))
+            {
+                Error(owner, property, $"'{value}' is not a Kubernetes quantity", "write a number with an optional suffix, such as 250m, 2, 512Mi or 8Gi");
             }
         }
 

@@ -13,7 +13,8 @@ public static class CrdSchemas
 {
     public const string Rule = "crd-schema";
 
-    private static readonly ConcurrentDictionary<string, JsonSchema?> Cache = new(StringComparer.Ordinal);
+    // Lazy: files are verified in parallel, and a schema's URI may be registered only once.
+    private static readonly ConcurrentDictionary<string, Lazy<JsonSchema?>> Cache = new(StringComparer.Ordinal);
 
     // CRD schemas carry Kubernetes' own keywords (x-kubernetes-preserve-unknown-fields, ...).
     private static readonly BuildOptions Build = new()
@@ -52,7 +53,7 @@ public static class CrdSchemas
         var id = $"{kind}/{(ns is null ? "" : ns + "/")}{name}";
 
         var schemaName = SchemaName(apiVersion, kind);
-        var schema = Cache.GetOrAdd(schemaName, Load);
+        var schema = Cache.GetOrAdd(schemaName, n => new Lazy<JsonSchema?>(() => Load(n))).Value;
         if (schema is null)
         {
             yield return new Finding(Severity.Error, file, id, Rule, $"no schema for {apiVersion} {kind}",

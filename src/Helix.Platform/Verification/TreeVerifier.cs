@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Helix.Platform.Model;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
@@ -7,8 +8,10 @@ namespace Helix.Platform.Verification;
 
 /// <summary>
 /// Verifies a tree of manifests as a cluster would receive it: every YAML document of every file,
-/// whoever wrote it (Helix, a hand edit, Devtron's commits). Rules so far: CRD objects against
-/// their schemas, no plaintext Secret, every document a Kubernetes object.
+/// whoever wrote it (Helix, a hand edit, Devtron's commits). Each object: CRD schema or strict core
+/// schema, no plaintext Secret, hardened workloads. Across objects: one owner per object, sync waves
+/// in dependency order, ForwardAuth on every SSO route. The model, when given, is the statement of
+/// intent (which routes are SSO, what depends on what); the tree's own annotations are used too.
 /// </summary>
 public static class TreeVerifier
 {
@@ -21,7 +24,8 @@ public static class TreeVerifier
         .WithAttemptingUnquotedStringTypeDeserialization()
         .Build();
 
-    public static IReadOnlyList<Finding> Verify(string root)
+    /// <summary>Verifies the YAML files under <paramref name="root"/> (paths in findings are relative to it).</summary>
+    public static IReadOnlyList<Finding> Verify(string root, PlatformModel? intent = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         var files = Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
@@ -29,25 +33,53 @@ public static class TreeVerifier
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .ToArray();
+        return Verify(files, file => new StreamReader(Path.Combine(root, file)), intent);
+    }
+
+    /// <summary>Verifies files given by path and a reader of their text (a render not yet written, for one).</summary>
+    public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, TextReader> open, PlatformModel? intent = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(open);
         // Files are independent: verified on every core, reported in path order.
-        var perFile = new List<Finding>[files.Length];
-        Parallel.For(0, files.Length, i =>
+        var perFile = new List<Finding>[files.Count];
+        var objects = new List<(string File, JsonElement Object)>[files.Count];
+        Parallel.For(0, files.Count, i =>
         {
             var found = new List<Finding>();
-            foreach (var (document, error) in Documents(Path.Combine(root, files[i])))
+            var parsed = new List<(string, JsonElement)>();
+            using (var reader = open(files[i]))
             {
-                if (error is not null)
+                foreach (var (document, error) in Documents(reader))
                 {
-                    found.Add(new Finding(Severity.Error, files[i], "-", YamlRule, error, "fix the YAML so the file parses"));
-                    continue;
+                    if (error is not null)
+                    {
+                        found.Add(new Finding(Severity.Error, files[i], "-", YamlRule, error, "fix the YAML so the file parses"));
+                        continue;
+                    }
+                    found.AddRange(VerifyObject(files[i], document));
+                    if (IsObject(document))
+                    {
+                        found.AddRange(TreeRules.Workload(files[i], document));
+                        parsed.Add((files[i], document));
+                    }
                 }
-                found.AddRange(VerifyObject(files[i], document));
             }
             perFile[i] = found;
+            objects[i] = parsed;
         });
-        var findings = perFile.SelectMany(f => f).ToList();
-        return findings;
+        var all = objects.SelectMany(o => o).ToList();
+        return perFile.SelectMany(f => f)
+            .Concat(TreeRules.SingleOwner(all))
+            .Concat(TreeRules.SyncWaves(all, intent))
+            .Concat(TreeRules.SsoRoutes(all, intent))
+            .ToList();
     }
+
+    private static bool IsObject(JsonElement resource) =>
+        resource.ValueKind == JsonValueKind.Object
+        && resource.TryGetProperty("apiVersion", out var a) && a.ValueKind == JsonValueKind.String
+        && resource.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String;
 
     internal static IEnumerable<Finding> VerifyObject(string file, JsonElement resource)
     {
@@ -185,7 +217,7 @@ public static class TreeVerifier
     private static bool HasEntries(JsonElement resource, string property) =>
         resource.TryGetProperty(property, out var data) && data.ValueKind == JsonValueKind.Object && data.EnumerateObject().Any();
 
-    private static string Id(JsonElement resource)
+    internal static string Id(JsonElement resource)
     {
         var kind = resource.GetProperty("kind").GetString();
         var metadata = resource.TryGetProperty("metadata", out var m) ? m : default;
@@ -194,12 +226,11 @@ public static class TreeVerifier
         return $"{kind}/{(ns is null ? "" : ns + "/")}{name}";
     }
 
-    private static List<(JsonElement Document, string? Error)> Documents(string path)
+    private static List<(JsonElement Document, string? Error)> Documents(TextReader reader)
     {
         var results = new List<(JsonElement, string?)>();
         try
         {
-            using var reader = new StreamReader(path);
             var parser = new Parser(reader);
             parser.Consume<StreamStart>();
             while (parser.Accept<DocumentStart>(out _))

@@ -1,0 +1,179 @@
+using Helix.Platform.Model;
+using Helix.Platform.Spec;
+using k8s.Models;
+
+namespace Helix.Platform.Rendering;
+
+/// <summary>
+/// Renders the GitOps tree ArgoCD syncs: <c>gitops/bootstrap</c> (the root app-of-apps, projects,
+/// namespaces), one folder per Application under <c>gitops/platform</c>, <c>gitops/apps</c> and
+/// <c>gitops/tenants</c> (an <c>application.yaml</c> and the component's own manifests in
+/// <c>base/</c>), and the repository's <c>.sops.yaml</c>.
+/// </summary>
+public static class GitOpsRenderer
+{
+    /// <summary>Folders a render owns completely: a file in them that the render does not produce is removed.</summary>
+    public static readonly IReadOnlyList<string> OwnedFolders = ["gitops/bootstrap", "gitops/platform", "gitops/apps", "gitops/tenants"];
+
+    public const string Root = "gitops";
+
+    /// <summary>Kinds only the platform writes: an app or tenant project may not, so zero trust and quotas stay the platform's.</summary>
+    public static readonly IReadOnlyList<GroupKind> PlatformOwnedKinds =
+    [
+        new("", "ResourceQuota"),
+        new("", "LimitRange"),
+        new("networking.k8s.io", "NetworkPolicy"),
+        new("cilium.io", "CiliumNetworkPolicy"),
+        new("kyverno.io", "Policy"),
+    ];
+
+    public static FileSet Render(PlatformModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var spec = model.Spec;
+        var files = new FileSet();
+
+        files.Add($"{Root}/bootstrap/root.yaml", YamlWriter.Write(RootApplication(spec)));
+        files.Add($"{Root}/bootstrap/projects.yaml", YamlWriter.WriteAll(Projects(model)));
+        files.Add($"{Root}/bootstrap/namespaces.yaml", YamlWriter.WriteAll(Namespaces(model)));
+
+        foreach (var app in model.Applications)
+        {
+            var rendered = Component(model, app);
+            files.Add($"{Root}/{app.Folder}/application.yaml", YamlWriter.Write(Application(spec, app, rendered)));
+            foreach (var file in rendered.Files)
+            {
+                files.Add($"{Root}/{app.Folder}/base/{file.Name}", YamlWriter.WriteAll(file.Objects));
+            }
+        }
+        files.Add(".sops.yaml", YamlWriter.Write(SopsConfig(spec)));
+        return files;
+    }
+
+    private static ComponentRender Component(PlatformModel model, GitOpsApp app)
+    {
+        var spec = model.Spec;
+        if (PlatformComponents.Render(model, app) is { } platform)
+        {
+            return platform;
+        }
+        if (app.Name == "ingress")
+        {
+            return Ingress.Render(spec);
+        }
+        if (spec.Apps.FirstOrDefault(a => a.Name == app.Name) is { } own)
+        {
+            return Workloads.Render(model, own);
+        }
+        var tenant = spec.Tenants.FirstOrDefault(t => ModelBuilder.TenantApplication(t.Name) == app.Name)
+            ?? throw new InvalidOperationException($"no renderer for application '{app.Name}'");
+        return Workloads.Tenant(spec, tenant);
+    }
+
+    /// <summary>The app-of-apps: every folder's <c>application.yaml</c> and the bootstrap objects, nothing else.</summary>
+    private static Resource<ApplicationSpec> RootApplication(PlatformSpec spec) => new("argoproj.io/v1alpha1", "Application",
+        Meta.Object("root", "argocd", "root"),
+        new ApplicationSpec(
+            "platform",
+            new ApplicationDestination(Meta.InCluster, "argocd"),
+            null,
+            new ApplicationSource(spec.GitOps.RepoUrl, spec.GitOps.Branch, Path: Root,
+                Directory: new DirectorySource(true, "{bootstrap/*.yaml,platform/*/application.yaml,apps/*/application.yaml,tenants/*/application.yaml}")),
+            Sync(prune: true)));
+
+    private static IEnumerable<object> Projects(PlatformModel model)
+    {
+        var spec = model.Spec;
+        var platformNamespaces = model.Applications.Where(a => a.Project == "platform")
+            .SelectMany(a => a.Components).Select(c => model.Component(c).Namespace)
+            .Append("argocd").Append("kube-system")
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        yield return new Resource<AppProjectSpec>("argoproj.io/v1alpha1", "AppProject",
+            Meta.Object("platform", "argocd", "root", annotations: Meta.Wave(-1)),
+            new AppProjectSpec(
+                "The platform's components (seed steps 2 to 9): charts from the pinned repositories and this repository's manifests",
+                Pins.Repositories().Prepend(spec.GitOps.RepoUrl).ToList(),
+                platformNamespaces.Select(ns => new ApplicationDestination(Meta.InCluster, ns)).ToList(),
+                [new GroupKind("*", "*")]));
+        yield return new Resource<AppProjectSpec>("argoproj.io/v1alpha1", "AppProject",
+            Meta.Object("apps", "argocd", "root", annotations: Meta.Wave(-1)),
+            new AppProjectSpec(
+                "Helix's own services: namespaced objects in their namespaces only; network policy and quotas stay the platform's",
+                [spec.GitOps.RepoUrl],
+                model.Applications.Where(a => a.Project == "apps")
+                    .Select(a => new ApplicationDestination(Meta.InCluster, model.Component(a.Components[0]).Namespace)).ToList(),
+                [],
+                PlatformOwnedKinds));
+    }
+
+    private static IEnumerable<object> Namespaces(PlatformModel model)
+    {
+        var tenants = model.Spec.Tenants.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (ns, zone) in model.Namespaces().Where(n => !tenants.Contains(n.Namespace)))
+        {
+            yield return new V1Namespace
+            {
+                ApiVersion = "v1",
+                Kind = "Namespace",
+                Metadata = Meta.Object(ns, null, "root", Workloads.NamespaceLabels(zone, PodSecurity(ns, zone)), Meta.Wave(-1)),
+            };
+        }
+    }
+
+    /// <summary>Pod Security level: apps run restricted; storage, node agents and log collectors need host access.</summary>
+    private static string PodSecurity(string ns, string zone) => ns switch
+    {
+        "longhorn-system" or "monitoring" => "privileged",
+        _ when zone == "app" => "restricted",
+        _ => "baseline",
+    };
+
+    private static Resource<ApplicationSpec> Application(PlatformSpec spec, GitOpsApp app, ComponentRender rendered)
+    {
+        var sources = rendered.Charts
+            .Select(c => new ApplicationSource(c.Repo, c.Version, Chart: c.Chart, Helm: new HelmSource(c.ReleaseName, c.Values)))
+            .ToList();
+        if (rendered.Files.Count > 0)
+        {
+            sources.Add(new ApplicationSource(spec.GitOps.RepoUrl, spec.GitOps.Branch, Path: $"{Root}/{app.Folder}/base",
+                Plugin: new PluginSource(PlatformComponents.SopsPlugin)));
+        }
+        var annotations = Meta.Wave(app.Wave);
+        if (app.DependsOn.Count > 0)
+        {
+            annotations[Meta.DependsOnAnnotation] = string.Join(",", app.DependsOn);
+        }
+        var metadata = Meta.Object(app.Name, "argocd", app.Name, new Dictionary<string, string> { ["helix.io/step"] = app.Step.ToString(System.Globalization.CultureInfo.InvariantCulture) }, annotations);
+        if (rendered.Cascade)
+        {
+            metadata.Finalizers = ["resources-finalizer.argocd.argoproj.io"];
+        }
+        return new Resource<ApplicationSpec>("argoproj.io/v1alpha1", "Application", metadata,
+            new ApplicationSpec(
+                app.Project,
+                new ApplicationDestination(Meta.InCluster, rendered.Namespace),
+                sources,
+                null,
+                Sync(prune: true),
+                rendered.IgnoreDifferences.Count > 0 ? rendered.IgnoreDifferences : null));
+    }
+
+    private static SyncPolicy Sync(bool prune) => new(
+        new AutomatedSync(prune, SelfHeal: true),
+        ["ServerSideApply=true", "PruneLast=true", "CreateNamespace=false"],
+        new RetryPolicy(10, new RetryBackoff("10s", 2, "5m")));
+
+    /// <summary>SOPS encrypts the data of every <c>*.sops.yaml</c> Secret with the platform's KMS key (Terraform's).</summary>
+    private static Dictionary<string, object> SopsConfig(PlatformSpec spec) => new(StringComparer.Ordinal)
+    {
+        ["creation_rules"] = new[]
+        {
+            new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["path_regex"] = @"\.sops\.yaml$",
+                ["encrypted_regex"] = "^(data|stringData)$",
+                ["kms"] = $"arn:aws:kms:{spec.Infra.Aws.Region}:{spec.Infra.Aws.AccountId}:alias/{spec.Name}-sops",
+            },
+        },
+    };
+}

@@ -1,0 +1,432 @@
+using Helix.Platform.Model;
+using Helix.Platform.Spec;
+using k8s.Models;
+
+namespace Helix.Platform.Rendering;
+
+/// <summary>
+/// Workloads Helix writes itself: its own services (webhook receiver, orchestrator, remediation),
+/// Ollama and the Steel browser farm, and each tenant's namespace with its quota and project.
+/// </summary>
+internal static class Workloads
+{
+    /// <summary>The uid of the non-root <c>app</c> user in .NET's container images.</summary>
+    private const long DotNetAppUser = 1654;
+    private const long OtherUser = 1000;
+
+    public const string WebhookSecretsRoot = "/var/run/secrets/helix/webhooks";
+
+    public static ComponentRender Render(PlatformModel model, AppSpec app) => app.Kind switch
+    {
+        AppKind.Ollama => Ollama(app),
+        AppKind.Steel => Steel(app),
+        _ => HelixService(model.Spec, app),
+    };
+
+    /// <summary>The port a Service of the app listens on (what Traefik routes to).</summary>
+    public static int ServicePort(AppSpec app) => app.Kind switch
+    {
+        AppKind.Ollama => 11434,
+        AppKind.Steel => 3000,
+        _ => 80,
+    };
+
+    /// <summary>
+    /// The service's configuration, as environment variables named after its options keys
+    /// (<c>Section__Key</c>); tests bind them with the service's own options classes.
+    /// </summary>
+    public static List<V1EnvVar> Environment(PlatformSpec spec, AppSpec app)
+    {
+        var env = new List<V1EnvVar>
+        {
+            Env("ASPNETCORE_HTTP_PORTS", "8080"),
+            Env("OTEL_SERVICE_NAME", app.Name),
+        };
+        if (app.Kind is AppKind.WebhookReceiver or AppKind.Orchestrator)
+        {
+            env.Add(Env("Nats__Url", PlatformComponents.NatsUrl(spec)));
+            env.Add(Env("Events__Replicas", Math.Min(spec.Nats.Replicas, 3).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        if (app.Kind == AppKind.WebhookReceiver)
+        {
+            foreach (var source in app.Webhooks)
+            {
+                env.Add(Env($"Receiver__Sources__{source.Name}__Scheme", ReceiverScheme(source.Scheme)));
+                env.Add(Env($"Receiver__Sources__{source.Name}__Secrets__0", $"file:{WebhookSecretsRoot}/{source.Name}/secret"));
+            }
+        }
+        return env;
+    }
+
+    /// <summary>The receiver's name for a signing scheme (its <c>SchemeKind</c>).</summary>
+    private static string ReceiverScheme(WebhookScheme scheme) => scheme switch
+    {
+        WebhookScheme.StandardWebhooks => "StandardWebhooks",
+        WebhookScheme.Github => "GitHub",
+        WebhookScheme.Stripe => "Stripe",
+        WebhookScheme.Slack => "Slack",
+        WebhookScheme.Shopify => "Shopify",
+        _ => throw new ArgumentOutOfRangeException(nameof(scheme), scheme, null),
+    };
+
+    private static ComponentRender HelixService(PlatformSpec spec, AppSpec app)
+    {
+        var labels = Selector(app);
+        var volumes = new List<V1Volume> { new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("64Mi") } } };
+        var mounts = new List<V1VolumeMount> { new() { Name = "tmp", MountPath = "/tmp" } };
+        foreach (var source in app.Webhooks)
+        {
+            volumes.Add(new V1Volume { Name = $"webhook-{source.Name}", Secret = new V1SecretVolumeSource { SecretName = source.Secret, DefaultMode = 288 } /* 0440: owner and group read */ });
+            mounts.Add(new V1VolumeMount { Name = $"webhook-{source.Name}", MountPath = $"{WebhookSecretsRoot}/{source.Name}", ReadOnlyProperty = true });
+        }
+        var container = new V1Container
+        {
+            Name = app.Name,
+            Image = app.Image,
+            Ports = [new V1ContainerPort { Name = "http", ContainerPort = 8080, Protocol = "TCP" }],
+            Env = Environment(spec, app),
+            Resources = Resources(app.Resources),
+            // Liveness only restarts a wedged process; readiness also turns false while draining.
+            LivenessProbe = Http("/healthz", 10, 3),
+            ReadinessProbe = Http("/readyz", 5, 2),
+            StartupProbe = Http("/healthz", 2, 30),
+            SecurityContext = Restricted(DotNetAppUser),
+            VolumeMounts = mounts,
+        };
+        var deployment = new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = app.Replicas,
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "25%", MaxUnavailable = 0 } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Spec = PodSpec(app, NodeRole.Compute, [container], volumes, DotNetAppUser,
+                        // Drain delay (5 s) plus the in-flight timeout (30 s), with margin.
+                        terminationGrace: 45),
+                },
+            },
+        };
+        var objects = new List<ManifestFile>
+        {
+            new("service-account.yaml", [ServiceAccount(app)]),
+            new("deployment.yaml", [deployment]),
+            new("service.yaml", [Service(app, 80, "http")]),
+            new("pod-disruption-budget.yaml", [Pdb(app)]),
+            new("horizontal-pod-autoscaler.yaml", [Hpa(app)]),
+            new("service-monitor.yaml", [new Resource<ServiceMonitorSpec>("monitoring.coreos.com/v1", "ServiceMonitor",
+                Meta.Object(app.Name, app.Namespace, app.Name),
+                new ServiceMonitorSpec(new V1LabelSelector { MatchLabels = labels }, [new MonitorEndpoint("http", "/metrics", "30s")]))]),
+        };
+        return new ComponentRender(app.Namespace, [], objects);
+    }
+
+    private static ComponentRender Ollama(AppSpec app)
+    {
+        var labels = Selector(app);
+        var container = new V1Container
+        {
+            Name = "ollama",
+            Image = app.Image,
+            Ports = [new V1ContainerPort { Name = "http", ContainerPort = 11434, Protocol = "TCP" }],
+            Env =
+            [
+                Env("OLLAMA_HOST", "0.0.0.0:11434"),
+                Env("OLLAMA_MODELS", "/models"),
+                Env("HOME", "/models"),
+                Env("OLLAMA_KEEP_ALIVE", "30m"),
+            ],
+            Resources = Resources(app.Resources),
+            LivenessProbe = Http("/", 10, 3, "http"),
+            ReadinessProbe = Http("/", 5, 2, "http"),
+            SecurityContext = Restricted(OtherUser),
+            VolumeMounts = [new() { Name = "models", MountPath = "/models" }, new() { Name = "tmp", MountPath = "/tmp" }],
+        };
+        var statefulSet = new V1StatefulSet
+        {
+            ApiVersion = "apps/v1",
+            Kind = "StatefulSet",
+            Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+            Spec = new V1StatefulSetSpec
+            {
+                ServiceName = app.Name,
+                Replicas = app.Replicas,
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Spec = PodSpec(app, NodeRole.Compute, [container], [new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }], OtherUser, terminationGrace: 30),
+                },
+                VolumeClaimTemplates =
+                [
+                    new V1PersistentVolumeClaim
+                    {
+                        Metadata = new V1ObjectMeta { Name = "models" },
+                        Spec = new V1PersistentVolumeClaimSpec
+                        {
+                            AccessModes = ["ReadWriteOnce"],
+                            StorageClassName = PlatformComponents.StorageClass,
+                            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(app.Storage ?? "50Gi") } },
+                        },
+                    },
+                ],
+            },
+        };
+        return new ComponentRender(app.Namespace, [],
+        [
+            new("service-account.yaml", [ServiceAccount(app)]),
+            new("stateful-set.yaml", [statefulSet]),
+            new("service.yaml", [Service(app, 11434, "http")]),
+            new("pod-disruption-budget.yaml", [Pdb(app)]),
+        ]);
+    }
+
+    private static ComponentRender Steel(AppSpec app)
+    {
+        var labels = Selector(app);
+        var container = new V1Container
+        {
+            Name = "steel",
+            Image = app.Image,
+            Ports = [new V1ContainerPort { Name = "http", ContainerPort = 3000, Protocol = "TCP" }],
+            Env = [Env("HOST", "0.0.0.0"), Env("PORT", "3000"), Env("CHROME_HEADLESS", "true")],
+            Resources = Resources(app.Resources),
+            LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" }, PeriodSeconds = 10, FailureThreshold = 3 },
+            ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" }, PeriodSeconds = 5, FailureThreshold = 2 },
+            // Chromium writes its profile and caches: the root file system stays writable, the user does not.
+            SecurityContext = Restricted(OtherUser, readOnlyRoot: false),
+            VolumeMounts = [new() { Name = "dshm", MountPath = "/dev/shm" }],
+        };
+        var deployment = new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = app.Replicas,
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Spec = PodSpec(app, NodeRole.Compute, [container],
+                        [new() { Name = "dshm", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("1Gi") } }], OtherUser, terminationGrace: 30),
+                },
+            },
+        };
+        return new ComponentRender(app.Namespace, [],
+        [
+            new("service-account.yaml", [ServiceAccount(app)]),
+            new("deployment.yaml", [deployment]),
+            new("service.yaml", [Service(app, 3000, "http")]),
+            new("pod-disruption-budget.yaml", [Pdb(app)]),
+        ]);
+    }
+
+    /// <summary>A tenant: its namespace in its zone, quota, default limits and an ArgoCD project fenced to it.</summary>
+    public static ComponentRender Tenant(PlatformSpec spec, TenantSpec tenant)
+    {
+        var ns = new V1Namespace
+        {
+            ApiVersion = "v1",
+            Kind = "Namespace",
+            Metadata = Meta.Object(tenant.Name, null, ModelBuilder.TenantApplication(tenant.Name), NamespaceLabels(tenant.Zone, "restricted", new Dictionary<string, string> { ["helix.io/tenant"] = tenant.Name, ["helix.io/team"] = tenant.Team })),
+        };
+        var quota = new V1ResourceQuota
+        {
+            ApiVersion = "v1",
+            Kind = "ResourceQuota",
+            Metadata = Meta.Object("tenant-quota", tenant.Name, ModelBuilder.TenantApplication(tenant.Name)),
+            Spec = new V1ResourceQuotaSpec
+            {
+                Hard = new Dictionary<string, ResourceQuantity>
+                {
+                    ["requests.cpu"] = new(tenant.Quota.Cpu),
+                    ["requests.memory"] = new(tenant.Quota.Memory),
+                    ["limits.memory"] = new(tenant.Quota.Memory),
+                    ["pods"] = new(tenant.Quota.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    ["services.loadbalancers"] = new("0"),
+                    ["services.nodeports"] = new("0"),
+                },
+            },
+        };
+        var limits = new V1LimitRange
+        {
+            ApiVersion = "v1",
+            Kind = "LimitRange",
+            Metadata = Meta.Object("tenant-defaults", tenant.Name, ModelBuilder.TenantApplication(tenant.Name)),
+            Spec = new V1LimitRangeSpec
+            {
+                Limits =
+                [
+                    new V1LimitRangeItem
+                    {
+                        Type = "Container",
+                        DefaultRequest = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") },
+                        DefaultProperty = new Dictionary<string, ResourceQuantity> { ["memory"] = new("256Mi") },
+                    },
+                ],
+            },
+        };
+        var project = new Resource<AppProjectSpec>("argoproj.io/v1alpha1", "AppProject",
+            Meta.Object(ModelBuilder.TenantApplication(tenant.Name), "argocd", ModelBuilder.TenantApplication(tenant.Name)),
+            new AppProjectSpec(
+                $"Tenant {tenant.Name} (team {tenant.Team}): Devtron deploys its workloads into namespace {tenant.Name} only",
+                [OrganisationRepos(spec.GitOps.RepoUrl)],
+                [new ApplicationDestination(Meta.InCluster, tenant.Name)],
+                [],
+                GitOpsRenderer.PlatformOwnedKinds));
+        return new ComponentRender(tenant.Name, [],
+        [
+            new("namespace.yaml", [ns]),
+            new("resource-quota.yaml", [quota]),
+            new("limit-range.yaml", [limits]),
+            new("app-project.yaml", [project]),
+        ])
+        { Cascade = true };
+    }
+
+    /// <summary>Every repository of the GitOps repository's owner: where Devtron keeps tenants' GitOps repos.</summary>
+    internal static string OrganisationRepos(string repoUrl)
+    {
+        var slash = repoUrl.TrimEnd('/').LastIndexOf('/');
+        return slash > "https://".Length ? repoUrl[..(slash + 1)] + "*" : repoUrl;
+    }
+
+    /// <summary>Labels of a namespace: its zone and its Pod Security level.</summary>
+    public static Dictionary<string, string> NamespaceLabels(string zone, string podSecurity, IDictionary<string, string>? extra = null)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Meta.ZoneLabel] = zone,
+            ["pod-security.kubernetes.io/enforce"] = podSecurity,
+            ["pod-security.kubernetes.io/warn"] = "restricted",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            labels[key] = value;
+        }
+        return labels;
+    }
+
+    private static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };
+
+    private static Dictionary<string, string> Selector(AppSpec app) => new(StringComparer.Ordinal)
+    {
+        ["app.kubernetes.io/name"] = app.Name,
+        ["app.kubernetes.io/part-of"] = "helix",
+    };
+
+    private static V1PodSpec PodSpec(AppSpec app, NodeRole role, List<V1Container> containers, List<V1Volume> volumes, long user, long terminationGrace) => new()
+    {
+        ServiceAccountName = app.Name,
+        AutomountServiceAccountToken = false,
+        NodeSelector = Meta.NodeSelector(role),
+        Tolerations = Meta.Tolerations(role) is { Count: > 0 } tolerations ? tolerations : null,
+        SecurityContext = new V1PodSecurityContext
+        {
+            RunAsNonRoot = true,
+            RunAsUser = user,
+            RunAsGroup = user,
+            FsGroup = user,
+            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+        },
+        TopologySpreadConstraints =
+        [
+            new V1TopologySpreadConstraint
+            {
+                MaxSkew = 1,
+                TopologyKey = "kubernetes.io/hostname",
+                WhenUnsatisfiable = "ScheduleAnyway",
+                LabelSelector = new V1LabelSelector { MatchLabels = Selector(app) },
+            },
+        ],
+        TerminationGracePeriodSeconds = terminationGrace,
+        Containers = containers,
+        Volumes = volumes,
+    };
+
+    private static V1SecurityContext Restricted(long user, bool readOnlyRoot = true) => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = user,
+        AllowPrivilegeEscalation = false,
+        ReadOnlyRootFilesystem = readOnlyRoot,
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+    };
+
+    private static V1ResourceRequirements Resources(ResourcesSpec resources) => new()
+    {
+        // No CPU limit: throttling hurts latency, and requests already decide scheduling.
+        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(resources.Cpu), ["memory"] = new(resources.Memory) },
+        Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new(resources.MemoryLimit) },
+    };
+
+    private static V1Probe Http(string path, int period, int failures, string port = "http") => new()
+    {
+        HttpGet = new V1HTTPGetAction { Path = path, Port = port },
+        PeriodSeconds = period,
+        FailureThreshold = failures,
+        TimeoutSeconds = 2,
+    };
+
+    private static V1ServiceAccount ServiceAccount(AppSpec app) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "ServiceAccount",
+        Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+        AutomountServiceAccountToken = false,
+    };
+
+    private static V1Service Service(AppSpec app, int port, string targetPort) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+        Spec = new V1ServiceSpec
+        {
+            Type = "ClusterIP",
+            Selector = Selector(app),
+            Ports = [new V1ServicePort { Name = "http", Port = port, TargetPort = targetPort, Protocol = "TCP" }],
+        },
+    };
+
+    private static V1PodDisruptionBudget Pdb(AppSpec app) => new()
+    {
+        ApiVersion = "policy/v1",
+        Kind = "PodDisruptionBudget",
+        Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+        Spec = new V1PodDisruptionBudgetSpec
+        {
+            Selector = new V1LabelSelector { MatchLabels = Selector(app) },
+            // One replica: a drain may move it; more: never fewer than all but one.
+            MaxUnavailable = 1,
+        },
+    };
+
+    private static V2HorizontalPodAutoscaler Hpa(AppSpec app) => new()
+    {
+        ApiVersion = "autoscaling/v2",
+        Kind = "HorizontalPodAutoscaler",
+        Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+        Spec = new V2HorizontalPodAutoscalerSpec
+        {
+            ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = app.Name },
+            MinReplicas = app.Replicas,
+            MaxReplicas = Math.Max(app.Replicas * 3, 3),
+            Metrics =
+            [
+                new V2MetricSpec
+                {
+                    Type = "Resource",
+                    Resource = new V2ResourceMetricSource { Name = "cpu", Target = new V2MetricTarget { Type = "Utilization", AverageUtilization = 70 } },
+                },
+            ],
+        },
+    };
+}

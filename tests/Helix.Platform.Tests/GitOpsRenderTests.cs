@@ -1,0 +1,167 @@
+using System.Text.Json;
+using Helix.Platform.Model;
+using Helix.Platform.Rendering;
+using Helix.Platform.Spec;
+using Helix.Platform.Verification;
+
+namespace Helix.Platform.Tests;
+
+public sealed class GitOpsRenderTests
+{
+    private static readonly PlatformModel Model = ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+
+    private static string RepositoryRoot => Path.GetDirectoryName(Path.GetDirectoryName(ReferenceSpec.Path))!;
+
+    private static IReadOnlyList<Finding> VerifyRender(FileSet files, PlatformModel model)
+    {
+        var yaml = files.Paths.Where(p => p.StartsWith("gitops/", StringComparison.Ordinal)).ToList();
+        return TreeVerifier.Verify(yaml, p => new StringReader(files.Text(p)), model);
+    }
+
+    [Fact]
+    public void Render_IsByteIdentical_FromOneRunToTheNext()
+    {
+        var first = GitOpsRenderer.Render(Model);
+        var second = GitOpsRenderer.Render(ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!));
+        Assert.Equal(first.Paths, second.Paths);
+        Assert.All(first.Paths, p => Assert.Equal(first.Text(p), second.Text(p)));
+        Assert.All(first.Paths, p => Assert.DoesNotContain("\r", first.Text(p), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CommittedTree_IsExactlyAFreshRender()
+    {
+        // The golden files: gitops/ as committed. A change to the renderer shows up here as a diff to review.
+        var changes = GitOpsRenderer.Render(Model).Diff(RepositoryRoot, GitOpsRenderer.OwnedFolders);
+        Assert.True(changes.Count == 0,
+            "the committed tree is stale; run 'helix render' and commit:\n" + string.Join('\n', changes.Select(c => $"{c.Kind} {c.Path}\n{c.UnifiedDiff}")));
+    }
+
+    [Fact]
+    public void Render_PassesEveryVerificationRule()
+    {
+        var findings = VerifyRender(GitOpsRenderer.Render(Model), Model);
+        Assert.True(findings.Count == 0, string.Join('\n', findings));
+    }
+
+    [Fact]
+    public void SeedLinkedPaths_Exist()
+    {
+        var paths = GitOpsRenderer.Render(Model).Paths;
+        foreach (var folder in new[] { "gitops/platform/traefik/", "gitops/platform/policies/", "gitops/platform/devtron/", "gitops/platform/cnpg/" })
+        {
+            Assert.Contains(paths, p => p.StartsWith(folder, StringComparison.Ordinal));
+        }
+        Assert.Contains("gitops/platform/traefik/base/authentik-middleware.yaml", paths);
+        Assert.Contains("gitops/bootstrap/root.yaml", paths);
+    }
+
+    [Fact]
+    public void EveryApplication_SyncsAfterWhatItDependsOn_AndWithinOrAfterItsStep()
+    {
+        foreach (var app in Model.Applications)
+        {
+            Assert.True(app.Wave >= app.Step * 10, $"{app.Name} wave {app.Wave} is before its step {app.Step}");
+            foreach (var dependency in app.DependsOn)
+            {
+                Assert.True(Model.Application(dependency).Wave < app.Wave, $"{app.Name} (wave {app.Wave}) does not follow {dependency}");
+            }
+        }
+        Assert.Equal("cilium", Model.Applications[0].Name);
+        Assert.Equal("ingress", Model.Applications[^1].Name);
+    }
+
+    [Fact]
+    public void RenderedApplications_CarryTheirWave_DependenciesAndPinnedCharts()
+    {
+        var files = GitOpsRenderer.Render(Model);
+        using var cnpg = Document(files, "gitops/platform/cnpg/application.yaml");
+        var root = cnpg.RootElement;
+        Assert.Equal(Model.Application("cnpg").Wave.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            root.GetProperty("metadata").GetProperty("annotations").GetProperty("argocd.argoproj.io/sync-wave").GetString());
+        var sources = root.GetProperty("spec").GetProperty("sources").EnumerateArray().ToList();
+        Assert.All(sources.Where(s => s.TryGetProperty("chart", out _)), s => Assert.Matches(@"^v?\d+\.\d+\.\d+$", s.GetProperty("targetRevision").GetString()!));
+        Assert.Equal("gitops/platform/cnpg/base", sources[^1].GetProperty("path").GetString());
+
+        using var cluster = Document(files, "gitops/platform/cnpg/base/cluster.yaml");
+        var spec = cluster.RootElement.GetProperty("spec");
+        Assert.Equal(3, spec.GetProperty("instances").GetInt32());
+        Assert.Equal("required", spec.GetProperty("affinity").GetProperty("podAntiAffinityType").GetString());
+        Assert.Equal("db", spec.GetProperty("affinity").GetProperty("nodeSelector").GetProperty("helix.io/node-role").GetString());
+        Assert.True(spec.GetProperty("plugins")[0].GetProperty("isWALArchiver").GetBoolean());
+        using var pooler = Document(files, "gitops/platform/cnpg/base/pooler.yaml");
+        Assert.Equal("transaction", pooler.RootElement.GetProperty("spec").GetProperty("pgbouncer").GetProperty("poolMode").GetString());
+    }
+
+    [Fact]
+    public void EverySsoRoute_HasForwardAuth_AndWebhookRoutesGoStraightToTheReceiver()
+    {
+        var files = GitOpsRenderer.Render(Model);
+        var text = files.Text("gitops/platform/ingress/base/ingress-routes.yaml");
+        Assert.Equal(Model.Spec.Routes.Count, text.Split("kind: IngressRoute").Length - 1);
+        foreach (var route in Model.Spec.Routes)
+        {
+            var block = text.Split("---\n").Single(d => d.Contains($"name: {Ingress.RouteName(route)}\n", StringComparison.Ordinal));
+            Assert.Equal(route.Auth == RouteAuth.Sso, block.Contains("- name: authentik\n", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void NoSecretIsRendered_OnlyReferencesAndTheSopsRules()
+    {
+        var files = GitOpsRenderer.Render(Model);
+        Assert.DoesNotContain(files.Paths, p => files.Text(p).Contains("kind: Secret\n", StringComparison.Ordinal));
+        Assert.Contains("kms: arn:aws:kms:eu-central-1:123456789012:alias/helix-sops", files.Text(".sops.yaml"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RemovingATenant_RemovesEverythingItHad()
+    {
+        var root = Directory.CreateTempSubdirectory("helix-tenant-");
+        try
+        {
+            GitOpsRenderer.Render(Model).Write(root.FullName, GitOpsRenderer.OwnedFolders);
+            Assert.True(File.Exists(Path.Combine(root.FullName, "gitops", "tenants", "acme", "base", "resource-quota.yaml")));
+
+            var without = ModelBuilder.Build(Model.Spec with { Tenants = [] });
+            var changes = GitOpsRenderer.Render(without).Write(root.FullName, GitOpsRenderer.OwnedFolders);
+
+            Assert.All(changes.Where(c => c.Path.StartsWith("gitops/tenants/", StringComparison.Ordinal)), c => Assert.Equal(FileChangeKind.Deleted, c.Kind));
+            Assert.Equal(5, changes.Count(c => c.Path.StartsWith("gitops/tenants/acme/", StringComparison.Ordinal)));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(root.FullName, "gitops", "tenants"), "*", SearchOption.AllDirectories));
+            Assert.DoesNotContain("acme", File.ReadAllText(Path.Combine(root.FullName, "gitops", "bootstrap", "projects.yaml")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ATenant_GetsItsNamespaceInItsZone_QuotaAndAProjectFencedToIt()
+    {
+        var files = GitOpsRenderer.Render(Model);
+        using var ns = Document(files, "gitops/tenants/acme/base/namespace.yaml");
+        Assert.Equal("app", ns.RootElement.GetProperty("metadata").GetProperty("labels").GetProperty("helix.io/zone").GetString());
+        using var project = Document(files, "gitops/tenants/acme/base/app-project.yaml");
+        var destination = Assert.Single(project.RootElement.GetProperty("spec").GetProperty("destinations").EnumerateArray());
+        Assert.Equal("acme", destination.GetProperty("namespace").GetString());
+        Assert.Equal(0, project.RootElement.GetProperty("spec").GetProperty("clusterResourceWhitelist").GetArrayLength());
+        using var quota = Document(files, "gitops/tenants/acme/base/resource-quota.yaml");
+        Assert.Equal("50", quota.RootElement.GetProperty("spec").GetProperty("hard").GetProperty("pods").GetString());
+    }
+
+    [Fact]
+    public void LokiRetention_IsWrittenInHours()
+    {
+        Assert.Equal("336h", PlatformComponents.Hours("14d"));
+        Assert.Equal("72h", PlatformComponents.Hours("72h"));
+    }
+
+    private static JsonDocument Document(FileSet files, string path)
+    {
+        var yaml = new YamlDotNet.Serialization.DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize<object>(files.Text(path));
+        var json = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
+        return JsonDocument.Parse(json);
+    }
+}
