@@ -148,7 +148,7 @@ public sealed class SpecLoaderTests
     {
         var text = ReferenceSpec.Text
             .Replace("count: 3", "count: many", StringComparison.Ordinal)
-            .Replace("  natFloatingIps: 2", "  natFloatingIp: 2", StringComparison.Ordinal);
+            .Replace("    loadBalancerType: lb11", "    loadBalancerTyp: lb11", StringComparison.Ordinal);
         var result = SpecLoader.Parse(text, File);
         Assert.Equal(4, result.Errors.Count); // three counts and one misspelt key
         Assert.Equal(result.Errors.OrderBy(e => e.Mark.Line).Select(e => e.Mark), result.Errors.Select(e => e.Mark));
@@ -228,5 +228,15 @@ public sealed class SpecLoaderTests
         var error = Single(text);
         Assert.Equal("'12345' is not an AWS account id", error.Message);
         Assert.Equal(ReferenceSpec.LineOf(text, "accountId"), error.Mark.Line);
+    }
+
+    [Fact]
+    public void EgressIps_MustBeAddresses_AtMostOnePerEgressNode()
+    {
+        var text = ReferenceSpec.With("natEgressIps: [203.0.113.10, 203.0.113.11]", "natEgressIps: [203.0.113.10, 203.0.113.311, 203.0.113.12]");
+        var errors = SpecLoader.Parse(text, File).Errors;
+        Assert.Contains(errors, e => e.Message == "'203.0.113.311' is not an IPv4 address");
+        Assert.Contains(errors, e => e.Message == "3 egress IPs for 2 egress nodes");
+        Assert.All(errors, e => Assert.Equal(ReferenceSpec.LineOf(text, "natEgressIps"), e.Mark.Line));
     }
 }

@@ -25,10 +25,20 @@ public static class ModelBuilder
         var components = new List<Component>
         {
             new("cilium", "kube-system", "platform", Owner.GitOps, 2, []),
+            // Default deny and the flow matrix, in force from the first wave after Cilium.
+            new("network-policies", "kube-system", "platform", Owner.GitOps, 2, ["cilium"]),
             new("longhorn", "longhorn-system", "platform", Owner.GitOps, 2, ["cilium"]),
             new("cnpg", "cnpg-system", "platform", Owner.GitOps, 2, ["longhorn", "cert-manager"]),
-            new("postgres", "postgres", "db", Owner.GitOps, 2, ["cnpg"]) { Application = "cnpg" },
-            new("postgres-pooler", "postgres", "db", Owner.GitOps, 2, ["postgres"]) { Application = "cnpg" },
+            new("postgres", "postgres", "db", Owner.GitOps, 2, ["cnpg"])
+            {
+                Application = "cnpg",
+                PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["cnpg.io/cluster"] = "postgres", ["cnpg.io/podRole"] = "instance" },
+            },
+            new("postgres-pooler", "postgres", "db", Owner.GitOps, 2, ["postgres"])
+            {
+                Application = "cnpg",
+                PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["cnpg.io/poolerName"] = "postgres-pooler" },
+            },
             new("redis", "redis", "db", Owner.GitOps, 2, ["longhorn"]),
             new("nats", spec.Nats.Namespace, "platform", Owner.GitOps, 2, ["longhorn"]),
             new("cert-manager", "cert-manager", "platform", Owner.GitOps, 3, ["cilium"]),
@@ -56,7 +66,10 @@ public static class ModelBuilder
         var steps = StepTitles.Select(s => new InstallStep(s.Number, s.Title, s.Owner,
             s.Owner == Owner.Terraform ? TerraformResources : components.Where(c => c.Step == s.Number).Select(c => c.Name).ToList())).ToList();
 
-        return new PlatformModel(spec, components, steps, Flows(spec), TerraformResources, Applications(spec, components));
+        return new PlatformModel(spec, components, steps, Flows(spec), TerraformResources, Applications(spec, components))
+        {
+            PeerFlows = PeerFlows(spec),
+        };
     }
 
     /// <summary>The Application of a tenant's namespace, quota and policies.</summary>
@@ -143,6 +156,13 @@ public static class ModelBuilder
         flows.Add(new("devtron", "argocd", 8080, "management"));
         flows.Add(new("devtron", "authentik", 9000, "OIDC identity"));
         flows.Add(new("devtron", "postgres-pooler", 5432, "external CNPG"));
+        flows.Add(new("devtron", "redis", 6379, "external Redis"));
+        flows.Add(new("devtron", "nats", 4222, "external NATS"));
+        flows.Add(new("cnpg", "postgres", 8000, "instance manager status"));
+        foreach (var (component, ports) in PlatformMetricsPorts)
+        {
+            flows.AddRange(ports.Select(port => new Flow("monitoring", component, port, "metrics")));
+        }
         flows.Add(new("authentik", "postgres-pooler", 5432, "database"));
         flows.Add(new("authentik", "redis", 6379, "cache"));
         foreach (var route in spec.Routes)
@@ -158,6 +178,63 @@ public static class ModelBuilder
             flows.AddRange(tenant.Flows.Select(f => new Flow(tenant.Name, f.To, f.Port, "declared by the tenant")));
         }
         return flows.Distinct().OrderBy(f => f.From, StringComparer.Ordinal).ThenBy(f => f.To, StringComparer.Ordinal).ThenBy(f => f.Port).ToList();
+    }
+
+    /// <summary>Where Prometheus scrapes the platform's components (container ports of their exporters).</summary>
+    private static readonly (string Component, int[] Ports)[] PlatformMetricsPorts =
+    [
+        ("longhorn", [9500]),
+        ("cnpg", [8080]),
+        ("postgres", [9187]),
+        ("postgres-pooler", [9127]),
+        ("redis", [9121]),
+        ("nats", [7777]),
+        ("cert-manager", [9402]),
+        ("traefik", [9100]),
+        ("authentik", [9300]),
+        ("argocd", [8082, 8083, 8084]),
+        ("kyverno", [8000]),
+    ];
+
+    private static readonly IReadOnlyList<string> NoFqdns = [];
+
+    /// <summary>Traffic with peers outside the pods: the API server, admission webhooks, the load balancer, the internet.</summary>
+    private static List<PeerFlow> PeerFlows(PlatformSpec spec)
+    {
+        var flows = new List<PeerFlow>();
+        foreach (var client in new[] { "longhorn", "cnpg", "postgres", "postgres-pooler", "cert-manager", "traefik", "argocd", "devtron", "monitoring", "kyverno" })
+        {
+            flows.Add(new(client, Peer.KubeApiserver, true, [6443], "Kubernetes API", NoFqdns));
+        }
+        foreach (var (component, port) in new[] { ("cert-manager", 10250), ("kyverno", 9443), ("cnpg", 9443), ("longhorn", 9501), ("longhorn", 9502) })
+        {
+            flows.Add(new(component, Peer.KubeApiserver, false, [port], "admission webhook", NoFqdns));
+        }
+        flows.Add(new("monitoring", Peer.Nodes, true, [9100, 10250], "node exporter and kubelet metrics", NoFqdns));
+        flows.Add(new("traefik", Peer.World, false, [8443], "HTTPS from the load balancer (proxy protocol)", NoFqdns));
+
+        var region = spec.Infra.Aws.Region;
+        flows.Add(new("cert-manager", Peer.World, true, [443], "ACME and Route 53 DNS-01",
+            ["acme-v02.api.letsencrypt.org", "acme-staging-v02.api.letsencrypt.org", "route53.amazonaws.com", "sts.amazonaws.com"]));
+        flows.Add(new("postgres", Peer.World, true, [443], "backups to S3", [$"s3.{region}.amazonaws.com", $"*.s3.{region}.amazonaws.com"]));
+        var gitHost = Uri.TryCreate(spec.GitOps.RepoUrl, UriKind.Absolute, out var repo) ? repo.Host : "github.com";
+        flows.Add(new("argocd", Peer.World, true, [443], "the GitOps repository and chart repositories",
+            [gitHost, .. Rendering.Pins.Repositories().Select(r => new Uri(r).Host).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]));
+        flows.Add(new("kyverno", Peer.World, true, [443], "image signatures and the transparency log",
+            ["ghcr.io", "pkg-containers.githubusercontent.com", "rekor.sigstore.dev", "tuf-repo-cdn.sigstore.dev"]));
+        flows.Add(new("devtron", Peer.World, true, [443], "Git and registries for CI", ["github.com", "api.github.com", "ghcr.io"]));
+        foreach (var app in spec.Apps)
+        {
+            if (app.Egress)
+            {
+                flows.Add(new(app.Name, Peer.World, true, [80, 443], "through the egress gateway", NoFqdns));
+            }
+            else if (app.Kind == AppKind.Remediation)
+            {
+                flows.Add(new(app.Name, Peer.World, true, [443], "pull requests on the Git host", [gitHost, $"api.{gitHost}"]));
+            }
+        }
+        return flows;
     }
 
     /// <summary>The component behind a route target: Grafana is part of the monitoring stack.</summary>

@@ -22,6 +22,32 @@ public sealed record Component(string Name, string Namespace, string Zone, Owner
 {
     /// <summary>The ArgoCD Application that installs it (the CNPG operator, cluster and pooler are one).</summary>
     public string Application { get; init; } = Name;
+
+    /// <summary>Labels that tell its pods from others in a shared namespace; empty when the namespace is its own.</summary>
+    public IReadOnlyDictionary<string, string> PodLabels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>Traffic between a component and something outside the cluster's pods.</summary>
+public enum Peer
+{
+    /// <summary>Anything outside the cluster (Cilium's <c>world</c>).</summary>
+    World,
+
+    /// <summary>The Kubernetes API server (Cilium's <c>kube-apiserver</c>).</summary>
+    KubeApiserver,
+
+    /// <summary>Nodes (Cilium's <c>host</c> and <c>remote-node</c>): kubelets and host-network exporters.</summary>
+    Nodes,
+}
+
+/// <summary>
+/// An intended connection with a peer outside the pods: <paramref name="Outbound"/> from the
+/// component, or inbound to it. World egress is either limited to <paramref name="Fqdns"/> or, for
+/// egress apps, any host through the egress gateway.
+/// </summary>
+public sealed record PeerFlow(string Component, Peer Peer, bool Outbound, IReadOnlyList<int> Ports, string Why, IReadOnlyList<string> Fqdns)
+{
+    public bool ViaGateway => Peer == Peer.World && Outbound && Fqdns.Count == 0;
 }
 
 /// <summary>
@@ -46,6 +72,9 @@ public sealed record PlatformModel(
     IReadOnlyList<string> TerraformResources,
     IReadOnlyList<GitOpsApp> Applications)
 {
+    /// <summary>Intended traffic with the world, the API server and the nodes.</summary>
+    public IReadOnlyList<PeerFlow> PeerFlows { get; init; } = [];
+
     public GitOpsApp Application(string name) =>
         Applications.FirstOrDefault(a => a.Name == name) ?? throw new KeyNotFoundException($"no application '{name}'");
 

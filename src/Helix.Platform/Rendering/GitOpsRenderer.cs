@@ -61,13 +61,21 @@ public static class GitOpsRenderer
         {
             return Ingress.Render(spec);
         }
+        if (app.Name == "network-policies")
+        {
+            return new ComponentRender("kube-system", [],
+            [
+                .. NetworkPolicies.PlatformNamespaces(model).Select(ns => new ManifestFile($"{ns}.yaml", NetworkPolicies.ForNamespace(model, ns))),
+                new ManifestFile("egress-gateways.yaml", NetworkPolicies.EgressGateways(model).ToList()),
+            ]);
+        }
         if (spec.Apps.FirstOrDefault(a => a.Name == app.Name) is { } own)
         {
             return Workloads.Render(model, own);
         }
         var tenant = spec.Tenants.FirstOrDefault(t => ModelBuilder.TenantApplication(t.Name) == app.Name)
             ?? throw new InvalidOperationException($"no renderer for application '{app.Name}'");
-        return Workloads.Tenant(spec, tenant);
+        return Workloads.Tenant(model, tenant);
     }
 
     /// <summary>The app-of-apps: every folder's <c>application.yaml</c> and the bootstrap objects, nothing else.</summary>

@@ -159,3 +159,44 @@ public sealed record CertificatePrivateKey(string Algorithm, string RotationPoli
 public sealed record ServiceMonitorSpec(V1LabelSelector Selector, IReadOnlyList<MonitorEndpoint> Endpoints);
 
 public sealed record MonitorEndpoint(string Port, string Path, string Interval);
+
+// Cilium (cilium.io/v2)
+
+public sealed record CiliumPolicySpec(
+    string Description,
+    CiliumSelector EndpointSelector,
+    CiliumDefaultDeny? EnableDefaultDeny,
+    IReadOnlyList<CiliumIngressRule>? Ingress,
+    IReadOnlyList<CiliumEgressRule>? Egress);
+
+/// <summary>An endpoint selector: pod labels, <c>k8s:io.kubernetes.pod.namespace</c> for the namespace.</summary>
+public sealed record CiliumSelector(IReadOnlyDictionary<string, string>? MatchLabels = null, IReadOnlyList<V1LabelSelectorRequirement>? MatchExpressions = null);
+
+public sealed record CiliumDefaultDeny(bool Ingress, bool Egress);
+
+public sealed record CiliumIngressRule(IReadOnlyList<CiliumSelector>? FromEndpoints = null, IReadOnlyList<string>? FromEntities = null, IReadOnlyList<CiliumPortRule>? ToPorts = null);
+
+public sealed record CiliumEgressRule(
+    IReadOnlyList<CiliumSelector>? ToEndpoints = null,
+    IReadOnlyList<string>? ToEntities = null,
+    [property: JsonPropertyName("toFQDNs")] IReadOnlyList<CiliumFqdn>? ToFqdns = null,
+    IReadOnlyList<CiliumPortRule>? ToPorts = null);
+
+public sealed record CiliumPortRule(IReadOnlyList<CiliumPort> Ports, CiliumL7Rules? Rules = null);
+
+public sealed record CiliumPort(string Port, string Protocol);
+
+public sealed record CiliumL7Rules(IReadOnlyList<CiliumFqdn> Dns);
+
+/// <summary>A DNS name: exact (<c>matchName</c>) or with <c>*</c> wildcards (<c>matchPattern</c>).</summary>
+public sealed record CiliumFqdn(string? MatchName = null, string? MatchPattern = null);
+
+public sealed record EgressGatewayPolicySpec(
+    IReadOnlyList<EgressSelector> Selectors,
+    [property: JsonPropertyName("destinationCIDRs")] IReadOnlyList<string> DestinationCidrs,
+    [property: JsonPropertyName("excludedCIDRs")] IReadOnlyList<string> ExcludedCidrs,
+    EgressGateway EgressGateway);
+
+public sealed record EgressSelector(V1LabelSelector PodSelector, V1LabelSelector NamespaceSelector);
+
+public sealed record EgressGateway(V1LabelSelector NodeSelector, [property: JsonPropertyName("egressIP")] string EgressIp);

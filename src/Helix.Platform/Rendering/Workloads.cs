@@ -229,8 +229,9 @@ internal static class Workloads
     }
 
     /// <summary>A tenant: its namespace in its zone, quota, default limits and an ArgoCD project fenced to it.</summary>
-    public static ComponentRender Tenant(PlatformSpec spec, TenantSpec tenant)
+    public static ComponentRender Tenant(PlatformModel model, TenantSpec tenant)
     {
+        var spec = model.Spec;
         var ns = new V1Namespace
         {
             ApiVersion = "v1",
@@ -287,6 +288,7 @@ internal static class Workloads
             new("resource-quota.yaml", [quota]),
             new("limit-range.yaml", [limits]),
             new("app-project.yaml", [project]),
+            new("network-policies.yaml", NetworkPolicies.ForNamespace(model, tenant.Name)),
         ])
         { Cascade = true };
     }

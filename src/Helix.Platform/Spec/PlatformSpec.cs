@@ -63,8 +63,11 @@ public sealed record InfraSpec
 
     public required NetBirdSpec NetBird { get; init; }
 
-    /// <summary>Floating IPs for NAT egress, assigned to the egress pool.</summary>
-    public int NatFloatingIps { get; init; } = 2;
+    /// <summary>
+    /// Addresses of the floating IPs that NAT the egress of AI, scraper and browser pods, one per
+    /// egress node (Terraform allocates them; write its output here).
+    /// </summary>
+    public required List<string> NatEgressIps { get; init; }
 }
 
 public sealed record HetznerSpec

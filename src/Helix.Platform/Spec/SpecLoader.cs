@@ -103,6 +103,17 @@ public static partial class SpecLoader
             Quantity(spec.Nats, nameof(NatsSpec.Storage), spec.Nats.Storage);
             Quantity(spec.Observability, nameof(ObservabilitySpec.MetricsStorage), spec.Observability.MetricsStorage);
 
+            var egressNodes = spec.NodePools.Where(p => p.Role == NodeRole.Egress).Sum(p => p.Count);
+            foreach (var ip in spec.Infra.NatEgressIps.Where(ip => !System.Net.IPAddress.TryParse(ip, out var a) || a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || ip.Count(c => c == '.') != 3))
+            {
+                Error(spec.Infra, nameof(InfraSpec.NatEgressIps), $"'{ip}' is not an IPv4 address", "write the floating IPs Terraform allocated, such as 203.0.113.10");
+            }
+            if (spec.Infra.NatEgressIps.Count == 0 || spec.Infra.NatEgressIps.Count > egressNodes)
+            {
+                Error(spec.Infra, nameof(InfraSpec.NatEgressIps), $"{spec.Infra.NatEgressIps.Count} egress IPs for {egressNodes} egress nodes",
+                    "list one floating IP per egress node (at least one): each is assigned to one node and NATs the pods routed there");
+            }
+
             var zones = spec.Zones.Select(z => z.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var zone in spec.Zones)
             {

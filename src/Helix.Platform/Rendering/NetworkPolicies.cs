@@ -1,0 +1,146 @@
+using System.Globalization;
+using Helix.Platform.Model;
+using k8s.Models;
+
+namespace Helix.Platform.Rendering;
+
+/// <summary>
+/// Zero trust from the model alone: every namespace default-deny both ways, then exactly the
+/// model's flows (by port), its peers (API server, webhooks, the load balancer, named hosts) and,
+/// for egress apps, the world through the egress gateway. Same-namespace traffic and DNS to
+/// kube-dns stay open: a component's own replicas talk to each other, and every pod resolves names.
+/// </summary>
+internal static class NetworkPolicies
+{
+    public const string NamespaceLabel = "k8s:io.kubernetes.pod.namespace";
+    public const string EgressIpNodeLabel = "helix.io/egress-ip";
+
+    /// <summary>Policies of one namespace: a baseline and one policy per component with flows.</summary>
+    public static List<object> ForNamespace(PlatformModel model, string ns)
+    {
+        var policies = new List<object> { Baseline(ns) };
+        foreach (var component in model.Components.Where(c => c.Namespace == ns).OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            if (ForComponent(model, component) is { } policy)
+            {
+                policies.Add(policy);
+            }
+        }
+        return policies;
+    }
+
+    /// <summary>Namespaces whose policies the platform's network Application carries (tenants carry their own).</summary>
+    public static IEnumerable<string> PlatformNamespaces(PlatformModel model)
+    {
+        var tenants = model.Spec.Tenants.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        return model.Namespaces().Select(n => n.Namespace).Where(ns => !tenants.Contains(ns));
+    }
+
+    public static IEnumerable<object> EgressGateways(PlatformModel model)
+    {
+        var ips = model.Spec.Infra.NatEgressIps;
+        var apps = model.Spec.Apps.Where(a => a.Egress).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+        for (var i = 0; i < apps.Count; i++)
+        {
+            var app = apps[i];
+            // Open-source Cilium has one gateway per policy: apps are spread over the egress IPs.
+            var ip = ips[i % ips.Count];
+            yield return new Resource<EgressGatewayPolicySpec>("cilium.io/v2", "CiliumEgressGatewayPolicy",
+                Meta.Object($"egress-{app.Name}", null, "network-policies"),
+                new EgressGatewayPolicySpec(
+                    [new EgressSelector(
+                        new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = app.Name } },
+                        new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = app.Namespace } })],
+                    ["0.0.0.0/0"],
+                    [model.Spec.Cluster.PodCidr, model.Spec.Cluster.ServiceCidr, model.Spec.Infra.Hetzner.NetworkCidr],
+                    new EgressGateway(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [EgressIpNodeLabel] = ip } }, ip)));
+        }
+    }
+
+    private static Resource<CiliumPolicySpec> Baseline(string ns) => new("cilium.io/v2", "CiliumNetworkPolicy",
+        Meta.Object("baseline", ns, "network-policies"),
+        new CiliumPolicySpec(
+            $"Default deny for {ns}: only its own pods, and DNS through kube-dns",
+            new CiliumSelector(),
+            new CiliumDefaultDeny(true, true),
+            [new CiliumIngressRule(FromEndpoints: [Namespace(ns)])],
+            [
+                new CiliumEgressRule(ToEndpoints: [Namespace(ns)]),
+                new CiliumEgressRule(
+                    ToEndpoints: [new CiliumSelector(new Dictionary<string, string>(StringComparer.Ordinal) { [NamespaceLabel] = "kube-system", ["k8s:k8s-app"] = "kube-dns" })],
+                    ToPorts: [new CiliumPortRule([new CiliumPort("53", "UDP"), new CiliumPort("53", "TCP")], new CiliumL7Rules([new CiliumFqdn(MatchPattern: "*")]))]),
+            ]));
+
+    private static Resource<CiliumPolicySpec>? ForComponent(PlatformModel model, Component component)
+    {
+        var ingress = new List<CiliumIngressRule>();
+        var egress = new List<CiliumEgressRule>();
+        foreach (var group in model.Flows.Where(f => f.To == component.Name && Source(model, f.From) is { } s && s.Namespace != component.Namespace)
+                     .GroupBy(f => f.From, StringComparer.Ordinal))
+        {
+            ingress.Add(new CiliumIngressRule(FromEndpoints: [Selector(model.Component(group.Key))], ToPorts: [Tcp(group.Select(f => f.Port))]));
+        }
+        foreach (var group in model.Flows.Where(f => f.From == component.Name && Source(model, f.To) is { } d && d.Namespace != component.Namespace)
+                     .GroupBy(f => f.To, StringComparer.Ordinal))
+        {
+            egress.Add(new CiliumEgressRule(ToEndpoints: [Selector(model.Component(group.Key))], ToPorts: [Tcp(group.Select(f => f.Port))]));
+        }
+        foreach (var peer in model.PeerFlows.Where(p => p.Component == component.Name))
+        {
+            var entities = Entities(peer.Peer);
+            if (!peer.Outbound)
+            {
+                ingress.Add(new CiliumIngressRule(FromEntities: entities, ToPorts: [Tcp(peer.Ports)]));
+            }
+            else if (peer.Fqdns.Count > 0)
+            {
+                egress.Add(new CiliumEgressRule(
+                    ToFqdns: peer.Fqdns.Select(f => f.Contains('*', StringComparison.Ordinal) ? new CiliumFqdn(MatchPattern: f) : new CiliumFqdn(MatchName: f)).ToList(),
+                    ToPorts: [Tcp(peer.Ports)]));
+            }
+            else
+            {
+                egress.Add(new CiliumEgressRule(ToEntities: entities, ToPorts: [Tcp(peer.Ports)]));
+            }
+        }
+        if (ingress.Count == 0 && egress.Count == 0)
+        {
+            return null;
+        }
+        return new Resource<CiliumPolicySpec>("cilium.io/v2", "CiliumNetworkPolicy",
+            Meta.Object(component.Name, component.Namespace, "network-policies"),
+            new CiliumPolicySpec(
+                $"What {component.Name} may open and accept beyond its namespace (the model's flows)",
+                new CiliumSelector(component.PodLabels.Count > 0 ? component.PodLabels : null),
+                null,
+                ingress.Count > 0 ? ingress : null,
+                egress.Count > 0 ? egress : null));
+    }
+
+    /// <summary>Components in kube-system (Cilium itself) are not policed by Helix.</summary>
+    private static Component? Source(PlatformModel model, string name) =>
+        model.Components.FirstOrDefault(c => c.Name == name) is { Namespace: not "kube-system" } c ? c : null;
+
+    public static CiliumSelector Selector(Component component)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal) { [NamespaceLabel] = component.Namespace };
+        foreach (var (key, value) in component.PodLabels)
+        {
+            labels[key] = value;
+        }
+        return new CiliumSelector(labels);
+    }
+
+    private static CiliumSelector Namespace(string ns) => new(new Dictionary<string, string>(StringComparer.Ordinal) { [NamespaceLabel] = ns });
+
+    private static List<string> Entities(Peer peer) => peer switch
+    {
+        Peer.World => ["world"],
+        Peer.KubeApiserver => ["kube-apiserver"],
+        Peer.Nodes => ["host", "remote-node"],
+        _ => throw new ArgumentOutOfRangeException(nameof(peer), peer, null),
+    };
+
+    private static CiliumPortRule Tcp(IEnumerable<int> ports) =>
+        new(ports.Distinct().Order().Select(p => new CiliumPort(p.ToString(CultureInfo.InvariantCulture), "TCP")).ToList());
+}
