@@ -138,8 +138,9 @@ public sealed class SpecLoaderTests
         var text = ReferenceSpec.With("  - name: egress\n    role: egress\n    serverType: cpx21\n    count: 2\n", "")
             .Replace("  - name: db\n    namespaces: [postgres, redis]\n", "", StringComparison.Ordinal);
         var result = SpecLoader.Parse(text, File);
-        Assert.Equal(2, result.Errors.Count);
+        Assert.Equal(3, result.Errors.Count);
         Assert.Contains(result.Errors, e => e.Message == "no node pool has role 'egress'");
+        Assert.Contains(result.Errors, e => e.Message == "2 egress IPs for 0 egress nodes");
         Assert.Contains(result.Errors, e => e.Message == "zone 'db' is missing");
     }
 

@@ -53,7 +53,10 @@ public static class ModelBuilder
 
         foreach (var app in spec.Apps)
         {
-            components.Add(new(app.Name, app.Namespace, "app", Owner.GitOps, 8, AppDependencies(app.Kind)));
+            components.Add(new(app.Name, app.Namespace, "app", Owner.GitOps, 8, AppDependencies(app.Kind))
+            {
+                PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["app.kubernetes.io/name"] = app.Name },
+            });
         }
         foreach (var tenant in spec.Tenants)
         {

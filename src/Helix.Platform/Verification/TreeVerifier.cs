@@ -69,11 +69,17 @@ public static class TreeVerifier
             objects[i] = parsed;
         });
         var all = objects.SelectMany(o => o).ToList();
-        return perFile.SelectMany(f => f)
+        var findings = perFile.SelectMany(f => f)
             .Concat(TreeRules.SingleOwner(all))
             .Concat(TreeRules.SyncWaves(all, intent))
             .Concat(TreeRules.SsoRoutes(all, intent))
             .ToList();
+        // Reachability needs the intended flows; a tree without any network policy has nothing to prove.
+        if (intent is not null && all.Any(o => o.Object.GetProperty("kind").GetString() is "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "NetworkPolicy"))
+        {
+            findings.AddRange(Reachability.Analyse(all, intent).Findings);
+        }
+        return findings;
     }
 
     private static bool IsObject(JsonElement resource) =>
