@@ -23,7 +23,7 @@ public sealed class HelixCommandTests
         Assert.Equal(0, exit);
         Assert.StartsWith("1. [terraform] Terraform:", output, StringComparison.Ordinal);
         Assert.Contains("4. [wave 40] ArgoCD install and GitOps bootstrap\n     argocd (wave 40)", output, StringComparison.Ordinal);
-        Assert.Contains("2. [wave 20] Cluster bootstrap: Cilium, Longhorn, CNPG, Redis, NATS\n     cilium (wave 20), longhorn (wave 21), nats (wave 22), redis (wave 22), cnpg (wave 31)", output, StringComparison.Ordinal);
+        Assert.Contains("2. [wave 20] Cluster bootstrap: Cilium, Longhorn, CNPG, Redis, NATS\n     cilium (wave 20), longhorn (wave 21), network-policies (wave 21), nats (wave 22), redis (wave 22), cnpg (wave 31)", output, StringComparison.Ordinal);
         Assert.Contains("9. [wave 90] Final ingress exposure and SSO enforcement", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal); // no colour when redirected
     }
