@@ -46,6 +46,10 @@ public static class GitOpsRenderer
                 files.Add($"{Root}/{app.Folder}/base/{file.Name}", YamlWriter.WriteAll(file.Objects));
             }
         }
+        foreach (var (name, text) in Policies.TestSuite(model))
+        {
+            files.Add($"{Root}/{model.Application("policies").Folder}/tests/{name}", text);
+        }
         files.Add(".sops.yaml", YamlWriter.Write(SopsConfig(spec)));
         return files;
     }
@@ -55,7 +59,7 @@ public static class GitOpsRenderer
         var spec = model.Spec;
         if (PlatformComponents.Render(model, app) is { } platform)
         {
-            return platform;
+            return app.Name == "policies" ? Policies.Render(model, platform) : platform;
         }
         if (app.Name == "ingress")
         {

@@ -200,3 +200,29 @@ public sealed record EgressGatewayPolicySpec(
 public sealed record EgressSelector(V1LabelSelector PodSelector, V1LabelSelector NamespaceSelector);
 
 public sealed record EgressGateway(V1LabelSelector NodeSelector, [property: JsonPropertyName("egressIP")] string EgressIp);
+
+// Kyverno (kyverno.io/v1)
+
+public sealed record ClusterPolicySpec(bool Background, int WebhookTimeoutSeconds, IReadOnlyList<KyvernoRule> Rules);
+
+public sealed record KyvernoRule(string Name, KyvernoMatch Match, IReadOnlyList<VerifyImages>? VerifyImages = null, KyvernoValidate? Validate = null);
+
+public sealed record KyvernoMatch(IReadOnlyList<KyvernoFilter> Any);
+
+public sealed record KyvernoFilter(KyvernoResources Resources);
+
+public sealed record KyvernoResources(IReadOnlyList<string> Kinds, IReadOnlyList<string> Namespaces);
+
+public sealed record VerifyImages(IReadOnlyList<string> ImageReferences, string FailureAction, bool MutateDigest, bool VerifyDigest, bool Required, IReadOnlyList<Attestor> Attestors);
+
+public sealed record Attestor(IReadOnlyList<AttestorEntry> Entries);
+
+public sealed record AttestorEntry(KeylessAttestor Keyless);
+
+public sealed record KeylessAttestor(string Subject, string Issuer, RekorLog Rekor);
+
+public sealed record RekorLog(string Url);
+
+public sealed record KyvernoValidate(string FailureAction, string Message, JsonObject? Pattern = null, PodSecurityCheck? PodSecurity = null);
+
+public sealed record PodSecurityCheck(string Level, string Version);

@@ -31,6 +31,7 @@ public static class TreeVerifier
         var files = Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            .Where(f => !IsTestSuite(f))
             .Order(StringComparer.Ordinal)
             .ToArray();
         return Verify(files, file => new StreamReader(Path.Combine(root, file)), intent);
@@ -79,8 +80,15 @@ public static class TreeVerifier
         {
             findings.AddRange(Reachability.Analyse(all, intent).Findings);
         }
+        if (intent is not null && all.Any(o => o.Object.GetProperty("kind").GetString() is "ClusterPolicy" or "Policy"))
+        {
+            findings.AddRange(SupplyChain.Verify(all, intent));
+        }
         return findings;
     }
+
+    /// <summary>Kyverno CLI suites (<c>tests/</c> folders) hold resources that must fail; ArgoCD never syncs them.</summary>
+    public static bool IsTestSuite(string path) => path.Split('/').Contains("tests");
 
     private static bool IsObject(JsonElement resource) =>
         resource.ValueKind == JsonValueKind.Object
