@@ -73,7 +73,9 @@ internal static class HelixCommand
             WriteOrCheck(result.GetValue(schemaOut)!, SpecSchema.Generate(), result.GetValue(check), "helix schema", stdout, stderr));
 
         var tree = new Option<string>("--tree") { Description = "Verify this tree on disk (what ArgoCD syncs, hand edits included) instead of a fresh render" };
-        var verify = new Command("verify", "Verify the render of the spec, or a tree on disk: schemas, SSO, waves, owners, workloads, secrets; exit 1 on any error") { tree };
+        var matrix = new Option<bool>("--matrix") { Description = "Also print the reachability matrix by zone, and who reaches the world" };
+        var svg = new Option<string?>("--svg") { Description = "With --matrix: write the matrix as an SVG picture to this path" };
+        var verify = new Command("verify", "Verify the render of the spec, or a tree on disk: schemas, zero trust, signatures, SSO, waves, owners, workloads, secrets; exit 1 on any error") { tree, matrix, svg };
         verify.SetAction(result =>
         {
             var json = result.GetValue(output) == "json";
@@ -81,8 +83,12 @@ internal static class HelixCommand
             {
                 return WithModel(result.GetValue(spec)!, stderr, colour, model =>
                 {
-                    var (files, findings) = RenderAndVerify(model, stderr);
-                    return Report(findings, $"the render of {result.GetValue(spec)} ({files.Paths.Count} files)", json, stdout, colour);
+                    var (files, report) = RenderAndVerify(model, stderr);
+                    if (result.GetValue(matrix))
+                    {
+                        Matrix(report, model, result.GetValue(svg), stdout);
+                    }
+                    return Report(report.Findings, $"the render of {result.GetValue(spec)} ({files.Paths.Count} files)", json, stdout, colour);
                 });
             }
             if (!Directory.Exists(root))
@@ -96,14 +102,23 @@ internal static class HelixCommand
                 stderr.WriteLine($"no spec at {specPath}: checking {root} without the platform's statement of intent");
                 return Report(TreeVerifier.Verify(root), root, json, stdout, colour);
             }
-            return WithModel(specPath, stderr, colour, model => Report(TreeVerifier.Verify(root, model), root, json, stdout, colour));
+            return WithModel(specPath, stderr, colour, model =>
+            {
+                var report = TreeVerifier.Analyse(TreeVerifier.Files(root), file => new StreamReader(Path.Combine(root, file)), model);
+                if (result.GetValue(matrix))
+                {
+                    Matrix(report, model, result.GetValue(svg), stdout);
+                }
+                return Report(report.Findings, root, json, stdout, colour);
+            });
         });
 
         var outDir = new Option<string>("--out") { Description = "The repository root the tree is written under", DefaultValueFactory = _ => "." };
         var render = new Command("render", "Render the GitOps tree and the architecture diagram from the spec, verified before anything is written") { outDir };
         render.SetAction(result => WithModel(result.GetValue(spec)!, stderr, colour, model =>
         {
-            var (files, findings) = RenderAndVerify(model, stderr);
+            var (files, report) = RenderAndVerify(model, stderr);
+            var findings = report.Findings;
             if (findings.Any(f => f.Severity == Severity.Error))
             {
                 Report(findings, "the render", result.GetValue(output) == "json", stdout, colour);
@@ -127,7 +142,7 @@ internal static class HelixCommand
         var diff = new Command("diff", "Show what render would change on disk, as a unified diff; exit 1 when the tree is stale") { outDir };
         diff.SetAction(result => WithModel(result.GetValue(spec)!, stderr, colour, model =>
         {
-            var files = Render(model);
+            var (files, _) = RenderAndVerify(model, TextWriter.Null);
             var changes = files.Diff(result.GetValue(outDir)!, RenderedFolders);
             if (result.GetValue(output) == "json")
             {
@@ -160,16 +175,33 @@ internal static class HelixCommand
         return files;
     }
 
-    private static (FileSet Files, IReadOnlyList<Finding> Findings) RenderAndVerify(PlatformModel model, TextWriter progress)
+    /// <summary>Renders, verifies, and adds the zero-trust picture drawn from the rendered policies.</summary>
+    private static (FileSet Files, TreeVerifier.TreeReport Report) RenderAndVerify(PlatformModel model, TextWriter progress)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var files = Render(model);
         progress.WriteLine($"rendered {files.Paths.Count} files in {clock.ElapsedMilliseconds} ms");
         clock.Restart();
         var yaml = files.Paths.Where(p => p.StartsWith(GitOpsRenderer.Root + "/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
-        var findings = TreeVerifier.Verify(yaml, path => new StringReader(files.Text(path)), model);
+        var report = TreeVerifier.Analyse(yaml, path => new StringReader(files.Text(path)), model);
+        files.Add(ZeroTrustPicture, MatrixView.Svg(Reachability.Analyse(report.Objects, model)));
         progress.WriteLine($"verified {yaml.Count} files in {clock.ElapsedMilliseconds} ms");
-        return (files, findings);
+        return (files, report);
+    }
+
+    public const string ZeroTrustPicture = "docs/architecture/zero-trust.svg";
+
+    private static void Matrix(TreeVerifier.TreeReport tree, PlatformModel model, string? svgPath, TextWriter stdout)
+    {
+        var report = Reachability.Analyse(tree.Objects, model);
+        stdout.Write(MatrixView.Table(report));
+        stdout.WriteLine();
+        if (svgPath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(svgPath))!);
+            File.WriteAllText(svgPath, MatrixView.Svg(report));
+            stdout.WriteLine($"wrote {svgPath}");
+        }
     }
 
     private static int Report(IReadOnlyList<Finding> findings, string what, bool json, TextWriter stdout, bool colour)

@@ -15,6 +15,9 @@ namespace Helix.Platform.Verification;
 /// </summary>
 public static class TreeVerifier
 {
+    /// <summary>What a verification found, and the objects it read.</summary>
+    public sealed record TreeReport(IReadOnlyList<Finding> Findings, IReadOnlyList<(string File, JsonElement Object)> Objects);
+
     public const string SecretRule = "no-plaintext-secret";
     public const string ObjectRule = "kubernetes-object";
     public const string YamlRule = "yaml";
@@ -25,20 +28,27 @@ public static class TreeVerifier
         .Build();
 
     /// <summary>Verifies the YAML files under <paramref name="root"/> (paths in findings are relative to it).</summary>
-    public static IReadOnlyList<Finding> Verify(string root, PlatformModel? intent = null)
+    public static IReadOnlyList<Finding> Verify(string root, PlatformModel? intent = null) =>
+        Verify(Files(root), file => new StreamReader(Path.Combine(root, file)), intent);
+
+    /// <summary>The YAML files of a tree on disk, relative to it, test suites left out.</summary>
+    public static IReadOnlyList<string> Files(string root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var files = Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
+        return Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
             .Where(f => !IsTestSuite(f))
             .Order(StringComparer.Ordinal)
             .ToArray();
-        return Verify(files, file => new StreamReader(Path.Combine(root, file)), intent);
     }
 
     /// <summary>Verifies files given by path and a reader of their text (a render not yet written, for one).</summary>
-    public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, TextReader> open, PlatformModel? intent = null)
+    public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, TextReader> open, PlatformModel? intent = null) =>
+        Analyse(files, open, intent).Findings;
+
+    /// <summary>The findings, and every object read (for the reachability matrix).</summary>
+    public static TreeReport Analyse(IReadOnlyList<string> files, Func<string, TextReader> open, PlatformModel? intent = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(open);
@@ -84,7 +94,7 @@ public static class TreeVerifier
         {
             findings.AddRange(SupplyChain.Verify(all, intent));
         }
-        return findings;
+        return new TreeReport(findings, all);
     }
 
     /// <summary>Kyverno CLI suites (<c>tests/</c> folders) hold resources that must fail; ArgoCD never syncs them.</summary>
