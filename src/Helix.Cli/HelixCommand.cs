@@ -159,10 +159,101 @@ internal static class HelixCommand
             return changes.Count == 0 ? 0 : 1;
         }));
 
+        var tenantName = new Argument<string>("tenant") { Description = "The tenant's name: its namespace, AppProject and Devtron environment" };
+        var team = new Option<string>("--team") { Description = "The team that owns the tenant", Required = true };
+        var zone = new Option<string>("--zone") { Description = "Its network zone", DefaultValueFactory = _ => "app" };
+        var cpu = new Option<string>("--cpu") { Description = "CPU quota (requests)", DefaultValueFactory = _ => "4" };
+        var memory = new Option<string>("--memory") { Description = "Memory quota", DefaultValueFactory = _ => "8Gi" };
+        var pods = new Option<int>("--pods") { Description = "Pod quota", DefaultValueFactory = _ => 50 };
+        var flows = new Option<string[]>("--flow") { Description = "A connection it may open, as target:port (repeatable), such as postgres-pooler:5432", AllowMultipleArgumentsPerToken = true };
+        var onboard = new Command("onboard", "Add a tenant to the spec and render it: namespace, quota, default deny plus its flows, image checks, AppProject") { tenantName, team, zone, cpu, memory, pods, flows, outDir };
+        onboard.SetAction(result =>
+        {
+            var specPath = result.GetValue(spec)!;
+            var name = result.GetValue(tenantName)!;
+            var declared = new List<FlowSpec>();
+            foreach (var flow in result.GetValue(flows) ?? [])
+            {
+                var colon = flow.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(flow[(colon + 1)..], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port))
+                {
+                    stderr.WriteLine($"--flow {flow}: write it as target:port, such as postgres-pooler:5432");
+                    return SpecInvalid;
+                }
+                declared.Add(new FlowSpec { To = flow[..colon], Port = port });
+            }
+            var tenant = new TenantSpec
+            {
+                Name = name,
+                Team = result.GetValue(team)!,
+                Zone = result.GetValue(zone)!,
+                Quota = new QuotaSpec { Cpu = result.GetValue(cpu)!, Memory = result.GetValue(memory)!, Pods = result.GetValue(pods) },
+                Flows = declared,
+            };
+            return EditSpec(specPath, text =>
+                SpecLoader.Parse(text, specPath).Spec?.Tenants.Any(t => t.Name == name) == true ? null : SpecEditor.AddTenant(text, tenant),
+                $"tenant '{name}' is already onboarded", $"onboarded {name}", result.GetValue(outDir)!, stdout, stderr, colour);
+        });
+
+        var offboardName = new Argument<string>("tenant") { Description = "The tenant to remove, with everything rendered for it" };
+        var offboard = new Command("offboard", "Remove a tenant from the spec and render: its namespace, quota, policies and project go") { offboardName, outDir };
+        offboard.SetAction(result =>
+        {
+            var name = result.GetValue(offboardName)!;
+            return EditSpec(result.GetValue(spec)!, text => SpecEditor.RemoveTenant(text, name),
+                $"the spec has no tenant '{name}'", $"offboarded {name}", result.GetValue(outDir)!, stdout, stderr, colour);
+        });
+
         return new RootCommand("helix: one typed spec compiled into the whole platform, verified before it is written")
         {
-            spec, output, render, verify, diff, order, graph, schema,
+            spec, output, render, verify, diff, order, graph, schema, onboard, offboard,
         };
+    }
+
+    /// <summary>
+    /// Applies an edit to the spec's text, and writes the spec and its render only when the edited
+    /// spec loads and its render verifies: a refused edit leaves every file as it was.
+    /// </summary>
+    private static int EditSpec(string specPath, Func<string, string?> edit, string refused, string done, string outDir, TextWriter stdout, TextWriter stderr, bool colour)
+    {
+        if (!File.Exists(specPath))
+        {
+            stderr.WriteLine($"{specPath}: no such spec (pass it with --spec)");
+            return SpecInvalid;
+        }
+        var text = File.ReadAllText(specPath);
+        if (edit(text) is not { } edited)
+        {
+            stderr.WriteLine($"{specPath}: {refused}");
+            return SpecInvalid;
+        }
+        var loaded = SpecLoader.Parse(edited, specPath);
+        if (!loaded.Succeeded)
+        {
+            foreach (var error in loaded.Errors)
+            {
+                stderr.WriteLine($"{Red($"{error.File}:{error.Mark}", colour)}: {error.Message}");
+                stderr.WriteLine($"    fix: {error.Fix}");
+            }
+            stderr.WriteLine($"nothing written: the spec would not load");
+            return SpecInvalid;
+        }
+        var model = ModelBuilder.Build(loaded.Spec!);
+        var (files, report) = RenderAndVerify(model, stderr);
+        if (report.Findings.Any(f => f.Severity == Severity.Error))
+        {
+            Report(report.Findings, "the render", false, stdout, colour);
+            stderr.WriteLine("nothing written: the render does not pass verification");
+            return 1;
+        }
+        File.WriteAllText(specPath, edited);
+        var changes = files.Write(outDir, RenderedFolders);
+        foreach (var change in changes)
+        {
+            stdout.WriteLine($"{change.Kind.ToString().ToLowerInvariant(),-8} {change.Path}");
+        }
+        stdout.WriteLine($"{done}: {specPath} and {changes.Count} rendered file(s) changed; review and commit them together");
+        return 0;
     }
 
     /// <summary>Folders a render owns: the GitOps tree (stale files there are removed) and the diagram's folder.</summary>

@@ -67,6 +67,9 @@ public sealed class HelixCommandTests
         Assert.True(graphExit == 0, graphErr);
         var (schemaExit, _, schemaErr) = Run("schema", "--out", Path.Combine(Root, "platform", "helix.schema.json"), "--check");
         Assert.True(schemaExit == 0, schemaErr);
+        // Everything render writes (the GitOps tree and the pictures in docs/) is committed as rendered.
+        var (diffExit, diff, _) = Run("diff", "--spec", Spec, "--out", Root);
+        Assert.True(diffExit == 0, diff);
     }
 
     [Fact]
@@ -179,9 +182,82 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void Onboard_AddsTheTenantToTheSpecAndRendersIt_AndOffboardTakesItAllAway()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-onboard-");
+        var spec = Path.Combine(dir.FullName, "helix.yaml");
+        File.Copy(Spec, spec);
+        try
+        {
+            Assert.Equal(0, Run("render", "--spec", spec, "--out", dir.FullName).Exit);
+            var before = Directory.EnumerateFiles(dir.FullName, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(f => (f, File.ReadAllText(f))).ToList();
+
+            var (exit, output, err) = Run("onboard", "globex", "--team", "globex-dev", "--memory", "16Gi", "--flow", "postgres-pooler:5432", "--spec", spec, "--out", dir.FullName);
+            Assert.True(exit == 0, err);
+            Assert.Contains("added    gitops/tenants/globex/base/network-policies.yaml", output, StringComparison.Ordinal);
+            Assert.Contains("  - name: globex\n    team: globex-dev\n", File.ReadAllText(spec), StringComparison.Ordinal);
+            Assert.Contains("memory: 16Gi", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "tenants", "globex", "base", "resource-quota.yaml")), StringComparison.Ordinal);
+            Assert.Contains("- globex", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "platform", "policies", "base", "verify-images.yaml")), StringComparison.Ordinal);
+            Assert.Contains("k8s:io.kubernetes.pod.namespace: globex", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "platform", "network-policies", "base", "postgres.yaml")), StringComparison.Ordinal);
+            Assert.Equal(0, Run("verify", "--spec", spec, "--tree", Path.Combine(dir.FullName, "gitops")).Exit);
+
+            Assert.Equal(2, Run("onboard", "globex", "--team", "again", "--spec", spec, "--out", dir.FullName).Exit);
+
+            Assert.Equal(0, Run("offboard", "globex", "--spec", spec, "--out", dir.FullName).Exit);
+            var after = Directory.EnumerateFiles(dir.FullName, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(f => (f, File.ReadAllText(f))).ToList();
+            Assert.Equal(before, after); // spec and tree exactly as before the tenant came
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Onboard_WithAFlowToNowhere_WritesNothing()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-onboard-");
+        var spec = Path.Combine(dir.FullName, "helix.yaml");
+        File.Copy(Spec, spec);
+        try
+        {
+            var (exit, _, err) = Run("onboard", "initech", "--team", "t", "--flow", "nowhere:1", "--spec", spec, "--out", dir.FullName);
+            Assert.Equal(2, exit);
+            Assert.Contains("tenant 'initech' has a flow to 'nowhere'", err, StringComparison.Ordinal);
+            Assert.Equal(File.ReadAllText(Spec), File.ReadAllText(spec));
+            Assert.False(Directory.Exists(Path.Combine(dir.FullName, "gitops")));
+            Assert.Equal(2, Run("onboard", "initech", "--team", "t", "--flow", "postgres-pooler", "--spec", spec, "--out", dir.FullName).Exit);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void VerifyMatrix_PrintsZonesAndTheWorld_AndDrawsThePicture()
+    {
+        var svg = Path.Combine(Path.GetTempPath(), $"helix-matrix-{Guid.NewGuid():N}.svg");
+        try
+        {
+            var (exit, output, _) = Run("verify", "--spec", Spec, "--matrix", "--svg", svg);
+            Assert.Equal(0, exit);
+            Assert.Contains("from \\ to", output, StringComparison.Ordinal);
+            Assert.Contains("steel (app zone): via egress gateway egress-steel (203.0.113.10) on 80,443", output, StringComparison.Ordinal);
+            Assert.StartsWith("<svg ", File.ReadAllText(svg), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(svg);
+        }
+    }
+
+    [Fact]
     public void EveryCommand_HasHelp()
     {
-        foreach (var command in new[] { "render", "verify", "diff", "order", "graph", "schema" })
+        foreach (var command in new[] { "render", "verify", "diff", "order", "graph", "schema", "onboard", "offboard" })
         {
             var (exit, output, _) = Run(command, "--help");
             Assert.Equal(0, exit);

@@ -240,4 +240,21 @@ public sealed class SpecLoaderTests
         Assert.Contains(errors, e => e.Message == "3 egress IPs for 2 egress nodes");
         Assert.All(errors, e => Assert.Equal(ReferenceSpec.LineOf(text, "natEgressIps"), e.Mark.Line));
     }
+
+    [Fact]
+    public void SpecEditor_AddsATenantSectionWhereThereIsNone_AndEmptiesItAgain()
+    {
+        var without = ReferenceSpec.Text[..ReferenceSpec.Text.IndexOf("tenants:", StringComparison.Ordinal)];
+        var tenant = new TenantSpec { Name = "initech", Team = "tps reports", Flows = [new FlowSpec { To = "redis", Port = 6379 }] };
+        var added = SpecEditor.AddTenant(without, tenant);
+        var loaded = SpecLoader.Parse(added, File);
+        Assert.Empty(loaded.Errors);
+        Assert.Equal("tps reports", Assert.Single(loaded.Spec!.Tenants).Team);
+
+        var removed = SpecEditor.RemoveTenant(added, "initech")!;
+        Assert.EndsWith("tenants: []\n", removed, StringComparison.Ordinal);
+        Assert.Empty(SpecLoader.Parse(removed, File).Spec!.Tenants);
+        Assert.Null(SpecEditor.RemoveTenant(removed, "initech"));
+        Assert.Contains("  - name: initech\n", SpecEditor.AddTenant(removed, tenant), StringComparison.Ordinal);
+    }
 }
