@@ -275,7 +275,7 @@ internal static class HelixCommand
         clock.Restart();
         var yaml = files.Paths.Where(p => p.StartsWith(GitOpsRenderer.Root + "/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
         var report = TreeVerifier.Analyse(yaml, path => new StringReader(files.Text(path)), model);
-        files.Add(ZeroTrustPicture, MatrixView.Svg(Reachability.Analyse(report.Objects, model)));
+        files.Add(ZeroTrustPicture, MatrixView.Svg(report.Reachability ?? Reachability.Analyse(report.Objects, model)));
         progress.WriteLine($"verified {yaml.Count} files in {clock.ElapsedMilliseconds} ms");
         return (files, report);
     }
@@ -284,7 +284,7 @@ internal static class HelixCommand
 
     private static void Matrix(TreeVerifier.TreeReport tree, PlatformModel model, string? svgPath, TextWriter stdout)
     {
-        var report = Reachability.Analyse(tree.Objects, model);
+        var report = tree.Reachability ?? Reachability.Analyse(tree.Objects, model);
         stdout.Write(MatrixView.Table(report));
         stdout.WriteLine();
         if (svgPath is not null)

@@ -23,11 +23,14 @@ public static class MatrixView
             foreach (var to in zones)
             {
                 var pairs = report.Connections.Where(c => c.From.Zone == from && c.To.Zone == to && c.From != c.To).ToList();
+                var sources = report.Workloads.Count(w => w.Zone == from);
+                var destinations = report.Workloads.Count(w => w.Zone == to);
+                var all = (sources * destinations) - (from == to ? sources : 0);
                 cells.Add(new Cell(from, to,
                     pairs.Count(c => !c.Allowed.IsEmpty && c.Unexpected.IsEmpty && c.Blocked.IsEmpty),
                     pairs.Count(c => !c.Unexpected.IsEmpty),
                     pairs.Count(c => !c.Blocked.IsEmpty),
-                    pairs.Count(c => c.Allowed.IsEmpty && c.Intended.IsEmpty)));
+                    all - pairs.Count));
             }
         }
         return cells;

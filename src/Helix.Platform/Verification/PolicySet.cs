@@ -27,10 +27,22 @@ public sealed class PortSet
 
     public bool Contains(int port) => _ranges.Any(r => r.Low <= port && port <= r.High);
 
-    public PortSet Union(PortSet other) => new([.. _ranges, .. other._ranges]);
+    public PortSet Union(PortSet other) => other.IsEmpty ? this : IsEmpty ? other : new([.. _ranges, .. other._ranges]);
 
     public PortSet Intersect(PortSet other)
     {
+        if (IsEmpty || other.IsEmpty)
+        {
+            return None;
+        }
+        if (other.IsAny)
+        {
+            return this;
+        }
+        if (IsAny)
+        {
+            return other;
+        }
         var result = new List<(int, int)>();
         foreach (var a in _ranges)
         {
@@ -49,6 +61,10 @@ public sealed class PortSet
 
     public PortSet Except(PortSet other)
     {
+        if (IsEmpty || other.IsEmpty)
+        {
+            return this;
+        }
         var result = new List<(int, int)>();
         foreach (var range in _ranges)
         {

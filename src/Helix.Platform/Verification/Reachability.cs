@@ -14,6 +14,7 @@ public sealed record Connection(Workload From, Workload To, PortSet Allowed, Por
 /// <summary>Which workloads reach the world, and how: through a named gateway IP, to named hosts only, or not at all.</summary>
 public sealed record WorldEgress(Workload Workload, PortSet Ports, string? Gateway, IReadOnlyList<string> Hosts);
 
+/// <summary>The analysis: every workload, the pairs where anything is allowed or intended (the rest is denied), who reaches the world, and the findings.</summary>
 public sealed record ReachabilityReport(IReadOnlyList<Workload> Workloads, IReadOnlyList<Connection> Connections, IReadOnlyList<WorldEgress> World, IReadOnlyList<Finding> Findings);
 
 /// <summary>
@@ -65,6 +66,10 @@ public static class Reachability
                 var (ingress, ingressVia) = Allowed(selecting[to], ingressEnforced[to], from, outbound: false);
                 var allowed = egress.Intersect(ingress);
                 var want = intended.TryGetValue((from, to), out var ports) ? ports : PortSet.None;
+                if (allowed.IsEmpty && want.IsEmpty)
+                {
+                    continue; // denied as intended: most pairs, kept out of memory
+                }
                 var connection = new Connection(from, to, allowed, want);
                 connections.Add(connection);
                 var unexpected = connection.Unexpected;

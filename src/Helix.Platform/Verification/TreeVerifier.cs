@@ -16,7 +16,7 @@ namespace Helix.Platform.Verification;
 public static class TreeVerifier
 {
     /// <summary>What a verification found, and the objects it read.</summary>
-    public sealed record TreeReport(IReadOnlyList<Finding> Findings, IReadOnlyList<(string File, JsonElement Object)> Objects);
+    public sealed record TreeReport(IReadOnlyList<Finding> Findings, IReadOnlyList<(string File, JsonElement Object)> Objects, ReachabilityReport? Reachability);
 
     public const string SecretRule = "no-plaintext-secret";
     public const string ObjectRule = "kubernetes-object";
@@ -86,15 +86,17 @@ public static class TreeVerifier
             .Concat(TreeRules.SsoRoutes(all, intent))
             .ToList();
         // Reachability needs the intended flows; a tree without any network policy has nothing to prove.
+        ReachabilityReport? reachability = null;
         if (intent is not null && all.Any(o => o.Object.GetProperty("kind").GetString() is "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "NetworkPolicy"))
         {
-            findings.AddRange(Reachability.Analyse(all, intent).Findings);
+            reachability = Verification.Reachability.Analyse(all, intent);
+            findings.AddRange(reachability.Findings);
         }
         if (intent is not null && all.Any(o => o.Object.GetProperty("kind").GetString() is "ClusterPolicy" or "Policy"))
         {
             findings.AddRange(SupplyChain.Verify(all, intent));
         }
-        return new TreeReport(findings, all);
+        return new TreeReport(findings, all, reachability);
     }
 
     /// <summary>Kyverno CLI suites (<c>tests/</c> folders) hold resources that must fail; ArgoCD never syncs them.</summary>
