@@ -122,19 +122,38 @@ public sealed record LabelSelector(IReadOnlyDictionary<string, string> MatchLabe
 {
     public static LabelSelector Everything { get; } = new(new Dictionary<string, string>(), []);
 
-    public bool Matches(IReadOnlyDictionary<string, string> labels) =>
-        MatchLabels.All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value)
-        && Expressions.All(e => e.Operator switch
+    // Called for every pair of workloads and rule: loops, not LINQ, so a match allocates nothing.
+    public bool Matches(IReadOnlyDictionary<string, string> labels)
+    {
+        foreach (var (key, value) in MatchLabels)
         {
-            "In" => labels.TryGetValue(e.Key, out var v) && e.Values.Contains(v),
-            "NotIn" => !labels.TryGetValue(e.Key, out var v) || !e.Values.Contains(v),
-            "Exists" => labels.ContainsKey(e.Key),
-            "DoesNotExist" => !labels.ContainsKey(e.Key),
-            _ => false,
-        });
+            if (!labels.TryGetValue(key, out var actual) || actual != value)
+            {
+                return false;
+            }
+        }
+        for (var i = 0; i < Expressions.Count; i++)
+        {
+            var (key, op, values) = Expressions[i];
+            var has = labels.TryGetValue(key, out var v);
+            var ok = op switch
+            {
+                "In" => has && values.Contains(v!),
+                "NotIn" => !has || !values.Contains(v!),
+                "Exists" => has,
+                "DoesNotExist" => !has,
+                _ => false,
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// <summary>Does the selector say anything about namespaces (the pod's, or its namespace's labels)?</summary>
-    public bool NamesNamespaces =>
+    public bool NamesNamespaces { get; } =
         MatchLabels.Keys.Concat(Expressions.Select(e => e.Key)).Any(k => k == Policy.NamespaceKey || k.StartsWith("io.cilium.k8s.namespace.labels.", StringComparison.Ordinal));
 
     /// <summary>Reads a selector; Cilium's source prefixes (<c>k8s:</c>, <c>any:</c>) are dropped.</summary>

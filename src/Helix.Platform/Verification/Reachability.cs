@@ -115,33 +115,60 @@ public static class Reachability
         Policy? via = null;
         foreach (var policy in policies)
         {
-            foreach (var rule in outbound ? policy.Egress : policy.Ingress)
+            var rules = outbound ? policy.Egress : policy.Ingress;
+            for (var i = 0; i < rules.Count; i++)
             {
-                if (Matches(policy, rule, peer))
+                if (Matches(policy, rules[i], peer))
                 {
-                    allowed = allowed.Union(rule.Ports);
+                    allowed = allowed.Union(rules[i].Ports);
                     via ??= policy;
                 }
             }
         }
         foreach (var policy in policies)
         {
-            foreach (var rule in outbound ? policy.EgressDeny : policy.IngressDeny)
+            var denies = outbound ? policy.EgressDeny : policy.IngressDeny;
+            for (var i = 0; i < denies.Count; i++)
             {
-                if (Matches(policy, rule, peer))
+                if (Matches(policy, denies[i], peer))
                 {
-                    allowed = allowed.Except(rule.Ports);
+                    allowed = allowed.Except(denies[i].Ports);
                 }
             }
         }
         return (allowed, via);
     }
 
-    private static bool Matches(Policy policy, PolicyRule rule, Workload peer) =>
-        rule.AnyPeer
-        || rule.Entities.Any(e => e is "all" or "cluster")
-        || rule.Endpoints.Any(s => policy.PeerMatches(s, peer))
-        || rule.KubernetesPeers.Any(k => (k.Namespaces is null ? peer.Namespace == policy.Namespace : k.Namespaces.Matches(peer.NamespaceLabels)) && k.Pods.Matches(peer.Labels));
+    private static bool Matches(Policy policy, PolicyRule rule, Workload peer)
+    {
+        if (rule.AnyPeer)
+        {
+            return true;
+        }
+        for (var i = 0; i < rule.Entities.Count; i++)
+        {
+            if (rule.Entities[i] is "all" or "cluster")
+            {
+                return true;
+            }
+        }
+        for (var i = 0; i < rule.Endpoints.Count; i++)
+        {
+            if (policy.PeerMatches(rule.Endpoints[i], peer))
+            {
+                return true;
+            }
+        }
+        for (var i = 0; i < rule.KubernetesPeers.Count; i++)
+        {
+            var (pods, namespaces) = rule.KubernetesPeers[i];
+            if ((namespaces is null ? peer.Namespace == policy.Namespace : namespaces.Matches(peer.NamespaceLabels)) && pods.Matches(peer.Labels))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Ports open towards (or from) an entity, and FQDN-limited world egress with its host names.</summary>
     private static (PortSet Ports, Policy? Via) Entity(List<Policy> policies, bool enforced, string entity, bool outbound)
