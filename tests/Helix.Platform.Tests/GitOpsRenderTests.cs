@@ -152,6 +152,20 @@ public sealed class GitOpsRenderTests
     }
 
     [Fact]
+    public void ThePoliciesFollowTheSpecsMode_AuditThenEnforce()
+    {
+        var enforce = ModelBuilder.Build(Model.Spec with { SupplyChain = Model.Spec.SupplyChain with { Mode = PolicyMode.Enforce } });
+        var files = GitOpsRenderer.Render(enforce);
+        foreach (var policy in new[] { "verify-images.yaml", "restrict-registries.yaml", "pod-security.yaml" })
+        {
+            var text = files.Text($"gitops/platform/policies/base/{policy}");
+            Assert.Contains("failureAction: Enforce", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("failureAction: Audit", text, StringComparison.Ordinal);
+        }
+        Assert.Contains("failureAction: Audit", GitOpsRenderer.Render(Model).Text("gitops/platform/policies/base/verify-images.yaml"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LokiRetention_IsWrittenInHours()
     {
         Assert.Equal("336h", PlatformComponents.Hours("14d"));
