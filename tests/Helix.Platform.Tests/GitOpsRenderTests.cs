@@ -127,7 +127,7 @@ public sealed class GitOpsRenderTests
             var changes = GitOpsRenderer.Render(without).Write(root.FullName, GitOpsRenderer.OwnedFolders);
 
             Assert.All(changes.Where(c => c.Path.StartsWith("gitops/tenants/", StringComparison.Ordinal)), c => Assert.Equal(FileChangeKind.Deleted, c.Kind));
-            Assert.Equal(6, changes.Count(c => c.Path.StartsWith("gitops/tenants/acme/", StringComparison.Ordinal)));
+            Assert.Equal(7, changes.Count(c => c.Path.StartsWith("gitops/tenants/acme/", StringComparison.Ordinal)));
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(root.FullName, "gitops", "tenants"), "*", SearchOption.AllDirectories));
             Assert.DoesNotContain("acme", File.ReadAllText(Path.Combine(root.FullName, "gitops", "bootstrap", "projects.yaml")), StringComparison.Ordinal);
         }
@@ -163,6 +163,22 @@ public sealed class GitOpsRenderTests
             Assert.DoesNotContain("failureAction: Audit", text, StringComparison.Ordinal);
         }
         Assert.Contains("failureAction: Audit", GitOpsRenderer.Render(Model).Text("gitops/platform/policies/base/verify-images.yaml"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATenant_GetsItsDevtronEnvironment_ThroughDevtronsApi()
+    {
+        var job = k8s.KubernetesYaml.Deserialize<k8s.Models.V1Job>(GitOpsRenderer.Render(Model).Text("gitops/tenants/acme/base/devtron-environment.yaml"), strict: true);
+        Assert.Equal("PostSync", job.Metadata.Annotations["argocd.argoproj.io/hook"]);
+        var container = Assert.Single(job.Spec.Template.Spec.Containers);
+        // Devtron's published contract (devtron-labs/devtron, EnvironmentBean): POST /orchestrator/env with these JSON names.
+        using var body = JsonDocument.Parse(container.Env.Single(e => e.Name == "BODY").Value);
+        Assert.Equal("acme", body.RootElement.GetProperty("environment_name").GetString());
+        Assert.Equal("acme", body.RootElement.GetProperty("namespace").GetString());
+        Assert.Equal(1, body.RootElement.GetProperty("cluster_id").GetInt32());
+        Assert.True(body.RootElement.GetProperty("active").GetBoolean());
+        Assert.Contains("$api/env/name?environment=$ENVIRONMENT", container.Command[2], StringComparison.Ordinal);
+        Assert.Equal("devtron-api-token", container.Env.Single(e => e.Name == "DEVTRON_TOKEN").ValueFrom.SecretKeyRef.Name);
     }
 
     [Fact]

@@ -43,6 +43,7 @@ internal static class Pins
     /// <summary>Images Helix's own manifests run (charts pin theirs).</summary>
     public const string PostgresImage = "ghcr.io/cloudnative-pg/postgresql:17.5";
     public const string SopsImage = "ghcr.io/getsops/sops:v3.10.2-alpine";
+    public const string CurlImage = "docker.io/curlimages/curl:8.11.1";
 
     public static ChartSource Source(this (string Repo, string Chart, string Version) pin, string releaseName, JsonObject values) =>
         new(pin.Repo, pin.Chart, pin.Version, releaseName, values);

@@ -289,9 +289,81 @@ internal static class Workloads
             new("limit-range.yaml", [limits]),
             new("app-project.yaml", [project]),
             new("network-policies.yaml", NetworkPolicies.ForNamespace(model, tenant.Name)),
+            new("devtron-environment.yaml", [DevtronEnvironment(tenant)]),
         ])
         { Cascade = true };
     }
+
+    /// <summary>The body of Devtron's <c>POST /orchestrator/env</c> (its <c>EnvironmentBean</c>); cluster 1 is Devtron's own cluster.</summary>
+    internal sealed record DevtronEnvironmentRequest(
+        [property: System.Text.Json.Serialization.JsonPropertyName("environment_name")] string EnvironmentName,
+        [property: System.Text.Json.Serialization.JsonPropertyName("cluster_id")] int ClusterId,
+        [property: System.Text.Json.Serialization.JsonPropertyName("namespace")] string Namespace,
+        [property: System.Text.Json.Serialization.JsonPropertyName("active")] bool Active,
+        [property: System.Text.Json.Serialization.JsonPropertyName("default")] bool Default);
+
+    /// <summary>Creates the tenant's Devtron environment after each sync, once: Devtron keeps environments in its database, behind its API.</summary>
+    private static V1Job DevtronEnvironment(TenantSpec tenant)
+    {
+        var body = System.Text.Json.JsonSerializer.Serialize(new DevtronEnvironmentRequest(tenant.Name, 1, tenant.Name, true, false));
+        const string Script = """
+            set -eu
+            api=http://devtron-service.devtroncd.svc.cluster.local/orchestrator
+            status=$(curl -sS -o /tmp/env.json -w '%{http_code}' -H "token: $DEVTRON_TOKEN" "$api/env/name?environment=$ENVIRONMENT")
+            if [ "$status" = 200 ] && grep -q '"environment_name"' /tmp/env.json; then
+              echo "Devtron environment $ENVIRONMENT exists"
+              exit 0
+            fi
+            curl -sS --fail-with-body -X POST -H "token: $DEVTRON_TOKEN" -H 'Content-Type: application/json' -d "$BODY" "$api/env"
+            echo "Devtron environment $ENVIRONMENT created"
+            """;
+        return new V1Job
+        {
+            ApiVersion = "batch/v1",
+            Kind = "Job",
+            Metadata = Meta.Object($"devtron-environment-{tenant.Name}", "devtroncd", ModelBuilder.TenantApplication(tenant.Name), annotations: new Dictionary<string, string>
+            {
+                ["argocd.argoproj.io/hook"] = "PostSync",
+                ["argocd.argoproj.io/hook-delete-policy"] = "BeforeHookCreation",
+            }),
+            Spec = new V1JobSpec
+            {
+                BackoffLimit = 6,
+                TtlSecondsAfterFinished = 86400,
+                Template = new V1PodTemplateSpec
+                {
+                    Spec = new V1PodSpec
+                    {
+                        RestartPolicy = "OnFailure",
+                        AutomountServiceAccountToken = false,
+                        SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, RunAsUser = CurlUser, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "create-environment",
+                                Image = Pins.CurlImage,
+                                Command = ["sh", "-c", Script],
+                                Env =
+                                [
+                                    Env("ENVIRONMENT", tenant.Name),
+                                    Env("BODY", body),
+                                    new V1EnvVar { Name = "DEVTRON_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = "devtron-api-token", Key = "token" } } },
+                                ],
+                                Resources = Resources(new ResourcesSpec { Cpu = "10m", Memory = "16Mi", MemoryLimit = "64Mi" }),
+                                SecurityContext = Restricted(CurlUser),
+                                VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+                            },
+                        ],
+                        Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }],
+                    },
+                },
+            },
+        };
+    }
+
+    /// <summary>The <c>curl_user</c> of the curl image.</summary>
+    private const long CurlUser = 100;
 
     /// <summary>Every repository of the GitOps repository's owner: where Devtron keeps tenants' GitOps repos.</summary>
     internal static string OrganisationRepos(string repoUrl)
