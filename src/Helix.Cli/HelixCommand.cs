@@ -257,14 +257,9 @@ internal static class HelixCommand
     }
 
     /// <summary>Folders a render owns: the GitOps tree (stale files there are removed) and the diagram's folder.</summary>
-    private static readonly IReadOnlyList<string> RenderedFolders = GitOpsRenderer.OwnedFolders;
+    private static readonly IReadOnlyList<string> RenderedFolders = PlatformRenderer.OwnedFolders;
 
-    public static FileSet Render(PlatformModel model)
-    {
-        var files = GitOpsRenderer.Render(model);
-        files.Add("docs/architecture/platform.md", MermaidGraph.Render(model));
-        return files;
-    }
+    public static FileSet Render(PlatformModel model) => PlatformRenderer.Render(model);
 
     /// <summary>Renders, verifies, and adds the zero-trust picture drawn from the rendered policies.</summary>
     private static (FileSet Files, TreeVerifier.TreeReport Report) RenderAndVerify(PlatformModel model, TextWriter progress)
@@ -275,9 +270,10 @@ internal static class HelixCommand
         clock.Restart();
         var yaml = files.Paths.Where(p => p.StartsWith(GitOpsRenderer.Root + "/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
         var report = TreeVerifier.Analyse(yaml, path => new StringReader(files.Text(path)), model);
+        var infra = InfraVerifier.Verify(files.Paths.Where(p => p.StartsWith("infra/", StringComparison.Ordinal)).ToList(), files.Text);
         files.Add(ZeroTrustPicture, MatrixView.Svg(report.Reachability ?? Reachability.Analyse(report.Objects, model)));
-        progress.WriteLine($"verified {yaml.Count} files in {clock.ElapsedMilliseconds} ms");
-        return (files, report);
+        progress.WriteLine($"verified {files.Paths.Count(p => p.StartsWith("gitops/", StringComparison.Ordinal) || p.StartsWith("infra/", StringComparison.Ordinal))} files in {clock.ElapsedMilliseconds} ms");
+        return (files, report with { Findings = [.. report.Findings, .. infra] });
     }
 
     public const string ZeroTrustPicture = "docs/architecture/zero-trust.svg";

@@ -45,7 +45,7 @@ public sealed record PlatformSpec
 
 public sealed record ClusterSpec
 {
-    /// <summary>Talos Linux version of every node, such as <c>v1.9.5</c>.</summary>
+    /// <summary>Talos Linux version of every node, such as <c>v1.13.9</c>.</summary>
     public required string TalosVersion { get; init; }
 
     public required string KubernetesVersion { get; init; }

@@ -1,0 +1,23 @@
+using Helix.Platform.Infra;
+using Helix.Platform.Model;
+
+namespace Helix.Platform.Rendering;
+
+/// <summary>Everything one spec renders into: the GitOps tree, the infra repository (Terraform, Talos) and the architecture diagram.</summary>
+public static class PlatformRenderer
+{
+    /// <summary>Folders a render owns completely: files there that the render no longer produces are removed.</summary>
+    public static readonly IReadOnlyList<string> OwnedFolders = [.. GitOpsRenderer.OwnedFolders, TerraformRenderer.Folder, "infra/talos"];
+
+    public static FileSet Render(PlatformModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var files = GitOpsRenderer.Render(model);
+        foreach (var (path, text) in TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)))
+        {
+            files.Add(path, text);
+        }
+        files.Add("docs/architecture/platform.md", MermaidGraph.Render(model));
+        return files;
+    }
+}

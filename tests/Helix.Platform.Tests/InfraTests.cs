@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Helix.Platform.Infra;
+using Helix.Platform.Model;
+using Helix.Platform.Rendering;
+using Helix.Platform.Spec;
+using Helix.Platform.Verification;
+
+namespace Helix.Platform.Tests;
+
+public sealed class InfraTests
+{
+    private static readonly PlatformModel Model = ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+
+    private static Dictionary<string, string> Infra(PlatformModel model) =>
+        TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).ToDictionary(f => f.Path, f => f.Text);
+
+    private static IReadOnlyList<Finding> Verify(Dictionary<string, string> files) =>
+        InfraVerifier.Verify(files.Keys.Order(StringComparer.Ordinal).ToList(), p => files[p]);
+
+    private static JsonElement Json(Dictionary<string, string> files, string name) => JsonDocument.Parse(files[$"infra/terraform/{name}.tf.json"]).RootElement;
+
+    [Fact]
+    public void TheReferenceInfra_RendersEveryConcern_AndVerifiesClean()
+    {
+        var files = Infra(Model);
+        foreach (var name in new[] { "versions", "variables", "network", "servers", "load-balancers", "floating-ips", "dns", "netbird", "aws", "talos", "outputs" })
+        {
+            Assert.Contains($"infra/terraform/{name}.tf.json", files.Keys);
+        }
+        Assert.Equal(["infra/talos/compute.yaml", "infra/talos/db.yaml", "infra/talos/egress.yaml", "infra/talos/infra.yaml"], files.Keys.Where(k => k.StartsWith("infra/talos/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Empty(Verify(files));
+    }
+
+    [Fact]
+    public void Providers_ArePinnedExactly_AndStateLocksNatively()
+    {
+        var versions = Json(Infra(Model), "versions").GetProperty("terraform");
+        foreach (var provider in versions.GetProperty("required_providers").EnumerateObject())
+        {
+            Assert.Matches(@"^\d+\.\d+\.\d+$", provider.Value.GetProperty("version").GetString()!);
+        }
+        var backend = versions.GetProperty("backend").GetProperty("s3");
+        Assert.True(backend.GetProperty("use_lockfile").GetBoolean());
+        Assert.True(backend.GetProperty("encrypt").GetBoolean());
+        Assert.Equal("helix-terraform-state", backend.GetProperty("bucket").GetString());
+    }
+
+    [Fact]
+    public void TheApis_AreNeverOpenToTheInternet_AndTheLoadBalancerServesHttpsOnly()
+    {
+        var files = Infra(Model);
+        var rules = Json(files, "network").GetProperty("resource").GetProperty("hcloud_firewall").GetProperty("nodes").GetProperty("rule");
+        Assert.All(rules.EnumerateArray(), r => Assert.Equal("icmp", r.GetProperty("protocol").GetString()));
+        var lb = Json(files, "load-balancers").GetProperty("resource");
+        Assert.False(lb.GetProperty("hcloud_load_balancer_network").GetProperty("api").GetProperty("enable_public_interface").GetBoolean());
+        var https = lb.GetProperty("hcloud_load_balancer_service").GetProperty("https");
+        Assert.Equal(443, https.GetProperty("listen_port").GetInt32());
+        Assert.True(https.GetProperty("proxyprotocol").GetBoolean());
+        Assert.DoesNotContain(lb.GetProperty("hcloud_load_balancer_service").EnumerateObject(), s => s.Value.GetProperty("listen_port").GetInt32() == 80);
+    }
+
+    [Fact]
+    public void TheGitHubRole_TrustsOnlyThisRepositoryAndBranch()
+    {
+        var assume = Json(Infra(Model), "aws").GetProperty("data").GetProperty("aws_iam_policy_document").GetProperty("github_assume").GetProperty("statement")[0];
+        var conditions = assume.GetProperty("condition").EnumerateArray().ToDictionary(c => c.GetProperty("variable").GetString()!, c => c.GetProperty("values")[0].GetString());
+        Assert.Equal("repo:helix-platform/platform:ref:refs/heads/main", conditions["token.actions.githubusercontent.com:sub"]);
+        Assert.Equal("sts.amazonaws.com", conditions["token.actions.githubusercontent.com:aud"]);
+        var buckets = Json(Infra(Model), "aws").GetProperty("resource").GetProperty("aws_s3_bucket_public_access_block");
+        Assert.All(buckets.EnumerateObject(), b => Assert.True(b.Value.GetProperty("restrict_public_buckets").GetBoolean()));
+    }
+
+    [Fact]
+    public void TalosPatches_DropCniAndKubeProxy_KeepKubePrism_AndNeverForwardKubeDnsToTheHost()
+    {
+        var db = Infra(Model)["infra/talos/db.yaml"];
+        Assert.Contains("cni:\n      name: none", db, StringComparison.Ordinal);
+        Assert.Contains("proxy:\n    disabled: true", db, StringComparison.Ordinal);
+        Assert.Contains("forwardKubeDNSToHost: false", db, StringComparison.Ordinal);
+        Assert.Contains("kubePrism:\n      enabled: true\n      port: 7445", db, StringComparison.Ordinal);
+        Assert.Contains("helix.io/node-role: db:NoSchedule", db, StringComparison.Ordinal);
+        Assert.Contains("destination: /var/lib/longhorn", db, StringComparison.Ordinal);
+        Assert.Contains("allowSchedulingOnControlPlanes: true", Infra(Model)["infra/talos/infra.yaml"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATalosPatchWithAnUnknownField_FailsTheSchema()
+    {
+        var files = Infra(Model);
+        files["infra/talos/db.yaml"] = files["infra/talos/db.yaml"].Replace("  nodeLabels:", "  nodeLabel:", StringComparison.Ordinal);
+        var finding = Assert.Single(Verify(files));
+        Assert.Equal(InfraVerifier.TalosRule, finding.Rule);
+        Assert.Equal("infra/talos/db.yaml", finding.File);
+    }
+
+    [Fact]
+    public void TerraformChecks_CatchUndeclaredReferences_SecretLiterals_KubernetesObjects_AndUnknownBlocks()
+    {
+        var files = Infra(Model);
+        files["infra/terraform/dns.tf.json"] = files["infra/terraform/dns.tf.json"].Replace("${hcloud_load_balancer.ingress.ipv4}", "${hcloud_load_balancer.public.ipv4}", StringComparison.Ordinal);
+        files["infra/terraform/versions.tf.json"] = files["infra/terraform/versions.tf.json"].Replace("${var.hcloud_token}", "hc-4f9a2b", StringComparison.Ordinal);
+        files["infra/terraform/extra.tf.json"] = """
+            {
+              "resource": { "kubernetes_namespace": { "apps": { "metadata": { "name": "apps" } } } },
+              "variable": { "db_password": { "type": "string" } },
+              "resources": {}
+            }
+            """;
+        var findings = Verify(files);
+        Assert.Contains(findings, f => f.Rule == InfraVerifier.TerraformRule && f.Message == "'hcloud_load_balancer.public' is referenced but declared nowhere");
+        Assert.Contains(findings, f => f.Rule == InfraVerifier.SecretRule && f.File == "infra/terraform/versions.tf.json" && f.Resource == "provider.hcloud.token");
+        Assert.DoesNotContain(findings, f => f.ToString().Contains("hc-4f9a2b", StringComparison.Ordinal)); // the secret is never echoed
+        Assert.Contains(findings, f => f.Rule == InfraVerifier.OwnerRule && f.Resource == "kubernetes_namespace.apps");
+        Assert.Contains(findings, f => f.Rule == InfraVerifier.SecretRule && f.Resource == "var.db_password");
+        Assert.Contains(findings, f => f.Rule == InfraVerifier.TerraformRule && f.Message.StartsWith("'resources' is not a Terraform block type", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ANodePoolChange_FlowsIntoTerraformTalosAndScheduling_Consistently()
+    {
+        var spec = Model.Spec with
+        {
+            NodePools = [.. Model.Spec.NodePools.Select(p => p.Role == NodeRole.Db ? p with { Name = "pg", Count = 5, ServerType = "ccx33", Labels = new() { ["disk"] = "nvme" } } : p)],
+        };
+        var model = ModelBuilder.Build(spec);
+        var files = Infra(model);
+        var server = Json(files, "servers").GetProperty("resource").GetProperty("hcloud_server").GetProperty("pg");
+        Assert.Equal(5, server.GetProperty("count").GetInt32());
+        Assert.Equal("ccx33", server.GetProperty("server_type").GetString());
+        Assert.Equal("${data.talos_machine_configuration.pg.machine_configuration}", server.GetProperty("user_data").GetString());
+        var patch = files["infra/talos/pg.yaml"];
+        Assert.Contains("disk: nvme", patch, StringComparison.Ordinal);
+        Assert.Empty(Verify(files));
+
+        // Every nodeSelector and toleration in the GitOps tree lands on a pool whose Talos labels and taints fit.
+        var pools = spec.NodePools.Select(p => (Labels: TalosPatches.Labels(p), Taints: TalosPatches.Taints(p))).ToList();
+        var tree = GitOpsRenderer.Render(model);
+        var selectors = 0;
+        foreach (var path in tree.Paths.Where(p => p.EndsWith(".yaml", StringComparison.Ordinal) && p.StartsWith("gitops/", StringComparison.Ordinal)))
+        {
+            foreach (var document in tree.Text(path).Split("---\n"))
+            {
+                var selector = Block(document, "nodeSelector:");
+                if (selector.Count == 0)
+                {
+                    continue;
+                }
+                selectors++;
+                var tolerated = document.Contains("key: helix.io/node-role", StringComparison.Ordinal);
+                Assert.Contains(pools, pool => selector.All(s => pool.Labels.TryGetValue(s.Key, out var v) && v == s.Value) && (pool.Taints.Count == 0 || tolerated));
+            }
+        }
+        Assert.True(selectors >= 5, $"only {selectors} workloads select nodes");
+    }
+
+    /// <summary>The key: value lines of the first block that follows a line ending in <paramref name="key"/>.</summary>
+    private static Dictionary<string, string> Block(string yaml, string key)
+    {
+        var lines = yaml.Split('\n');
+        var at = Array.FindIndex(lines, l => l.TrimEnd().EndsWith(key, StringComparison.Ordinal));
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (at < 0)
+        {
+            return result;
+        }
+        var indent = lines[at].Length - lines[at].TrimStart().Length;
+        for (var i = at + 1; i < lines.Length && lines[i].Length - lines[i].TrimStart().Length > indent && lines[i].Contains(": ", StringComparison.Ordinal); i++)
+        {
+            var parts = lines[i].Trim().Split(": ", 2);
+            result[parts[0]] = parts[1];
+        }
+        return result;
+    }
+}
