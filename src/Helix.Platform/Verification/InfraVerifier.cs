@@ -40,7 +40,7 @@ public static partial class InfraVerifier
 
     private static readonly Lazy<JsonSchema> TalosSchema = new(() =>
     {
-        using var stream = typeof(InfraVerifier).Assembly.GetManifestResourceStream("Helix.Platform.Schemas.talos.config.schema.v1.13.json")
+        using var stream = typeof(InfraVerifier).Assembly.GetManifestResourceStream("Helix.Platform.TalosSchema.json")
             ?? throw new InvalidOperationException("the Talos schema is not embedded");
         using var reader = new StreamReader(stream);
         return JsonSchema.FromText(CrdSchemas.DotNetPatterns(reader.ReadToEnd()),
