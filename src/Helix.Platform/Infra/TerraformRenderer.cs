@@ -26,7 +26,8 @@ public static class TerraformRenderer
     /// <summary>The private address of the internal API load balancer: the cluster endpoint every node and the mesh use.</summary>
     public const int ApiLoadBalancerHost = 254;
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping: HCL expressions keep their quotes readable (\" rather than \u0022).
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static IEnumerable<(string Path, string Text)> Render(PlatformModel model)
     {
@@ -254,6 +255,21 @@ public static class TerraformRenderer
                         ["count"] = spec.Infra.NatEgressIps.Count,
                         ["floating_ip_id"] = "${hcloud_floating_ip.nat[count.index].id}",
                         ["server_id"] = $"${{hcloud_server.{Id(egress.Name)}[count.index].id}}",
+                    },
+                },
+                // Each egress node holds its NAT address and says so in a label the egress gateway policies select.
+                ["talos_machine_configuration_apply"] = new JsonObject
+                {
+                    ["egress"] = new JsonObject
+                    {
+                        ["count"] = spec.Infra.NatEgressIps.Count,
+                        ["client_configuration"] = "${talos_machine_secrets.cluster.client_configuration}",
+                        ["machine_configuration_input"] = $"${{data.talos_machine_configuration.{Id(egress.Name)}.machine_configuration}}",
+                        ["node"] = $"${{tolist(hcloud_server.{Id(egress.Name)}[count.index].network)[0].ip}}",
+                        ["config_patches"] = new JsonArray(
+                            $"${{yamlencode({{ machine = {{ nodeLabels = {{ \"{Rendering.NetworkPolicies.EgressIpNodeLabel}\" = hcloud_floating_ip.nat[count.index].ip_address }} }} }})}}",
+                            "${yamlencode({ apiVersion = \"v1alpha1\", kind = \"LinkConfig\", name = \"eth0\", addresses = [{ address = format(\"%s/32\", hcloud_floating_ip.nat[count.index].ip_address) }] })}"),
+                        ["depends_on"] = new JsonArray("talos_machine_bootstrap.cluster", "hcloud_floating_ip_assignment.nat"),
                     },
                 },
             },
