@@ -69,6 +69,7 @@ public sealed class RenderingTests
         {
             Directory.CreateDirectory(Path.Combine(root.FullName, "gitops", "tenants", "gone"));
             File.WriteAllText(Path.Combine(root.FullName, "gitops", "tenants", "gone", "ns.yaml"), "old\n");
+            File.WriteAllText(Path.Combine(root.FullName, "gitops", "tenants", "gone", "db.sops.yaml"), "sops: {}\n");
             Directory.CreateDirectory(Path.Combine(root.FullName, "docs"));
             File.WriteAllText(Path.Combine(root.FullName, "docs", "notes.md"), "mine\n");
 
@@ -79,6 +80,7 @@ public sealed class RenderingTests
             Assert.Equal([("gitops/platform/a.yaml", FileChangeKind.Added), ("gitops/tenants/gone/ns.yaml", FileChangeKind.Deleted)],
                 first.Select(c => (c.Path, c.Kind)));
             Assert.False(File.Exists(Path.Combine(root.FullName, "gitops", "tenants", "gone", "ns.yaml")));
+            Assert.True(File.Exists(Path.Combine(root.FullName, "gitops", "tenants", "gone", "db.sops.yaml"))); // an operator's encrypted Secret stays
             Assert.Equal("mine\n", File.ReadAllText(Path.Combine(root.FullName, "docs", "notes.md")));
 
             var stamp = File.GetLastWriteTimeUtc(Path.Combine(root.FullName, "gitops", "platform", "a.yaml"));

@@ -533,6 +533,7 @@ public static class TerraformRenderer
             ["nat_egress_ips"] = new JsonObject { ["value"] = "${hcloud_floating_ip.nat[*].ip_address}", ["description"] = "write these into infra.natEgressIps of the spec" },
             ["github_actions_role_arn"] = new JsonObject { ["value"] = "${aws_iam_role.github_actions.arn}" },
             ["kms_key_arn"] = new JsonObject { ["value"] = "${aws_kms_key.platform.arn}" },
+            ["talos_schematic_id"] = new JsonObject { ["value"] = "${talos_image_factory_schematic.longhorn.id}", ["description"] = "the image factory schematic of the Talos image (with Longhorn's extensions)" },
             ["dns_name_servers"] = new JsonObject
             {
                 ["value"] = "${{" + string.Join(", ", spec.Domains.Select(d => $"\"{d.Name}\" = aws_route53_zone.{Id(d.Name)}.name_servers")) + "}}",

@@ -16,7 +16,8 @@ public enum FileChangeKind
 /// <summary>
 /// Everything a render produces: repository-relative path to bytes, in memory, sorted by path.
 /// Written to disk only where bytes differ; files under the owned folders that the render no
-/// longer produces are removed, so a deleted tenant leaves nothing behind.
+/// longer produces are removed, so a deleted tenant leaves nothing behind (except the operators'
+/// SOPS-encrypted <c>*.sops.yaml</c> Secrets, which Helix never writes and never deletes).
 /// </summary>
 public sealed class FileSet
 {
@@ -99,7 +100,8 @@ public sealed class FileSet
             foreach (var file in Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories))
             {
                 var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
-                if (!_files.ContainsKey(relative))
+                // SOPS-encrypted Secrets are the operators' files in Helix's folders: never stale.
+                if (!_files.ContainsKey(relative) && !relative.EndsWith(".sops.yaml", StringComparison.Ordinal))
                 {
                     yield return relative;
                 }

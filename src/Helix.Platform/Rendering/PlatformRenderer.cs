@@ -18,6 +18,7 @@ public static class PlatformRenderer
             files.Add(path, text);
         }
         files.Add("docs/architecture/platform.md", MermaidGraph.Render(model));
+        files.Add(BringUp.Path, BringUp.Render(model));
         return files;
     }
 }
