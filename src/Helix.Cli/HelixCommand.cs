@@ -11,8 +11,11 @@ namespace Helix.Cli;
 /// The <c>helix</c> command tree. Exit codes: 0 done, 1 findings or a stale file, 2 the spec
 /// cannot be loaded (every error printed as <c>file:line:column</c>).
 /// </summary>
-internal static class HelixCommand
+internal static partial class HelixCommand
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?@sha256:[a-f0-9]{64}$")]
+    private static partial System.Text.RegularExpressions.Regex Digest();
+
     public const int SpecInvalid = 2;
 
     private static readonly JsonSerializerOptions Json = new()
@@ -204,9 +207,24 @@ internal static class HelixCommand
                 $"the spec has no tenant '{name}'", $"offboarded {name}", result.GetValue(outDir)!, stdout, stderr, colour);
         });
 
+        var images = new Option<string[]>("--image") { Description = "A released image pinned by digest, name@sha256:<64 hex> (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var release = new Command("release", "Pin released images by digest in the spec and render: the promotion commit of the delivery pipeline") { images, outDir };
+        release.SetAction(result =>
+        {
+            var pinned = result.GetValue(images) ?? [];
+            foreach (var image in pinned.Where(i => !Digest().IsMatch(i)))
+            {
+                stderr.WriteLine($"--image {image}: pin it by digest, as name@sha256:<64 hex digits> (the digest the CI pushed and signed)");
+                return SpecInvalid;
+            }
+            return EditSpec(result.GetValue(spec)!, text =>
+                pinned.Aggregate<string, string?>(text, (current, image) => current is null ? null : SpecEditor.SetImage(current, image)),
+                $"no app runs {string.Join(" or ", pinned.Select(SpecEditor.Repository))}", $"released {pinned.Length} image(s)", result.GetValue(outDir)!, stdout, stderr, colour);
+        });
+
         return new RootCommand("helix: one typed spec compiled into the whole platform, verified before it is written")
         {
-            spec, output, render, verify, diff, order, graph, schema, onboard, offboard,
+            spec, output, render, verify, diff, order, graph, schema, onboard, offboard, release,
         };
     }
 

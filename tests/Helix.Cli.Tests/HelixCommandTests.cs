@@ -255,9 +255,33 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void Release_PinsTheImageByDigestInTheSpecAndTheTree_AndRefusesATag()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-release-");
+        var spec = Path.Combine(dir.FullName, "helix.yaml");
+        File.Copy(Spec, spec);
+        try
+        {
+            var digest = "ghcr.io/helix-platform/webhook-receiver@sha256:" + new string('b', 64);
+            var (exit, output, err) = Run("release", "--image", digest, "--spec", spec, "--out", dir.FullName);
+            Assert.True(exit == 0, err);
+            Assert.Contains($"    image: {digest}\n", File.ReadAllText(spec), StringComparison.Ordinal);
+            Assert.Contains($"image: {digest}", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "apps", "webhook-receiver", "base", "deployment.yaml")), StringComparison.Ordinal);
+            Assert.Contains("released 1 image(s)", output, StringComparison.Ordinal);
+
+            Assert.Equal(2, Run("release", "--image", "ghcr.io/helix-platform/webhook-receiver:0.2.0", "--spec", spec, "--out", dir.FullName).Exit);
+            Assert.Equal(2, Run("release", "--image", "ghcr.io/helix-platform/unknown@sha256:" + new string('c', 64), "--spec", spec, "--out", dir.FullName).Exit);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void EveryCommand_HasHelp()
     {
-        foreach (var command in new[] { "render", "verify", "diff", "order", "graph", "schema", "onboard", "offboard" })
+        foreach (var command in new[] { "render", "verify", "diff", "order", "graph", "schema", "onboard", "offboard", "release" })
         {
             var (exit, output, _) = Run(command, "--help");
             Assert.Equal(0, exit);

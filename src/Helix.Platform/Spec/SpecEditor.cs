@@ -84,6 +84,38 @@ public static class SpecEditor
         return Join(lines);
     }
 
+    /// <summary>
+    /// The text with the image of the app whose image repository is <paramref name="image"/>'s set
+    /// to it; null when no app runs that repository.
+    /// </summary>
+    public static string? SetImage(string text, string image)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(image);
+        var repository = Repository(image);
+        var lines = Lines(text);
+        var hit = false;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var trimmed = lines[i].TrimStart();
+            if (lines[i].StartsWith("    image: ", StringComparison.Ordinal) && Repository(trimmed["image: ".Length..].Trim().Trim('"')) == repository)
+            {
+                lines[i] = $"    image: {image}";
+                hit = true;
+            }
+        }
+        return hit ? Join(lines) : null;
+    }
+
+    /// <summary>An image reference without its tag or digest.</summary>
+    public static string Repository(string image)
+    {
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        var name = at >= 0 ? image[..at] : image;
+        var colon = name.LastIndexOf(':');
+        return colon > name.LastIndexOf('/') ? name[..colon] : name;
+    }
+
     private static List<string> Block(TenantSpec tenant)
     {
         var block = new List<string> { $"  - name: {tenant.Name}", $"    team: {Scalar(tenant.Team)}" };
