@@ -421,10 +421,19 @@ public static class TerraformRenderer
                         ["max_session_duration"] = 3600,
                         ["tags"] = Tags(spec),
                     },
+                    // Pull requests plan with a role that can read the state but change nothing.
+                    ["github_plan"] = new JsonObject
+                    {
+                        ["name"] = $"{spec.Name}-github-plan",
+                        ["assume_role_policy"] = "${data.aws_iam_policy_document.github_plan_assume.json}",
+                        ["max_session_duration"] = 3600,
+                        ["tags"] = Tags(spec),
+                    },
                 },
                 ["aws_iam_role_policy"] = new JsonObject
                 {
                     ["github_actions"] = new JsonObject { ["name"] = "terraform-state-and-sops", ["role"] = "${aws_iam_role.github_actions.id}", ["policy"] = "${data.aws_iam_policy_document.github_permissions.json}" },
+                    ["github_plan"] = new JsonObject { ["name"] = "terraform-state-read", ["role"] = "${aws_iam_role.github_plan.id}", ["policy"] = "${data.aws_iam_policy_document.github_plan_permissions.json}" },
                 },
             },
             ["data"] = new JsonObject
@@ -442,6 +451,23 @@ public static class TerraformRenderer
                                 new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:aud", ["values"] = new JsonArray("sts.amazonaws.com") },
                                 new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub", ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:ref:refs/heads/{aws.Branch}") }),
                         }),
+                    },
+                    ["github_plan_assume"] = new JsonObject
+                    {
+                        ["statement"] = new JsonArray(new JsonObject
+                        {
+                            ["actions"] = new JsonArray("sts:AssumeRoleWithWebIdentity"),
+                            ["principals"] = new JsonArray(new JsonObject { ["type"] = "Federated", ["identifiers"] = new JsonArray("${aws_iam_openid_connect_provider.github.arn}") }),
+                            ["condition"] = new JsonArray(
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:aud", ["values"] = new JsonArray("sts.amazonaws.com") },
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub", ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:pull_request") }),
+                        }),
+                    },
+                    ["github_plan_permissions"] = new JsonObject
+                    {
+                        ["statement"] = new JsonArray(
+                            new JsonObject { ["sid"] = "StateRead", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject"), ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
+                            new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Decrypt", "kms:DescribeKey"), ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
                     },
                     ["github_permissions"] = new JsonObject
                     {
@@ -532,6 +558,7 @@ public static class TerraformRenderer
             ["ingress_ipv4"] = new JsonObject { ["value"] = "${hcloud_load_balancer.ingress.ipv4}", ["description"] = "the public HTTPS entry point" },
             ["nat_egress_ips"] = new JsonObject { ["value"] = "${hcloud_floating_ip.nat[*].ip_address}", ["description"] = "write these into infra.natEgressIps of the spec" },
             ["github_actions_role_arn"] = new JsonObject { ["value"] = "${aws_iam_role.github_actions.arn}" },
+            ["github_plan_role_arn"] = new JsonObject { ["value"] = "${aws_iam_role.github_plan.arn}" },
             ["kms_key_arn"] = new JsonObject { ["value"] = "${aws_kms_key.platform.arn}" },
             ["talos_schematic_id"] = new JsonObject { ["value"] = "${talos_image_factory_schematic.longhorn.id}", ["description"] = "the image factory schematic of the Talos image (with Longhorn's extensions)" },
             ["dns_name_servers"] = new JsonObject

@@ -13,7 +13,7 @@ public static class PlatformRenderer
     {
         ArgumentNullException.ThrowIfNull(model);
         var files = GitOpsRenderer.Render(model);
-        foreach (var (path, text) in TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)))
+        foreach (var (path, text) in TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).Concat(Workflows.Render(model)))
         {
             files.Add(path, text);
         }

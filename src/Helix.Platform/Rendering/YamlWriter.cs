@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.EventEmitters;
 
 namespace Helix.Platform.Rendering;
 
@@ -25,7 +27,23 @@ public static class YamlWriter
         .WithQuotingNecessaryStrings(quoteYaml1_1Strings: true)
         .WithIndentedSequences()
         .DisableAliases()
+        .WithEventEmitter(next => new LiteralMultiline(next))
         .Build();
+
+    /// <summary>Scripts, Lua and config files read best as literal blocks (<c>|</c>), exactly as written.</summary>
+    private sealed class LiteralMultiline(IEventEmitter next) : ChainedEventEmitter(next)
+    {
+        public override void Emit(ScalarEventInfo eventInfo, IEmitter emitter)
+        {
+            // Literal blocks cannot hold trailing spaces on a line or a tab-led line faithfully; those stay quoted.
+            if (eventInfo.Source.Value is string text && text.Contains('\n', StringComparison.Ordinal)
+                && !text.Split('\n').Any(l => l.EndsWith(' ') || l.StartsWith('\t')))
+            {
+                eventInfo.Style = YamlDotNet.Core.ScalarStyle.Literal;
+            }
+            base.Emit(eventInfo, emitter);
+        }
+    }
 
     /// <summary>One YAML document.</summary>
     public static string Write(object document)
