@@ -288,7 +288,7 @@ internal static partial class HelixCommand
         clock.Restart();
         var yaml = files.Paths.Where(p => p.StartsWith(GitOpsRenderer.Root + "/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
         var report = TreeVerifier.Analyse(yaml, path => new StringReader(files.Text(path)), model);
-        var infra = InfraVerifier.Verify(files.Paths.Where(p => p.StartsWith("infra/", StringComparison.Ordinal)).ToList(), files.Text);
+        var infra = InfraVerifier.Verify(files.Paths.Where(p => p.StartsWith("infra/", StringComparison.Ordinal)).ToList(), files.Text, model);
         files.Add(ZeroTrustPicture, MatrixView.Svg(report.Reachability ?? Reachability.Analyse(report.Objects, model)));
         progress.WriteLine($"verified {files.Paths.Count(p => p.StartsWith("gitops/", StringComparison.Ordinal) || p.StartsWith("infra/", StringComparison.Ordinal))} files in {clock.ElapsedMilliseconds} ms");
         return (files, report with { Findings = [.. report.Findings, .. infra] });

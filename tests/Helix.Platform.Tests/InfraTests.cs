@@ -84,6 +84,17 @@ public sealed class InfraTests
     }
 
     [Fact]
+    public void WhatTheModelGivesTerraform_MustBeInTerraform()
+    {
+        var files = Infra(Model);
+        Assert.Empty(InfraVerifier.Verify(files.Keys.ToList(), p => files[p], Model));
+        files.Remove("infra/terraform/floating-ips.tf.json");
+        var findings = InfraVerifier.Verify(files.Keys.ToList(), p => files[p], Model);
+        Assert.Contains(findings, f => f.Rule == InfraVerifier.OwnerRule && f.Message == "Terraform owns nat-floating-ips, but no hcloud_floating_ip is declared in infra/terraform");
+        Assert.Contains(findings, f => f.Rule == InfraVerifier.TerraformRule && f.Message == "'hcloud_floating_ip.nat' is referenced but declared nowhere");
+    }
+
+    [Fact]
     public void ATalosPatchWithAnUnknownField_FailsTheSchema()
     {
         var files = Infra(Model);

@@ -25,6 +25,56 @@ public static partial class InfraVerifier
 
     private static readonly string[] KubernetesTypes = ["kubernetes_", "helm_release", "kubectl_manifest"];
 
+    /// <summary>What the model says Terraform owns, and the resource type that must create it.</summary>
+    private static readonly Dictionary<string, string> TerraformOwned = new(StringComparer.Ordinal)
+    {
+        ["network"] = "hcloud_network",
+        ["load-balancer"] = "hcloud_load_balancer",
+        ["nat-floating-ips"] = "hcloud_floating_ip",
+        ["dns"] = "aws_route53_zone",
+        ["netbird-management"] = "netbird_setup_key",
+        ["iam-oidc-role"] = "aws_iam_openid_connect_provider",
+        ["state-bucket"] = "aws_s3_bucket",
+        ["kms-key"] = "aws_kms_key",
+        ["talos-cluster"] = "talos_machine_secrets",
+    };
+
+    /// <summary>With the model: also that everything it gives to Terraform is created by Terraform.</summary>
+    public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, string> read, Model.PlatformModel intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var findings = Verify(files, read).ToList();
+        var types = files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal))
+            .SelectMany(f =>
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(read(f));
+                    return document.RootElement.TryGetProperty("resource", out var r) && r.ValueKind == JsonValueKind.Object
+                        ? r.EnumerateObject().Select(p => p.Name).ToList()
+                        : [];
+                }
+                catch (JsonException)
+                {
+                    return [];
+                }
+            })
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var owned in intent.TerraformResources)
+        {
+            if (!TerraformOwned.TryGetValue(owned, out var type))
+            {
+                findings.Add(new Finding(Severity.Error, "-", owned, OwnerRule, $"the model gives '{owned}' to Terraform, but Helix knows no resource for it", "map it in InfraVerifier"));
+            }
+            else if (!types.Contains(type))
+            {
+                findings.Add(new Finding(Severity.Error, "-", owned, OwnerRule, $"Terraform owns {owned}, but no {type} is declared in infra/terraform",
+                    "render infra/ with helix render: what Terraform owns must exist there and nowhere else"));
+            }
+        }
+        return findings;
+    }
+
     public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, string> read)
     {
         ArgumentNullException.ThrowIfNull(files);
