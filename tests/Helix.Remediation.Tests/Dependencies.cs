@@ -1,0 +1,9 @@
+using Helix.Testing;
+
+namespace Helix.Remediation.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class GitDependency : ICollectionFixture<GitFixture>
+{
+    public const string Name = "git";
+}
