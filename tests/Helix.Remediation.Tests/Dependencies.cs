@@ -7,3 +7,9 @@ public sealed class GitDependency : ICollectionFixture<GitFixture>
 {
     public const string Name = "git";
 }
+
+[CollectionDefinition(Name)]
+public sealed class PostgresDependency : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "postgres";
+}

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Helix.Remediation.Decisions;
+
+/// <summary>A signal that something is wrong with an application: an alert or an ArgoCD notification.</summary>
+/// <param name="Source">alertmanager or argocd.</param>
+/// <param name="DedupeKey">Unique per signal of that source (Alertmanager: group key, fingerprint and start time).</param>
+/// <param name="Application">The ArgoCD application the signal is about.</param>
+/// <param name="ReceivedAt">When the service received it.</param>
+/// <param name="Payload">The signal as it arrived, for the record.</param>
+public sealed record Signal(string Source, string DedupeKey, string Application, DateTimeOffset ReceivedAt, JsonElement Payload);
+
+/// <summary>What the service decided about an application, acted on or not, and why.</summary>
+public sealed record Decision(
+    string Application,
+    DateTimeOffset DecidedAt,
+    string Outcome,
+    string Reason,
+    string? Healthy = null,
+    string? Bad = null,
+    string? Branch = null,
+    string? PullRequestUrl = null,
+    IReadOnlyList<string>? Signals = null)
+{
+    public long Id { get; init; }
+}
+
+/// <summary>
+/// Signals and decisions in PostgreSQL, reached through PgBouncer in transaction mode: every
+/// statement stands alone, no session state, no prepared statements, tables qualified with the
+/// schema. The tables are created by <see cref="MigrateAsync"/> over a direct connection.
+/// </summary>
+public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
+{
+    /// <summary>Outcomes that opened or found a pull request: what the cooldown and the one-open-PR rule look at.</summary>
+    public const string Acted = "pull-request";
+
+    private string T(string table) => $"\"{schema}\".\"{table}\"";
+
+    /// <summary>Versioned migrations, applied once each, in order, under a transaction-scoped lock.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE {0}.signals (
+            source      text        NOT NULL,
+            dedupe_key  text        NOT NULL,
+            application text        NOT NULL,
+            received_at timestamptz NOT NULL,
+            payload     jsonb       NOT NULL,
+            PRIMARY KEY (source, dedupe_key));
+        CREATE INDEX signals_by_application ON {0}.signals (application, received_at);
+        CREATE TABLE {0}.decisions (
+            id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            application      text        NOT NULL,
+            decided_at       timestamptz NOT NULL,
+            outcome          text        NOT NULL,
+            reason           text        NOT NULL,
+            healthy          text,
+            bad              text,
+            branch           text,
+            pull_request_url text,
+            signals          text[]      NOT NULL DEFAULT '{{}}');
+        CREATE INDEX decisions_by_application ON {0}.decisions (application, decided_at DESC);
+        """,
+    ];
+
+    /// <summary>Creates or upgrades the schema; run at start-up (or by a command) over a direct connection, never through the pooler.</summary>
+    public static async Task MigrateAsync(NpgsqlDataSource direct, string schema, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(direct);
+        var quoted = $"\"{schema}\"";
+        await using var connection = await direct.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await Execute(connection, transaction, $"SELECT pg_advisory_xact_lock(hashtext('helix-remediation-migrations:{schema}'))", cancellationToken).ConfigureAwait(false);
+        await Execute(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {quoted}; CREATE TABLE IF NOT EXISTS {quoted}.schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken).ConfigureAwait(false);
+        await using var read = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {quoted}.schema_migrations", connection, transaction);
+        var applied = (int)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        for (var version = applied + 1; version <= Migrations.Length; version++)
+        {
+            await Execute(connection, transaction, string.Format(System.Globalization.CultureInfo.InvariantCulture, Migrations[version - 1], quoted), cancellationToken).ConfigureAwait(false);
+            await Execute(connection, transaction, $"INSERT INTO {quoted}.schema_migrations (version) VALUES ({version})", cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records a signal once; false when the same signal was recorded before (a duplicate delivery).</summary>
+    public async Task<bool> TryRecordAsync(Signal signal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        await using var command = pooled.CreateCommand(
+            $"INSERT INTO {T("signals")} (source, dedupe_key, application, received_at, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING");
+        command.Parameters.Add(new NpgsqlParameter { Value = signal.Source });
+        command.Parameters.Add(new NpgsqlParameter { Value = signal.DedupeKey });
+        command.Parameters.Add(new NpgsqlParameter { Value = signal.Application });
+        command.Parameters.Add(new NpgsqlParameter { Value = signal.ReceivedAt.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = signal.Payload.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>The keys of the application's signals received since a moment (its last sync), oldest first.</summary>
+    public async Task<IReadOnlyList<string>> SignalsSinceAsync(string application, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"SELECT source || ':' || dedupe_key FROM {T("signals")} WHERE application = $1 AND received_at >= $2 ORDER BY received_at, dedupe_key");
+        command.Parameters.Add(new NpgsqlParameter { Value = application });
+        command.Parameters.Add(new NpgsqlParameter { Value = since.UtcDateTime });
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(reader.GetString(0));
+        }
+        return keys;
+    }
+
+    public async Task<long> RecordAsync(Decision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        await using var command = pooled.CreateCommand(
+            $"INSERT INTO {T("decisions")} (application, decided_at, outcome, reason, healthy, bad, branch, pull_request_url, signals) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id");
+        command.Parameters.Add(new NpgsqlParameter { Value = decision.Application });
+        command.Parameters.Add(new NpgsqlParameter { Value = decision.DecidedAt.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = decision.Outcome });
+        command.Parameters.Add(new NpgsqlParameter { Value = decision.Reason });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.Healthy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.Bad ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.Branch ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.PullRequestUrl ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (decision.Signals ?? []).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The application's most recent decision that opened or found a pull request, if any.</summary>
+    public async Task<Decision?> LastActedAsync(string application, CancellationToken cancellationToken)
+    {
+        var found = await QueryAsync($"WHERE application = $1 AND outcome = '{Acted}' ORDER BY decided_at DESC, id DESC LIMIT 1", [application], cancellationToken).ConfigureAwait(false);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    /// <summary>Decisions newest first, of one application or all.</summary>
+    public Task<IReadOnlyList<Decision>> ListAsync(string? application, int limit, CancellationToken cancellationToken) =>
+        application is null
+            ? QueryAsync($"ORDER BY decided_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 1000)}", [], cancellationToken)
+            : QueryAsync($"WHERE application = $1 ORDER BY decided_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 1000)}", [application], cancellationToken);
+
+    private async Task<IReadOnlyList<Decision>> QueryAsync(string tail, object[] parameters, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand(
+            $"SELECT id, application, decided_at, outcome, reason, healthy, bad, branch, pull_request_url, signals FROM {T("decisions")} {tail}");
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        var decisions = new List<Decision>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string? Nullable(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            decisions.Add(new Decision(reader.GetString(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero), reader.GetString(3), reader.GetString(4),
+                Nullable(5), Nullable(6), Nullable(7), Nullable(8), reader.GetFieldValue<string[]>(9)) { Id = reader.GetInt64(0) });
+        }
+        return decisions;
+    }
+}

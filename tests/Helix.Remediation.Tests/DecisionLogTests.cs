@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Helix.Remediation.Decisions;
+using Helix.Testing;
+
+namespace Helix.Remediation.Tests;
+
+/// <summary>The decision log on the harness's PostgreSQL, used through PgBouncer in transaction mode as in the cluster.</summary>
+[Collection(PostgresDependency.Name)]
+public sealed class DecisionLogTests(PostgresFixture postgres)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly JsonElement Payload = JsonDocument.Parse("""{"status":"firing"}""").RootElement;
+
+    private static Signal Alert(string key, DateTimeOffset at, string app = "shop") => new("alertmanager", key, app, at, Payload);
+
+    [Fact]
+    public async Task Migrations_RunOnce_AndAgainChangeNothing()
+    {
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
+        await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
+        await using var count = schema.Direct.CreateCommand($"SELECT count(*) FROM {schema.Table("schema_migrations")}");
+        Assert.Equal(1L, await count.ExecuteScalarAsync(Ct));
+    }
+
+    [Fact]
+    public async Task ASignal_IsRecordedOnce_EvenWhenDeliveredManyTimesAtOnce()
+    {
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
+        var log = new DecisionLog(schema.Pooled, schema.Name);
+        var at = DateTimeOffset.UtcNow;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => log.TryRecordAsync(Alert("g1:f1:t1", at), Ct)));
+
+        Assert.Equal(1, results.Count(r => r));
+        Assert.True(await log.TryRecordAsync(Alert("g1:f2:t1", at.AddSeconds(1)), Ct));
+        Assert.True(await log.TryRecordAsync(Alert("g9:f9:t9", at, app: "billing"), Ct));
+        Assert.Equal(["alertmanager:g1:f1:t1", "alertmanager:g1:f2:t1"], await log.SignalsSinceAsync("shop", at.AddMinutes(-1), Ct));
+        Assert.Empty(await log.SignalsSinceAsync("shop", at.AddMinutes(1), Ct));
+    }
+
+    [Fact]
+    public async Task Decisions_AreKeptWithTheirReasonAndSignals_AndTheLastActedOneIsFound()
+    {
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
+        var log = new DecisionLog(schema.Pooled, schema.Name);
+        var now = DateTimeOffset.UtcNow;
+
+        await log.RecordAsync(new Decision("shop", now.AddMinutes(-10), "waiting", "1 of 3 signals since the last sync"), Ct);
+        var acted = await log.RecordAsync(new Decision("shop", now.AddMinutes(-5), DecisionLog.Acted, "opened", "aaa", "bbb", "helix/rollback/shop/bbb", "https://github.com/acme/gitops/pull/7", ["alertmanager:k1", "alertmanager:k2"]), Ct);
+        await log.RecordAsync(new Decision("shop", now, "skipped", "cooldown: a rollback was opened 5 minutes ago"), Ct);
+
+        var last = await log.LastActedAsync("shop", Ct);
+        Assert.NotNull(last);
+        Assert.Equal(acted, last.Id);
+        Assert.Equal(["alertmanager:k1", "alertmanager:k2"], last.Signals);
+        Assert.Equal("https://github.com/acme/gitops/pull/7", last.PullRequestUrl);
+        Assert.Null(await log.LastActedAsync("billing", Ct));
+        var all = await log.ListAsync("shop", 10, Ct);
+        Assert.Equal(["skipped", DecisionLog.Acted, "waiting"], all.Select(d => d.Outcome));
+        Assert.Null(all[0].Healthy);
+    }
+}
