@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json;
+using Helix.Remediation.Decisions;
+
+namespace Helix.Remediation.Signals;
+
+/// <summary>What an Alertmanager webhook (payload version 4) says, reduced to the firing alerts about applications.</summary>
+/// <param name="Signals">One per firing alert that names an application.</param>
+/// <param name="Ignored">Alerts that count for nothing here: resolved, or without the application label.</param>
+public sealed record AlertBatch(IReadOnlyList<Signal> Signals, int Ignored);
+
+/// <summary>
+/// Reads Alertmanager's webhook body strictly: version 4, a group key, and for every alert a
+/// status, labels, a fingerprint and a start time. A body that is not that is refused whole (and
+/// nothing is recorded). Each firing alert becomes a signal keyed by group key, fingerprint and
+/// start time, so Alertmanager's repeats of the same alert are one signal.
+/// </summary>
+public static class AlertmanagerPayload
+{
+    public static AlertBatch Parse(ReadOnlySpan<byte> body, string applicationLabel, DateTimeOffset receivedAt)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"not JSON: {e.Message}", e);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("the body must be a JSON object");
+            }
+            if (String(root, "version") != "4")
+            {
+                throw new FormatException("version must be \"4\" (Alertmanager's webhook payload)");
+            }
+            var groupKey = String(root, "groupKey") ?? throw new FormatException("groupKey is missing");
+            if (!root.TryGetProperty("alerts", out var alerts) || alerts.ValueKind != JsonValueKind.Array)
+            {
+                throw new FormatException("alerts must be an array");
+            }
+            var signals = new List<Signal>();
+            var ignored = 0;
+            var index = 0;
+            foreach (var alert in alerts.EnumerateArray())
+            {
+                var status = String(alert, "status") ?? throw new FormatException($"alerts[{index}].status is missing");
+                var fingerprint = String(alert, "fingerprint") ?? throw new FormatException($"alerts[{index}].fingerprint is missing");
+                if (!DateTimeOffset.TryParse(String(alert, "startsAt"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var startsAt))
+                {
+                    throw new FormatException($"alerts[{index}].startsAt is not a time");
+                }
+                if (!alert.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Object)
+                {
+                    throw new FormatException($"alerts[{index}].labels is missing");
+                }
+                var application = String(labels, applicationLabel);
+                if (status != "firing" || string.IsNullOrEmpty(application))
+                {
+                    ignored++;
+                }
+                else
+                {
+                    signals.Add(new Signal("alertmanager", $"{groupKey}:{fingerprint}:{startsAt.UtcDateTime:O}", application, receivedAt, alert.Clone()));
+                }
+                index++;
+            }
+            return new AlertBatch(signals, ignored);
+        }
+    }
+
+    private static string? String(JsonElement element, string property) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
