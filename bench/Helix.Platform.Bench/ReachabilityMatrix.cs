@@ -40,9 +40,7 @@ public class ReachabilityMatrix
             })],
         };
         _model = ModelBuilder.Build(spec);
-        var files = GitOpsRenderer.Render(_model);
-        var paths = files.Paths.Where(p => p.StartsWith("gitops/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
-        _objects = [.. TreeVerifier.Analyse(paths, p => new StringReader(files.Text(p))).Objects];
+        _objects = [.. TreeVerifier.Analyse(GitOpsRenderer.Render(_model), null).Objects];
         if (Reachability.Analyse(_objects, _model).Findings.Count > 0)
         {
             throw new InvalidOperationException("the generated platform does not verify clean: the benchmark would measure error reporting");

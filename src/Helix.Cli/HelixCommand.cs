@@ -128,7 +128,7 @@ internal static partial class HelixCommand
                 stderr.WriteLine("nothing written: the render does not pass verification");
                 return 1;
             }
-            var changes = files.Write(result.GetValue(outDir)!, RenderedFolders);
+            var changes = files.Write(result.GetValue(outDir)!, PlatformRenderer.OwnedFolders);
             if (result.GetValue(output) == "json")
             {
                 stdout.WriteLine(JsonSerializer.Serialize(changes.Select(c => new { c.Path, c.Kind }), Json));
@@ -146,7 +146,7 @@ internal static partial class HelixCommand
         diff.SetAction(result => WithModel(result.GetValue(spec)!, stderr, colour, model =>
         {
             var (files, _) = RenderAndVerify(model, TextWriter.Null);
-            var changes = files.Diff(result.GetValue(outDir)!, RenderedFolders);
+            var changes = files.Diff(result.GetValue(outDir)!, PlatformRenderer.OwnedFolders);
             if (result.GetValue(output) == "json")
             {
                 stdout.WriteLine(JsonSerializer.Serialize(changes, Json));
@@ -248,11 +248,7 @@ internal static partial class HelixCommand
         var loaded = SpecLoader.Parse(edited, specPath);
         if (!loaded.Succeeded)
         {
-            foreach (var error in loaded.Errors)
-            {
-                stderr.WriteLine($"{Red($"{error.File}:{error.Mark}", colour)}: {error.Message}");
-                stderr.WriteLine($"    fix: {error.Fix}");
-            }
+            PrintErrors(loaded.Errors, stderr, colour);
             stderr.WriteLine($"nothing written: the spec would not load");
             return SpecInvalid;
         }
@@ -265,7 +261,7 @@ internal static partial class HelixCommand
             return 1;
         }
         File.WriteAllText(specPath, edited);
-        var changes = files.Write(outDir, RenderedFolders);
+        var changes = files.Write(outDir, PlatformRenderer.OwnedFolders);
         foreach (var change in changes)
         {
             stdout.WriteLine($"{change.Kind.ToString().ToLowerInvariant(),-8} {change.Path}");
@@ -274,20 +270,14 @@ internal static partial class HelixCommand
         return 0;
     }
 
-    /// <summary>Folders a render owns: the GitOps tree (stale files there are removed) and the diagram's folder.</summary>
-    private static readonly IReadOnlyList<string> RenderedFolders = PlatformRenderer.OwnedFolders;
-
-    public static FileSet Render(PlatformModel model) => PlatformRenderer.Render(model);
-
     /// <summary>Renders, verifies, and adds the zero-trust picture drawn from the rendered policies.</summary>
     private static (FileSet Files, TreeVerifier.TreeReport Report) RenderAndVerify(PlatformModel model, TextWriter progress)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var files = Render(model);
+        var files = PlatformRenderer.Render(model);
         progress.WriteLine($"rendered {files.Paths.Count} files in {clock.ElapsedMilliseconds} ms");
         clock.Restart();
-        var yaml = files.Paths.Where(p => p.StartsWith(GitOpsRenderer.Root + "/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
-        var report = TreeVerifier.Analyse(yaml, path => new StringReader(files.Text(path)), model);
+        var report = TreeVerifier.Analyse(files, model);
         var infra = InfraVerifier.Verify(files.Paths.Where(p => p.StartsWith("infra/", StringComparison.Ordinal)).ToList(), files.Text, model);
         files.Add(ZeroTrustPicture, MatrixView.Svg(report.Reachability ?? Reachability.Analyse(report.Objects, model)));
         progress.WriteLine($"verified {files.Paths.Count(p => p.StartsWith("gitops/", StringComparison.Ordinal) || p.StartsWith("infra/", StringComparison.Ordinal))} files in {clock.ElapsedMilliseconds} ms");
@@ -367,15 +357,20 @@ internal static partial class HelixCommand
         var loaded = SpecLoader.Load(specPath);
         if (!loaded.Succeeded)
         {
-            foreach (var error in loaded.Errors)
-            {
-                stderr.WriteLine($"{Red($"{error.File}:{error.Mark}", colour)}: {error.Message}");
-                stderr.WriteLine($"    fix: {error.Fix}");
-            }
+            PrintErrors(loaded.Errors, stderr, colour);
             stderr.WriteLine($"{loaded.Errors.Count} error(s) in {specPath}");
             return SpecInvalid;
         }
         return action(ModelBuilder.Build(loaded.Spec!));
+    }
+
+    private static void PrintErrors(IEnumerable<SpecError> errors, TextWriter stderr, bool colour)
+    {
+        foreach (var error in errors)
+        {
+            stderr.WriteLine($"{Red($"{error.File}:{error.Mark}", colour)}: {error.Message}");
+            stderr.WriteLine($"    fix: {error.Fix}");
+        }
     }
 
     private static string Bold(string text, bool colour) => colour ? $"\u001b[1m{text}\u001b[0m" : text;

@@ -12,11 +12,7 @@ public sealed class GitOpsRenderTests
 
     private static string RepositoryRoot => Path.GetDirectoryName(Path.GetDirectoryName(ReferenceSpec.Path))!;
 
-    private static IReadOnlyList<Finding> VerifyRender(FileSet files, PlatformModel model)
-    {
-        var yaml = files.Paths.Where(p => p.StartsWith("gitops/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
-        return TreeVerifier.Verify(yaml, p => new StringReader(files.Text(p)), model);
-    }
+    private static IReadOnlyList<Finding> VerifyRender(FileSet files, PlatformModel model) => TreeVerifier.Analyse(files, model).Findings;
 
     [Fact]
     public void Render_IsByteIdentical_FromOneRunToTheNext()
@@ -75,22 +71,22 @@ public sealed class GitOpsRenderTests
     public void RenderedApplications_CarryTheirWave_DependenciesAndPinnedCharts()
     {
         var files = GitOpsRenderer.Render(Model);
-        using var cnpg = Document(files, "gitops/platform/cnpg/application.yaml");
-        var root = cnpg.RootElement;
+        var cnpg = Document(files, "gitops/platform/cnpg/application.yaml");
+        var root = cnpg;
         Assert.Equal(Model.Application("cnpg").Wave.ToString(System.Globalization.CultureInfo.InvariantCulture),
             root.GetProperty("metadata").GetProperty("annotations").GetProperty("argocd.argoproj.io/sync-wave").GetString());
         var sources = root.GetProperty("spec").GetProperty("sources").EnumerateArray().ToList();
         Assert.All(sources.Where(s => s.TryGetProperty("chart", out _)), s => Assert.Matches(@"^v?\d+\.\d+\.\d+$", s.GetProperty("targetRevision").GetString()!));
         Assert.Equal("gitops/platform/cnpg/base", sources[^1].GetProperty("path").GetString());
 
-        using var cluster = Document(files, "gitops/platform/cnpg/base/cluster.yaml");
-        var spec = cluster.RootElement.GetProperty("spec");
+        var cluster = Document(files, "gitops/platform/cnpg/base/cluster.yaml");
+        var spec = cluster.GetProperty("spec");
         Assert.Equal(3, spec.GetProperty("instances").GetInt32());
         Assert.Equal("required", spec.GetProperty("affinity").GetProperty("podAntiAffinityType").GetString());
         Assert.Equal("db", spec.GetProperty("affinity").GetProperty("nodeSelector").GetProperty("helix.io/node-role").GetString());
         Assert.True(spec.GetProperty("plugins")[0].GetProperty("isWALArchiver").GetBoolean());
-        using var pooler = Document(files, "gitops/platform/cnpg/base/pooler.yaml");
-        Assert.Equal("transaction", pooler.RootElement.GetProperty("spec").GetProperty("pgbouncer").GetProperty("poolMode").GetString());
+        var pooler = Document(files, "gitops/platform/cnpg/base/pooler.yaml");
+        Assert.Equal("transaction", pooler.GetProperty("spec").GetProperty("pgbouncer").GetProperty("poolMode").GetString());
     }
 
     [Fact]
@@ -141,14 +137,14 @@ public sealed class GitOpsRenderTests
     public void ATenant_GetsItsNamespaceInItsZone_QuotaAndAProjectFencedToIt()
     {
         var files = GitOpsRenderer.Render(Model);
-        using var ns = Document(files, "gitops/tenants/acme/base/namespace.yaml");
-        Assert.Equal("app", ns.RootElement.GetProperty("metadata").GetProperty("labels").GetProperty("helix.io/zone").GetString());
-        using var project = Document(files, "gitops/tenants/acme/base/app-project.yaml");
-        var destination = Assert.Single(project.RootElement.GetProperty("spec").GetProperty("destinations").EnumerateArray());
+        var ns = Document(files, "gitops/tenants/acme/base/namespace.yaml");
+        Assert.Equal("app", ns.GetProperty("metadata").GetProperty("labels").GetProperty("helix.io/zone").GetString());
+        var project = Document(files, "gitops/tenants/acme/base/app-project.yaml");
+        var destination = Assert.Single(project.GetProperty("spec").GetProperty("destinations").EnumerateArray());
         Assert.Equal("acme", destination.GetProperty("namespace").GetString());
-        Assert.Equal(0, project.RootElement.GetProperty("spec").GetProperty("clusterResourceWhitelist").GetArrayLength());
-        using var quota = Document(files, "gitops/tenants/acme/base/resource-quota.yaml");
-        Assert.Equal("50", quota.RootElement.GetProperty("spec").GetProperty("hard").GetProperty("pods").GetString());
+        Assert.Equal(0, project.GetProperty("spec").GetProperty("clusterResourceWhitelist").GetArrayLength());
+        var quota = Document(files, "gitops/tenants/acme/base/resource-quota.yaml");
+        Assert.Equal("50", quota.GetProperty("spec").GetProperty("hard").GetProperty("pods").GetString());
     }
 
     [Fact]
@@ -172,11 +168,11 @@ public sealed class GitOpsRenderTests
         Assert.Equal("PostSync", job.Metadata.Annotations["argocd.argoproj.io/hook"]);
         var container = Assert.Single(job.Spec.Template.Spec.Containers);
         // Devtron's published contract (devtron-labs/devtron, EnvironmentBean): POST /orchestrator/env with these JSON names.
-        using var body = JsonDocument.Parse(container.Env.Single(e => e.Name == "BODY").Value);
-        Assert.Equal("acme", body.RootElement.GetProperty("environment_name").GetString());
-        Assert.Equal("acme", body.RootElement.GetProperty("namespace").GetString());
-        Assert.Equal(1, body.RootElement.GetProperty("cluster_id").GetInt32());
-        Assert.True(body.RootElement.GetProperty("active").GetBoolean());
+        var body = JsonDocument.Parse(container.Env.Single(e => e.Name == "BODY").Value).RootElement;
+        Assert.Equal("acme", body.GetProperty("environment_name").GetString());
+        Assert.Equal("acme", body.GetProperty("namespace").GetString());
+        Assert.Equal(1, body.GetProperty("cluster_id").GetInt32());
+        Assert.True(body.GetProperty("active").GetBoolean());
         Assert.Contains("$api/env/name?environment=$ENVIRONMENT", container.Command[2], StringComparison.Ordinal);
         Assert.Equal("devtron-api-token", container.Env.Single(e => e.Name == "DEVTRON_TOKEN").ValueFrom.SecretKeyRef.Name);
     }
@@ -188,10 +184,5 @@ public sealed class GitOpsRenderTests
         Assert.Equal("72h", PlatformComponents.Hours("72h"));
     }
 
-    private static JsonDocument Document(FileSet files, string path)
-    {
-        var yaml = new YamlDotNet.Serialization.DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize<object>(files.Text(path));
-        var json = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build().Serialize(yaml);
-        return JsonDocument.Parse(json);
-    }
+    private static JsonElement Document(FileSet files, string path) => TreeVerifier.Documents(new StringReader(files.Text(path)))[0].Document;
 }

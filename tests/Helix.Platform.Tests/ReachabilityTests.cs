@@ -43,9 +43,7 @@ public sealed class ReachabilityTests
     public void TheRenderedPolicies_AllowExactlyTheModelsFlows()
     {
         Assert.Empty(Verify());
-        var files = GitOpsRenderer.Render(Model);
-        var objects = files.Paths.Where(p => p.StartsWith("gitops/", StringComparison.Ordinal) && !TreeVerifier.IsTestSuite(p)).ToList();
-        var report = Reachability.Analyse(Parse(files, objects), Model);
+        var report = Reachability.Analyse(TreeVerifier.Analyse(GitOpsRenderer.Render(Model), null).Objects, Model);
         var acme = report.Workloads.Single(w => w.Name == "acme");
         var pooler = report.Workloads.Single(w => w.Name == "postgres-pooler");
         var postgres = report.Workloads.Single(w => w.Name == "postgres");
@@ -175,21 +173,5 @@ public sealed class ReachabilityTests
         Assert.True(new LabelSelector(new Dictionary<string, string>(), [("tier", "In", ["db", "cache"]), ("app", "NotIn", ["redis"]), ("role", "DoesNotExist", [])]).Matches(labels));
         Assert.False(new LabelSelector(new Dictionary<string, string>(), [("role", "Exists", [])]).Matches(labels));
         Assert.False(new LabelSelector(new Dictionary<string, string> { ["tier"] = "web" }, []).Matches(labels));
-    }
-
-    private static List<(string, System.Text.Json.JsonElement)> Parse(FileSet files, List<string> paths)
-    {
-        var deserializer = new YamlDotNet.Serialization.DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build();
-        var serializer = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build();
-        var result = new List<(string, System.Text.Json.JsonElement)>();
-        foreach (var path in paths)
-        {
-            foreach (var document in files.Text(path).Split("---\n"))
-            {
-                var json = serializer.Serialize(deserializer.Deserialize<object>(document));
-                result.Add((path, System.Text.Json.JsonDocument.Parse(json).RootElement));
-            }
-        }
-        return result;
     }
 }

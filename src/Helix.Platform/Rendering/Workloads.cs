@@ -93,25 +93,9 @@ internal static class Workloads
             SecurityContext = Restricted(DotNetAppUser),
             VolumeMounts = mounts,
         };
-        var deployment = new V1Deployment
-        {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
-            Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = app.Replicas,
-                Selector = new V1LabelSelector { MatchLabels = labels },
-                Strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "25%", MaxUnavailable = 0 } },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = PodSpec(app, NodeRole.Compute, [container], volumes, DotNetAppUser,
-                        // Drain delay (5 s) plus the in-flight timeout (30 s), with margin.
-                        terminationGrace: 45),
-                },
-            },
-        };
+        // Drain delay (5 s) plus the in-flight timeout (30 s), with margin; no pod goes before its replacement is ready.
+        var deployment = Deployment(app, PodSpec(app, NodeRole.Compute, [container], volumes, DotNetAppUser, terminationGrace: 45),
+            new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "25%", MaxUnavailable = 0 } });
         var objects = new List<ManifestFile>
         {
             new("service-account.yaml", [ServiceAccount(app)]),
@@ -188,7 +172,6 @@ internal static class Workloads
 
     private static ComponentRender Steel(AppSpec app)
     {
-        var labels = Selector(app);
         var container = new V1Container
         {
             Name = "steel",
@@ -202,23 +185,8 @@ internal static class Workloads
             SecurityContext = Restricted(OtherUser, readOnlyRoot: false),
             VolumeMounts = [new() { Name = "dshm", MountPath = "/dev/shm" }],
         };
-        var deployment = new V1Deployment
-        {
-            ApiVersion = "apps/v1",
-            Kind = "Deployment",
-            Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
-            Spec = new V1DeploymentSpec
-            {
-                Replicas = app.Replicas,
-                Selector = new V1LabelSelector { MatchLabels = labels },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = PodSpec(app, NodeRole.Compute, [container],
-                        [new() { Name = "dshm", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("1Gi") } }], OtherUser, terminationGrace: 30),
-                },
-            },
-        };
+        var deployment = Deployment(app, PodSpec(app, NodeRole.Compute, [container],
+            [new() { Name = "dshm", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("1Gi") } }], OtherUser, terminationGrace: 30));
         return new ComponentRender(app.Namespace, [],
         [
             new("service-account.yaml", [ServiceAccount(app)]),
@@ -387,6 +355,20 @@ internal static class Workloads
         }
         return labels;
     }
+
+    private static V1Deployment Deployment(AppSpec app, V1PodSpec pod, V1DeploymentStrategy? strategy = null) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "Deployment",
+        Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
+        Spec = new V1DeploymentSpec
+        {
+            Replicas = app.Replicas,
+            Selector = new V1LabelSelector { MatchLabels = Selector(app) },
+            Strategy = strategy,
+            Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = Selector(app) }, Spec = pod },
+        },
+    };
 
     private static V1EnvVar Env(string name, string value) => new() { Name = name, Value = value };
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Json.Schema;
-using YamlDotNet.Core;
 
 namespace Helix.Platform.Verification;
 
@@ -101,34 +100,13 @@ public static partial class InfraVerifier
     /// <summary>Every document of a patch must be a Talos config document the schema accepts (unknown fields refused).</summary>
     public static IEnumerable<Finding> Talos(string file, string text)
     {
-        var deserializer = new YamlDotNet.Serialization.DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build();
-        var serializer = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build();
-        var documents = new List<JsonElement>();
-        string? error = null;
-        try
+        foreach (var (document, error) in TreeVerifier.Documents(new StringReader(text)))
         {
-            var parser = new Parser(new StringReader(text));
-            parser.Consume<YamlDotNet.Core.Events.StreamStart>();
-            while (parser.Accept<YamlDotNet.Core.Events.DocumentStart>(out _))
+            if (error is not null)
             {
-                var value = deserializer.Deserialize<object?>(parser);
-                if (value is not null)
-                {
-                    documents.Add(JsonDocument.Parse(serializer.Serialize(value)).RootElement.Clone());
-                }
+                yield return new Finding(Severity.Error, file, "-", TalosRule, error, "fix the YAML so the patch parses");
+                continue;
             }
-        }
-        catch (YamlException e)
-        {
-            error = $"YAML syntax at {e.Start.Line}:{e.Start.Column}: {e.Message}";
-        }
-        if (error is not null)
-        {
-            yield return new Finding(Severity.Error, file, "-", TalosRule, error, "fix the YAML so the patch parses");
-            yield break;
-        }
-        foreach (var document in documents)
-        {
             var result = TalosSchema.Value.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
             if (!result.IsValid)
             {
@@ -254,7 +232,7 @@ public static partial class InfraVerifier
                             "data" => $"data.{reference.Groups["second"].Value}.{reference.Groups["third"].Value}",
                             _ => $"{root2}.{reference.Groups["second"].Value}",
                         };
-                        if (BuiltIns.Contains(root2) || declared.Contains(address) || IsFunctionOrAttribute(expression, reference))
+                        if (BuiltIns.Contains(root2) || declared.Contains(address) || IsFunctionCall(expression, reference))
                         {
                             continue;
                         }
@@ -274,8 +252,8 @@ public static partial class InfraVerifier
         return findings;
     }
 
-    /// <summary>A name followed by a call is a provider function, not an object (attribute chains are excluded by the pattern).</summary>
-    private static bool IsFunctionOrAttribute(string expression, Match reference)
+    /// <summary>A dotted name followed by a call is a provider function, not an object (attribute chains are excluded by the pattern).</summary>
+    private static bool IsFunctionCall(string expression, Match reference)
     {
         var end = reference.Index + reference.Length;
         return end < expression.Length && expression[end] == '(';

@@ -112,8 +112,8 @@ public static class SupplyChain
     private static IEnumerable<string> Images(JsonElement resource)
     {
         var pod = resource.GetProperty("kind").GetString() == "CronJob"
-            ? Path(resource, "spec", "jobTemplate", "spec", "template", "spec")
-            : Path(resource, "spec", "template", "spec");
+            ? TreeRules.Path(resource, "spec", "jobTemplate", "spec", "template", "spec")
+            : TreeRules.Path(resource, "spec", "template", "spec");
         if (pod is not { } spec)
         {
             yield break;
@@ -131,17 +131,5 @@ public static class SupplyChain
                 }
             }
         }
-    }
-
-    private static JsonElement? Path(JsonElement node, params string[] path)
-    {
-        foreach (var segment in path)
-        {
-            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(segment, out node))
-            {
-                return null;
-            }
-        }
-        return node;
     }
 }

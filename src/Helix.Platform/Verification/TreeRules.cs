@@ -175,7 +175,8 @@ internal static partial class TreeRules
     private static string? Label(JsonElement resource, string key) =>
         Path(resource, "metadata", "labels") is { ValueKind: JsonValueKind.Object } l && l.TryGetProperty(key, out var v) ? v.ToString() : null;
 
-    private static JsonElement? Path(JsonElement node, params string[] path)
+    /// <summary>The value at a path of object properties; null when any step is missing or the value is null.</summary>
+    internal static JsonElement? Path(JsonElement node, params string[] path)
     {
         foreach (var segment in path)
         {

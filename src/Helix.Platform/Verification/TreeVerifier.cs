@@ -47,6 +47,14 @@ public static class TreeVerifier
     public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, TextReader> open, PlatformModel? intent = null) =>
         Analyse(files, open, intent).Findings;
 
+    /// <summary>A render not yet written: its GitOps tree as ArgoCD would sync it (the Kyverno suites left out).</summary>
+    public static TreeReport Analyse(Rendering.FileSet files, PlatformModel? intent)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var paths = files.Paths.Where(p => p.StartsWith(Rendering.GitOpsRenderer.Root + "/", StringComparison.Ordinal) && !IsTestSuite(p)).ToList();
+        return Analyse(paths, path => new StringReader(files.Text(path)), intent);
+    }
+
     /// <summary>The findings, and every object read (for the reachability matrix).</summary>
     public static TreeReport Analyse(IReadOnlyList<string> files, Func<string, TextReader> open, PlatformModel? intent = null)
     {
@@ -252,7 +260,7 @@ public static class TreeVerifier
         return $"{kind}/{(ns is null ? "" : ns + "/")}{name}";
     }
 
-    private static List<(JsonElement Document, string? Error)> Documents(TextReader reader)
+    internal static List<(JsonElement Document, string? Error)> Documents(TextReader reader)
     {
         var results = new List<(JsonElement, string?)>();
         try
