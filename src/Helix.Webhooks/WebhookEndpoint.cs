@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.RateLimiting;
 using Helix.Events;
+using Helix.Hosting;
 using Helix.Webhooks.Configuration;
 using Helix.Webhooks.Schemes;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Threading.RateLimiting;
 using Helix.Events;
+using Helix.Hosting;
 using Helix.Webhooks.Configuration;
 using Helix.Webhooks.Schemes;
 using Microsoft.Extensions.Options;

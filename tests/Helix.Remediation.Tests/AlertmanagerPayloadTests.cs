@@ -25,7 +25,9 @@ public sealed class AlertmanagerPayloadTests
         var signal = Assert.Single(batch.Signals);
         Assert.Equal("shop", signal.Application);
         Assert.Equal("{}:{alertname=\"ShopErrors\"}:a1b2c3:2026-11-25T11:58:00.0000000Z", signal.DedupeKey);
-        Assert.Equal(2, batch.Ignored); // resolved, and one without the label
+        Assert.Equal(["{}:{alertname=\"ShopErrors\"}:d4e5f6:2026-11-25T11:00:00.0000000Z"], batch.Resolved);
+        Assert.Equal(1, batch.Ignored); // the one without the label
+        Assert.Equal(DateTimeOffset.Parse("2026-11-25T11:58:00Z", System.Globalization.CultureInfo.InvariantCulture), signal.ObservedAt);
         Assert.Equal(signal.DedupeKey, AlertmanagerPayload.Parse(Encoding.UTF8.GetBytes(Body), "helix_app", Now.AddMinutes(5)).Signals[0].DedupeKey);
     }
 
@@ -37,6 +39,7 @@ public sealed class AlertmanagerPayloadTests
     [InlineData("""{"version":"4","groupKey":"g","alerts":{}}""", "alerts must be an array")]
     [InlineData("""{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{},"startsAt":"2026-11-25T11:58:00Z"}]}""", "alerts[0].fingerprint is missing")]
     [InlineData("""{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{},"fingerprint":"f","startsAt":"yesterday"}]}""", "alerts[0].startsAt is not a time")]
+    [InlineData("""{"version":"4","groupKey":"g","alerts":[{"status":"pending","labels":{"helix_app":"shop"},"fingerprint":"f","startsAt":"2026-11-25T11:58:00Z"}]}""", "alerts[0].status must be firing or resolved")]
     public void AMalformedBody_IsRefusedWhole_WithTheReason(string body, string reason)
     {
         var error = Assert.Throws<FormatException>(() => AlertmanagerPayload.Parse(Encoding.UTF8.GetBytes(body), "helix_app", Now));

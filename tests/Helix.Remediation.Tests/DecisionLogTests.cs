@@ -12,7 +12,7 @@ public sealed class DecisionLogTests(PostgresFixture postgres)
 
     private static readonly JsonElement Payload = JsonDocument.Parse("""{"status":"firing"}""").RootElement;
 
-    private static Signal Alert(string key, DateTimeOffset at, string app = "shop") => new("alertmanager", key, app, at, Payload);
+    private static Signal Alert(string key, DateTimeOffset at, string app = "shop") => new("alertmanager", key, app, at, at, Payload);
 
     [Fact]
     public async Task Migrations_RunOnce_AndAgainChangeNothing()
@@ -37,8 +37,47 @@ public sealed class DecisionLogTests(PostgresFixture postgres)
         Assert.Equal(1, results.Count(r => r));
         Assert.True(await log.TryRecordAsync(Alert("g1:f2:t1", at.AddSeconds(1)), Ct));
         Assert.True(await log.TryRecordAsync(Alert("g9:f9:t9", at, app: "billing"), Ct));
-        Assert.Equal(["alertmanager:g1:f1:t1", "alertmanager:g1:f2:t1"], await log.SignalsSinceAsync("shop", at.AddMinutes(-1), Ct));
-        Assert.Empty(await log.SignalsSinceAsync("shop", at.AddMinutes(1), Ct));
+        var active = await log.ActiveSignalsAsync("shop", at.AddMinutes(-1), at.AddMinutes(1), Ct);
+        Assert.Equal(["alertmanager:g1:f1:t1", "alertmanager:g1:f2:t1"], active.Select(s => s.Id));
+        Assert.Equal("firing", active[0].Payload.GetProperty("status").GetString());
+        Assert.Empty(await log.ActiveSignalsAsync("shop", at.AddMinutes(1), at.AddMinutes(2), Ct));
+        Assert.Equal(["billing", "shop"], await log.ApplicationsWithSignalsSinceAsync(at.AddMinutes(-1), Ct));
+    }
+
+    [Fact]
+    public async Task ResolvedSignals_AreNoLongerActive()
+    {
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
+        var log = new DecisionLog(schema.Pooled, schema.Name);
+        var at = DateTimeOffset.UtcNow;
+        await log.TryRecordAsync(Alert("a", at), Ct);
+        await log.TryRecordAsync(Alert("b", at), Ct);
+        await log.TryRecordAsync(new Signal("argocd", "shop:on-health-degraded:x:-", "shop", at, at, Payload), Ct);
+
+        Assert.Equal(1, await log.ResolveAsync("alertmanager", ["a", "unknown"], at, Ct));
+        Assert.Equal(1, await log.ResolveApplicationAsync("argocd", "shop", at, Ct));
+
+        Assert.Equal(["alertmanager:b"], (await log.ActiveSignalsAsync("shop", at.AddMinutes(-1), at.AddMinutes(1), Ct)).Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task ALease_IsHeldByOneHolderAtATime_UntilReleasedOrExpired()
+    {
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
+        var log = new DecisionLog(schema.Pooled, schema.Name);
+
+        var taken = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => log.TryLeaseAsync("shop", $"replica-{i}", TimeSpan.FromMinutes(5), Ct)));
+        Assert.Equal(1, taken.Count(t => t));
+        var holder = $"replica-{Array.IndexOf(taken, true)}";
+        Assert.True(await log.TryLeaseAsync("shop", holder, TimeSpan.FromMinutes(5), Ct)); // renewing
+        Assert.True(await log.TryLeaseAsync("billing", "other", TimeSpan.FromMinutes(5), Ct)); // per application
+
+        await log.ReleaseAsync("shop", holder, Ct);
+        Assert.True(await log.TryLeaseAsync("shop", "other", TimeSpan.FromMilliseconds(1), Ct));
+        await Task.Delay(20, Ct);
+        Assert.True(await log.TryLeaseAsync("shop", "third", TimeSpan.FromMinutes(5), Ct)); // the expired one is taken over
     }
 
     [Fact]
@@ -59,8 +98,10 @@ public sealed class DecisionLogTests(PostgresFixture postgres)
         Assert.Equal(["alertmanager:k1", "alertmanager:k2"], last.Signals);
         Assert.Equal("https://github.com/acme/gitops/pull/7", last.PullRequestUrl);
         Assert.Null(await log.LastActedAsync("billing", Ct));
-        var all = await log.ListAsync("shop", 10, Ct);
+        var all = await log.ListAsync("shop", null, 10, Ct);
         Assert.Equal(["skipped", DecisionLog.Acted, "waiting"], all.Select(d => d.Outcome));
         Assert.Null(all[0].Healthy);
+        var page = await log.ListAsync(null, all[0].Id, 1, Ct);
+        Assert.Equal(acted, Assert.Single(page).Id);
     }
 }

@@ -67,7 +67,7 @@ public sealed class PullRequestHostTests : IAsyncDisposable
         var first = await host.OpenAsync(Request(), TestContext.Current.CancellationToken);
         var second = await host.OpenAsync(Request(), TestContext.Current.CancellationToken);
 
-        Assert.Equal(new OpenedPullRequest(7, new Uri("https://github.com/acme/gitops/pull/7"), Created: true), first);
+        Assert.Equal(new OpenedPullRequest(7, new Uri("https://github.com/acme/gitops/pull/7"), Created: true) { Branch = Branch, NodeId = "PR_kw7" }, first);
         Assert.Equal(first with { Created = false }, second);
         var requests = _requests.ToList();
         Assert.Single(requests, r => r.Method == "POST" && r.Path.EndsWith("/pulls", StringComparison.Ordinal)); // exactly one PR request

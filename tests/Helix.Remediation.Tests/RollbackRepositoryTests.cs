@@ -80,6 +80,37 @@ public sealed class RollbackRepositoryTests(GitFixture git) : IDisposable
         Assert.StartsWith("Revert \"shop 1.1\"\n", head.Message, StringComparison.Ordinal);
         Assert.StartsWith("Revert \"shop 1.1 with 4 replicas\"\n", head.Parents.Single().Message, StringComparison.Ordinal);
         Assert.Equal("helix-remediation", head.Author.Name);
+        Assert.EndsWith($"\n\n{RollbackRepository.Trailer}: shop\n", head.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARangeHoldingAHelixRollback_IsNeverRevertedAutomatically()
+    {
+        var healthy = Commit("v1", (Values, "v1\n"));
+        var bad = Commit("v2", (Values, "v2\n"));
+        var pushed = Assert.IsType<RevertOutcome.Pushed>(Rollback().Revert(new RevertRequest("shop", healthy, bad, ["gitops/apps/shop"])));
+        // The rollback is merged (fast-forward here), then something degrades after its sync.
+        using (var bare = new Repository(_remote.Path))
+        {
+            bare.Refs.UpdateTarget(bare.Refs["refs/heads/main"], bare.Branches[pushed.Branch].Tip.Id, "merge the rollback");
+        }
+
+        var outcome = Assert.IsType<RevertOutcome.RollbackInRange>(Rollback().Revert(new RevertRequest("shop", bad, pushed.Head, ["gitops/apps/shop"])));
+
+        Assert.Equal(pushed.Head, outcome.Commit);
+        Assert.False(RemoteHasBranch(RollbackRepository.BranchName("shop", pushed.Head)));
+    }
+
+    [Fact]
+    public void ADryRun_PreparesTheReverts_AndPushesNothing()
+    {
+        var healthy = Commit("v1", (Values, "v1\n"));
+        var bad = Commit("v2", (Values, "v2\n"));
+
+        var prepared = Assert.IsType<RevertOutcome.Prepared>(Rollback().Revert(new RevertRequest("shop", healthy, bad, ["gitops/apps/shop"], DryRun: true)));
+
+        Assert.Equal([bad], prepared.Reverted);
+        Assert.False(RemoteHasBranch(prepared.Branch));
     }
 
     [Fact]

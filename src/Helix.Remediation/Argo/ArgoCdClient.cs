@@ -17,6 +17,19 @@ public sealed record ArgoApplication(
     string? OperationRevision,
     IReadOnlyList<string> Paths)
 {
+    /// <summary>The annotation that takes an application out of automatic rollback (<c>"false"</c>).</summary>
+    public const string OptOutAnnotation = "helix.io/auto-rollback";
+
+    /// <summary>When the current (or last) sync operation ended.</summary>
+    public DateTimeOffset? OperationFinishedAt { get; init; }
+
+    /// <summary>False when the application is annotated <c>helix.io/auto-rollback: "false"</c>.</summary>
+    public bool AutoRollback { get; init; } = true;
+
+    public bool SyncFailed => OperationPhase is "Failed" or "Error";
+
+    public bool Syncing => OperationPhase is "Running" or "Terminating";
+
     /// <summary>
     /// The commits to revert: after a failed sync, from the last deployed revision to the one the sync
     /// tried; after a degradation, from the deployment before the last to the last (one auto-sync can
@@ -25,7 +38,7 @@ public sealed record ArgoApplication(
     public (string Healthy, string Bad)? BadRange()
     {
         var ordered = History.OrderBy(d => d.DeployedAt).ThenBy(d => d.Id).ToList();
-        if (OperationPhase is "Failed" or "Error" && OperationRevision is { } attempted && ordered.Count > 0 && ordered[^1].Revision != attempted)
+        if (SyncFailed && OperationRevision is { } attempted && ordered.Count > 0 && ordered[^1].Revision != attempted)
         {
             return (ordered[^1].Revision, attempted);
         }
@@ -33,6 +46,9 @@ public sealed record ArgoApplication(
     }
 
     public DateTimeOffset? LastDeployedAt => History.Count == 0 ? null : History.Max(d => d.DeployedAt);
+
+    /// <summary>The last sync: the failed operation's end when the last sync failed, else the last deployment.</summary>
+    public DateTimeOffset? LastSyncAt => SyncFailed && OperationFinishedAt is { } failedAt ? failedAt : LastDeployedAt;
 }
 
 /// <summary>ArgoCD's REST API (<c>GET /api/v1/applications/{name}</c>) with a read-only account token.</summary>
@@ -99,6 +115,11 @@ public sealed class ArgoCdClient(HttpClient http, Func<string> token)
             history,
             Text(status, "operationState", "phase"),
             Text(status, "operationState", "syncResult", "revision"),
-            paths);
+            paths)
+        {
+            OperationFinishedAt = Text(status, "operationState", "finishedAt") is { } finished
+                ? DateTimeOffset.Parse(finished, System.Globalization.CultureInfo.InvariantCulture) : null,
+            AutoRollback = Text(app, "metadata", "annotations", ArgoApplication.OptOutAnnotation) != "false",
+        };
     }
 }

@@ -8,9 +8,14 @@ namespace Helix.Remediation.Decisions;
 /// <param name="Source">alertmanager or argocd.</param>
 /// <param name="DedupeKey">Unique per signal of that source (Alertmanager: group key, fingerprint and start time).</param>
 /// <param name="Application">The ArgoCD application the signal is about.</param>
+/// <param name="ObservedAt">When the trouble began: an alert's <c>startsAt</c>, a notification's arrival.</param>
 /// <param name="ReceivedAt">When the service received it.</param>
 /// <param name="Payload">The signal as it arrived, for the record.</param>
-public sealed record Signal(string Source, string DedupeKey, string Application, DateTimeOffset ReceivedAt, JsonElement Payload);
+public sealed record Signal(string Source, string DedupeKey, string Application, DateTimeOffset ObservedAt, DateTimeOffset ReceivedAt, JsonElement Payload)
+{
+    /// <summary>How decisions name the signal: <c>source:key</c>.</summary>
+    public string Id => $"{Source}:{DedupeKey}";
+}
 
 /// <summary>What the service decided about an application, acted on or not, and why.</summary>
 public sealed record Decision(
@@ -47,10 +52,12 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
             source      text        NOT NULL,
             dedupe_key  text        NOT NULL,
             application text        NOT NULL,
+            observed_at timestamptz NOT NULL,
             received_at timestamptz NOT NULL,
+            resolved_at timestamptz,
             payload     jsonb       NOT NULL,
             PRIMARY KEY (source, dedupe_key));
-        CREATE INDEX signals_by_application ON {0}.signals (application, received_at);
+        CREATE INDEX signals_by_application ON {0}.signals (application, observed_at);
         CREATE TABLE {0}.decisions (
             id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             application      text        NOT NULL,
@@ -63,6 +70,10 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
             pull_request_url text,
             signals          text[]      NOT NULL DEFAULT '{{}}');
         CREATE INDEX decisions_by_application ON {0}.decisions (application, decided_at DESC);
+        CREATE TABLE {0}.leases (
+            application text        PRIMARY KEY,
+            holder      text        NOT NULL,
+            expires_at  timestamptz NOT NULL);
         """,
     ];
 
@@ -96,29 +107,102 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     {
         ArgumentNullException.ThrowIfNull(signal);
         await using var command = pooled.CreateCommand(
-            $"INSERT INTO {T("signals")} (source, dedupe_key, application, received_at, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING");
+            $"INSERT INTO {T("signals")} (source, dedupe_key, application, observed_at, received_at, payload) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING");
         command.Parameters.Add(new NpgsqlParameter { Value = signal.Source });
         command.Parameters.Add(new NpgsqlParameter { Value = signal.DedupeKey });
         command.Parameters.Add(new NpgsqlParameter { Value = signal.Application });
+        command.Parameters.Add(new NpgsqlParameter { Value = signal.ObservedAt.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = signal.ReceivedAt.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter { Value = signal.Payload.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>The keys of the application's signals received since a moment (its last sync), oldest first.</summary>
-    public async Task<IReadOnlyList<string>> SignalsSinceAsync(string application, DateTimeOffset since, CancellationToken cancellationToken)
+    /// <summary>Marks signals resolved (Alertmanager's resolved notices); those are no longer evidence.</summary>
+    public async Task<int> ResolveAsync(string source, IReadOnlyList<string> dedupeKeys, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var command = pooled.CreateCommand($"SELECT source || ':' || dedupe_key FROM {T("signals")} WHERE application = $1 AND received_at >= $2 ORDER BY received_at, dedupe_key");
+        ArgumentNullException.ThrowIfNull(dedupeKeys);
+        if (dedupeKeys.Count == 0)
+        {
+            return 0;
+        }
+        await using var command = pooled.CreateCommand($"UPDATE {T("signals")} SET resolved_at = $3 WHERE source = $1 AND dedupe_key = ANY($2) AND resolved_at IS NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = source });
+        command.Parameters.Add(new NpgsqlParameter { Value = dedupeKeys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks every unresolved signal of one source about the application resolved (ArgoCD's on-deployed: healthy again).</summary>
+    public async Task<int> ResolveApplicationAsync(string source, string application, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"UPDATE {T("signals")} SET resolved_at = $3 WHERE source = $1 AND application = $2 AND resolved_at IS NULL");
+        command.Parameters.Add(new NpgsqlParameter { Value = source });
         command.Parameters.Add(new NpgsqlParameter { Value = application });
-        command.Parameters.Add(new NpgsqlParameter { Value = since.UtcDateTime });
-        var keys = new List<string>();
+        command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The application's unresolved signals that began within [from, to], oldest first.</summary>
+    public async Task<IReadOnlyList<Signal>> ActiveSignalsAsync(string application, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand(
+            $"SELECT source, dedupe_key, observed_at, received_at, payload::text FROM {T("signals")} WHERE application = $1 AND observed_at BETWEEN $2 AND $3 AND resolved_at IS NULL ORDER BY observed_at, source, dedupe_key");
+        command.Parameters.Add(new NpgsqlParameter { Value = application });
+        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime });
+        var signals = new List<Signal>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            keys.Add(reader.GetString(0));
+            using var payload = JsonDocument.Parse(reader.GetString(4));
+            signals.Add(new Signal(reader.GetString(0), reader.GetString(1), application,
+                Utc(reader.GetDateTime(2)), Utc(reader.GetDateTime(3)), payload.RootElement.Clone()));
         }
-        return keys;
+        return signals;
     }
+
+    /// <summary>Applications with unresolved signals received since a moment: what a restarted service looks at again.</summary>
+    public async Task<IReadOnlyList<string>> ApplicationsWithSignalsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"SELECT DISTINCT application FROM {T("signals")} WHERE received_at >= $1 AND resolved_at IS NULL ORDER BY application");
+        command.Parameters.Add(new NpgsqlParameter { Value = since.UtcDateTime });
+        var applications = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            applications.Add(reader.GetString(0));
+        }
+        return applications;
+    }
+
+    /// <summary>
+    /// Takes the application's lease for a while: only one replica decides about an application at a
+    /// time. A lease row, not an advisory lock: through a transaction pooler no session outlives a
+    /// statement, and a decision takes longer than one.
+    /// </summary>
+    public async Task<bool> TryLeaseAsync(string application, string holder, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand(
+            $"""
+            INSERT INTO {T("leases")} AS l (application, holder, expires_at) VALUES ($1, $2, now() + $3)
+            ON CONFLICT (application) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+            WHERE l.expires_at < now() OR l.holder = excluded.holder
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = application });
+        command.Parameters.Add(new NpgsqlParameter { Value = holder });
+        command.Parameters.Add(new NpgsqlParameter { Value = duration });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task ReleaseAsync(string application, string holder, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"DELETE FROM {T("leases")} WHERE application = $1 AND holder = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = application });
+        command.Parameters.Add(new NpgsqlParameter { Value = holder });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     public async Task<long> RecordAsync(Decision decision, CancellationToken cancellationToken)
     {
@@ -144,11 +228,10 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
         return found.Count > 0 ? found[0] : null;
     }
 
-    /// <summary>Decisions newest first, of one application or all.</summary>
-    public Task<IReadOnlyList<Decision>> ListAsync(string? application, int limit, CancellationToken cancellationToken) =>
-        application is null
-            ? QueryAsync($"ORDER BY decided_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 1000)}", [], cancellationToken)
-            : QueryAsync($"WHERE application = $1 ORDER BY decided_at DESC, id DESC LIMIT {Math.Clamp(limit, 1, 1000)}", [application], cancellationToken);
+    /// <summary>Decisions newest first, of one application or all; <paramref name="before"/> pages on by id.</summary>
+    public Task<IReadOnlyList<Decision>> ListAsync(string? application, long? before, int limit, CancellationToken cancellationToken) =>
+        QueryAsync($"WHERE ($1::text IS NULL OR application = $1) AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT {Math.Clamp(limit, 1, 1000)}",
+            [(object?)application ?? DBNull.Value, (object?)before ?? DBNull.Value], cancellationToken);
 
     private async Task<IReadOnlyList<Decision>> QueryAsync(string tail, object[] parameters, CancellationToken cancellationToken)
     {
@@ -163,7 +246,7 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             string? Nullable(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-            decisions.Add(new Decision(reader.GetString(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero), reader.GetString(3), reader.GetString(4),
+            decisions.Add(new Decision(reader.GetString(1), Utc(reader.GetDateTime(2)), reader.GetString(3), reader.GetString(4),
                 Nullable(5), Nullable(6), Nullable(7), Nullable(8), reader.GetFieldValue<string[]>(9)) { Id = reader.GetInt64(0) });
         }
         return decisions;

@@ -9,13 +9,20 @@ namespace Helix.Remediation.Git;
 /// <param name="Bad">The revision whose sync preceded the degradation (included).</param>
 /// <param name="Paths">Folders the application owns in the repository (its <c>source.path</c>s).</param>
 /// <param name="AllowForeignPaths">Revert even when the range also touched other applications' files.</param>
-public sealed record RevertRequest(string Application, string Healthy, string Bad, IReadOnlyList<string> Paths, bool AllowForeignPaths = false);
+/// <param name="DryRun">Do everything but push: the outcome says what would have been pushed.</param>
+public sealed record RevertRequest(string Application, string Healthy, string Bad, IReadOnlyList<string> Paths, bool AllowForeignPaths = false, bool DryRun = false);
 
 /// <summary>How a rollback attempt ended; every case says why.</summary>
 public abstract record RevertOutcome
 {
     /// <summary>The rollback branch is pushed, with one revert commit per commit of the range, newest first.</summary>
     public sealed record Pushed(string Branch, string Head, IReadOnlyList<string> Reverted) : RevertOutcome;
+
+    /// <summary>A dry run: the reverts apply cleanly and would be pushed as this branch.</summary>
+    public sealed record Prepared(string Branch, IReadOnlyList<string> Reverted) : RevertOutcome;
+
+    /// <summary>The range holds a rollback Helix made: rolling it back automatically could loop, so a person decides.</summary>
+    public sealed record RollbackInRange(string Commit) : RevertOutcome;
 
     /// <summary>The branch already exists on the remote: an earlier attempt pushed it (idempotent).</summary>
     public sealed record AlreadyPushed(string Branch) : RevertOutcome;
@@ -45,6 +52,12 @@ public sealed record GitRemote(Uri Url, string Branch, string Username, Func<str
 public sealed class RollbackRepository(GitRemote remote, string workDirectory)
 {
     public const string BranchPrefix = "helix/rollback/";
+
+    /// <summary>The trailer every revert commit of Helix carries; a range holding one is never reverted automatically.</summary>
+    public const string Trailer = "Helix-Rollback";
+
+    /// <summary>The subject of Helix's pull requests, which a squash or merge commit of one starts with.</summary>
+    public const string TitlePrefix = "helix: roll back ";
 
     private readonly object _gate = new();
 
@@ -82,6 +95,11 @@ public sealed class RollbackRepository(GitRemote remote, string workDirectory)
                 return new RevertOutcome.NothingToRevert();
             }
 
+            if (range.FirstOrDefault(IsRollback) is { } rollback)
+            {
+                return new RevertOutcome.RollbackInRange(rollback.Sha);
+            }
+
             var foreign = range.SelectMany(c => Changed(repo, c)).Where(p => !request.Paths.Any(owned => Under(p, owned)))
                 .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             if (foreign.Count > 0 && !request.AllowForeignPaths)
@@ -109,7 +127,7 @@ public sealed class RollbackRepository(GitRemote remote, string workDirectory)
             {
                 var result = repo.Revert(commit, signature, new RevertOptions
                 {
-                    CommitOnSuccess = true,
+                    CommitOnSuccess = false,
                     Mainline = commit.Parents.Count() > 1 ? 1 : 0,
                     FileConflictStrategy = CheckoutFileConflictStrategy.Normal,
                 });
@@ -119,9 +137,14 @@ public sealed class RollbackRepository(GitRemote remote, string workDirectory)
                     Abandon(repo, head, branch);
                     return new RevertOutcome.Conflict(commit.Sha, paths);
                 }
-                if (result.Status == RevertStatus.Reverted)
+                if (result.Status == RevertStatus.Reverted && repo.RetrieveStatus(new StatusOptions { IncludeUntracked = false }).IsDirty)
                 {
+                    repo.Commit($"Revert \"{commit.MessageShort}\"\n\nThis reverts commit {commit.Sha}.\n\n{Trailer}: {request.Application}\n", signature, signature);
                     reverted.Add(commit.Sha);
+                }
+                else
+                {
+                    repo.Reset(ResetMode.Hard, repo.Head.Tip); // an empty revert: the change is undone on the branch already
                 }
             }
             if (reverted.Count == 0)
@@ -130,6 +153,11 @@ public sealed class RollbackRepository(GitRemote remote, string workDirectory)
                 return new RevertOutcome.NothingToRevert(); // every change of the range is already undone on the branch
             }
 
+            if (request.DryRun)
+            {
+                Abandon(repo, head, branch);
+                return new RevertOutcome.Prepared(branch, reverted);
+            }
             repo.Network.Push(origin, $"refs/heads/{branch}:refs/heads/{branch}", new PushOptions { CredentialsProvider = Credentials });
             var pushed = repo.Head.Tip.Sha;
             Abandon(repo, head, branch);
@@ -160,6 +188,12 @@ public sealed class RollbackRepository(GitRemote remote, string workDirectory)
             repo.Branches.Remove(local);
         }
     }
+
+    private static bool IsRollback(Commit commit) =>
+        commit.Message.Contains($"\n{Trailer}: ", StringComparison.Ordinal)
+        || commit.MessageShort.StartsWith(TitlePrefix, StringComparison.Ordinal)
+        || commit.MessageShort.Contains("/" + BranchPrefix, StringComparison.Ordinal)
+        || commit.MessageShort.Contains("'" + BranchPrefix, StringComparison.Ordinal);
 
     private static bool IsAncestor(Repository repo, Commit ancestor, Commit of) =>
         ancestor.Sha == of.Sha || repo.ObjectDatabase.FindMergeBase(ancestor, of)?.Sha == ancestor.Sha;

@@ -6,8 +6,12 @@ namespace Helix.Remediation.Signals;
 
 /// <summary>What an Alertmanager webhook (payload version 4) says, reduced to the firing alerts about applications.</summary>
 /// <param name="Signals">One per firing alert that names an application.</param>
-/// <param name="Ignored">Alerts that count for nothing here: resolved, or without the application label.</param>
-public sealed record AlertBatch(IReadOnlyList<Signal> Signals, int Ignored);
+/// <param name="Resolved">Dedupe keys of resolved alerts about applications: signals that stopped.</param>
+/// <param name="Ignored">Alerts that count for nothing here: those without the application label.</param>
+public sealed record AlertBatch(IReadOnlyList<Signal> Signals, IReadOnlyList<string> Resolved, int Ignored)
+{
+    public const string Source = "alertmanager";
+}
 
 /// <summary>
 /// Reads Alertmanager's webhook body strictly: version 4, a group key, and for every alert a
@@ -45,6 +49,7 @@ public static class AlertmanagerPayload
                 throw new FormatException("alerts must be an array");
             }
             var signals = new List<Signal>();
+            var resolved = new List<string>();
             var ignored = 0;
             var index = 0;
             foreach (var alert in alerts.EnumerateArray())
@@ -60,17 +65,26 @@ public static class AlertmanagerPayload
                     throw new FormatException($"alerts[{index}].labels is missing");
                 }
                 var application = String(labels, applicationLabel);
-                if (status != "firing" || string.IsNullOrEmpty(application))
+                var key = $"{groupKey}:{fingerprint}:{startsAt.UtcDateTime:O}";
+                if (string.IsNullOrEmpty(application))
                 {
                     ignored++;
                 }
+                else if (status == "firing")
+                {
+                    signals.Add(new Signal(AlertBatch.Source, key, application, startsAt, receivedAt, alert.Clone()));
+                }
+                else if (status == "resolved")
+                {
+                    resolved.Add(key);
+                }
                 else
                 {
-                    signals.Add(new Signal("alertmanager", $"{groupKey}:{fingerprint}:{startsAt.UtcDateTime:O}", application, receivedAt, alert.Clone()));
+                    throw new FormatException($"alerts[{index}].status must be firing or resolved");
                 }
                 index++;
             }
-            return new AlertBatch(signals, ignored);
+            return new AlertBatch(signals, resolved, ignored);
         }
     }
 

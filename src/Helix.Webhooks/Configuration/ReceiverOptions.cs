@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
+using Helix.Hosting;
 
 namespace Helix.Webhooks.Configuration;
 

@@ -1,9 +1,10 @@
 using System.Buffers;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Helix.Webhooks;
+namespace Helix.Hosting;
 
-internal enum BodyStatus
+public enum BodyStatus
 {
     Complete,
     TooLarge,
@@ -16,12 +17,13 @@ internal enum BodyStatus
 /// Reads a request body up to a limit. Memory grows with what actually arrived, never with what
 /// the client claims, so a slow or lying upload holds little; past the limit nothing more is read.
 /// </summary>
-internal static class BodyReader
+public static class BodyReader
 {
     private const int FirstChunk = 16 << 10;
 
     public static async Task<(BodyStatus Status, byte[] Body)> ReadAsync(HttpContext context, int maxBytes, TimeSpan timeout)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
         if (request.ContentLength > maxBytes)
         {

@@ -1,10 +1,10 @@
-namespace Helix.Webhooks.Configuration;
+namespace Helix.Hosting;
 
 /// <summary>
 /// Secrets are referenced, never written in configuration: <c>env:NAME</c> or <c>file:/path</c>.
 /// Messages name the reference, never the value.
 /// </summary>
-internal static class SecretReference
+public static class SecretReference
 {
     private const string Env = "env:";
     private const string File = "file:";

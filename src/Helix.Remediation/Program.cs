@@ -1,0 +1,3 @@
+using Helix.Remediation;
+
+return await RemediationApp.RunAsync(args);

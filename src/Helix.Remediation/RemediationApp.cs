@@ -1,0 +1,160 @@
+using Helix.Hosting;
+using Helix.Remediation.Api;
+using Helix.Remediation.Argo;
+using Helix.Remediation.Configuration;
+using Helix.Remediation.Decisions;
+using Helix.Remediation.Git;
+using Helix.Remediation.PullRequests;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Helix.Remediation;
+
+/// <summary>Builds the Remediation Service; <c>Program</c> runs it, tests start it on a loopback port.</summary>
+public static class RemediationApp
+{
+    public const string ServiceName = "remediation";
+
+    /// <summary><c>remediation</c> serves; <c>remediation migrate</c> applies the decision log's migrations and exits.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args is ["migrate", .. var rest])
+        {
+            await using var migrator = Build(rest, b => b.Configuration["Database:MigrateOnStart"] = "false");
+            var database = migrator.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            await DecisionLog.MigrateAsync(migrator.Services.GetRequiredKeyedService<NpgsqlDataSource>(Migrations), database.Schema, CancellationToken.None).ConfigureAwait(false);
+            return 0;
+        }
+        await using var app = Build(args);
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    private const string Migrations = "migrations";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.AddHelixServiceDefaults(ServiceName);
+        configure?.Invoke(builder);
+
+        builder.Services.AddValidatedOptions<RemediationOptions>(RemediationOptions.Section);
+        builder.Services.AddValidatedOptions<SignalsOptions>(SignalsOptions.Section);
+        builder.Services.AddValidatedOptions<ArgoCdOptions>(ArgoCdOptions.Section);
+        builder.Services.AddValidatedOptions<GitOptions>(GitOptions.Section);
+        builder.Services.AddValidatedOptions<PullRequestOptions>(PullRequestOptions.Section);
+        builder.Services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 << 10;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(5));
+        });
+
+        builder.Services.AddSingleton(sp => DataSource(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, pooled: true));
+        builder.Services.AddKeyedSingleton(Migrations, (sp, _) => DataSource(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, pooled: false));
+        builder.Services.AddSingleton(sp => new DecisionLog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema));
+        builder.Services.AddHostedService<MigrateOnStart>();
+
+        builder.Services.AddHttpClient<ArgoCdClient>((sp, http) =>
+            {
+                var argo = sp.GetRequiredService<IOptions<ArgoCdOptions>>().Value;
+                http.BaseAddress = argo.Url;
+                http.Timeout = argo.Timeout;
+            })
+            .AddTypedClient((http, sp) => new ArgoCdClient(http, Secret(sp.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token)));
+        builder.Services.AddHttpClient(nameof(GiteaPullRequests), (sp, http) =>
+        {
+            http.BaseAddress = sp.GetRequiredService<IOptions<PullRequestOptions>>().Value.ApiUrl;
+            http.Timeout = TimeSpan.FromSeconds(30);
+        });
+        builder.Services.AddSingleton<IPullRequestHost>(sp =>
+        {
+            var pulls = sp.GetRequiredService<IOptions<PullRequestOptions>>().Value;
+            var token = Secret(sp.GetRequiredService<IOptions<GitOptions>>().Value.Token);
+            return pulls.Provider switch
+            {
+                PullRequestProvider.Gitea => new GiteaPullRequests(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(GiteaPullRequests)), pulls.Owner, pulls.Repository, token),
+                _ => new GitHubPullRequests(GitHubPullRequests.Client(pulls.ApiUrl, token), pulls.Owner, pulls.Repository),
+            };
+        });
+        builder.Services.AddSingleton(sp =>
+        {
+            var git = sp.GetRequiredService<IOptions<GitOptions>>().Value;
+            return new RollbackRepository(new GitRemote(git.Url!, git.Branch, git.Username, Secret(git.Token), git.AuthorName, git.AuthorEmail),
+                sp.GetRequiredService<IOptionsMonitor<RemediationOptions>>().CurrentValue.WorkDirectory);
+        });
+        builder.Services.AddSingleton<RemediationMetrics>();
+        builder.Services.AddSingleton<Remediator>();
+        builder.Services.AddSingleton<DecisionQueue>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DecisionQueue>());
+        builder.Services.AddSingleton<SignalEndpoints>();
+        builder.Services.AddHealthChecks().AddCheck<DecisionLogHealth>("decision-log", tags: [ServiceDefaults.ReadyTag]);
+
+        var app = builder.Build();
+        // Read every secret now: a missing one must stop start-up, not the first alert.
+        _ = app.Services.GetRequiredService<SignalEndpoints>();
+        _ = Secret(app.Services.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token)();
+        _ = Secret(app.Services.GetRequiredService<IOptions<GitOptions>>().Value.Token)();
+        app.MapHelixDefaultEndpoints();
+        app.MapPost(SignalEndpoints.AlertmanagerRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.AlertmanagerAsync(context));
+        app.MapPost(SignalEndpoints.ArgoCdRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.ArgoCdAsync(context));
+        app.MapGet(SignalEndpoints.DecisionsRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.DecisionsAsync(context));
+        return app;
+    }
+
+    /// <summary>A token read at each use (a rotated Secret file applies at once), never kept in configuration.</summary>
+    private static Func<string> Secret(string reference) => () => SecretReference.Resolve(reference);
+
+    /// <summary>
+    /// Through the pooler nothing may outlive a transaction: no automatic preparation, no reset on
+    /// return (PgBouncer resets the server itself). The password comes from its reference.
+    /// </summary>
+    private static NpgsqlDataSource DataSource(DatabaseOptions database, bool pooled)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(pooled ? database.ConnectionString : database.MigrationConnectionString);
+        if (pooled)
+        {
+            connection.MaxAutoPrepare = 0;
+            connection.NoResetOnClose = true;
+        }
+        var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
+        if (database.Password is { } password)
+        {
+            builder.UsePeriodicPasswordProvider((_, _) => ValueTask.FromResult(SecretReference.Resolve(password)), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
+        }
+        return builder.Build();
+    }
+
+    private sealed class MigrateOnStart(IServiceProvider services, IOptions<DatabaseOptions> database) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            database.Value.MigrateOnStart
+                ? DecisionLog.MigrateAsync(services.GetRequiredKeyedService<NpgsqlDataSource>(Migrations), database.Value.Schema, cancellationToken)
+                : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class DecisionLogHealth(NpgsqlDataSource pooled) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = pooled.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("the decision log (PostgreSQL through the pooler) does not answer");
+            }
+        }
+    }
+}
