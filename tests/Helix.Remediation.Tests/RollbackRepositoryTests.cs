@@ -1,4 +1,5 @@
 using Helix.Remediation.Git;
+using Helix.Remediation.Tests.Support;
 using Helix.Testing;
 using LibGit2Sharp;
 
@@ -10,54 +11,21 @@ public sealed class RollbackRepositoryTests(GitFixture git) : IDisposable
 {
     private readonly GitTestRepo _remote = git.CreateBareRepository();
     private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("helix-rollback-");
-    private Repository? _author;
+    private GitHistory? _history;
 
     private const string Values = "gitops/apps/shop/base/deployment.yaml";
 
-    /// <summary>A clone the test writes history with, as developers and CI would.</summary>
-    private Repository Author()
-    {
-        if (_author is null)
-        {
-            var path = Path.Combine(_scratch.FullName, "author");
-            Repository.Init(path);
-            _author = new Repository(path);
-            _author.Network.Remotes.Add("origin", _remote.Url.ToString());
-        }
-        return _author;
-    }
+    private GitHistory History => _history ??= new GitHistory(_remote, Path.Combine(_scratch.FullName, "author"));
 
-    private string Commit(string message, params (string Path, string Text)[] files)
-    {
-        var repo = Author();
-        foreach (var (path, text) in files)
-        {
-            var full = Path.Combine(repo.Info.WorkingDirectory, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, text);
-            Commands.Stage(repo, path);
-        }
-        var signature = new Signature("dev", "dev@example.com", DateTimeOffset.UtcNow);
-        var commit = repo.Commit(message, signature, signature);
-        repo.Network.Push(repo.Network.Remotes["origin"], "refs/heads/master:refs/heads/main", new PushOptions { CredentialsProvider = _remote.CredentialsProvider });
-        return commit.Sha;
-    }
+    private string Commit(string message, params (string Path, string Text)[] files) => History.Commit(message, files);
 
     private RollbackRepository Rollback() => new(
         new GitRemote(_remote.Url, "main", _remote.Credentials.Username, () => _remote.Credentials.Password, "helix-remediation", "remediation@helix.invalid"),
         Path.Combine(_scratch.FullName, "work"));
 
-    private string RemoteFile(string branch, string path)
-    {
-        using var bare = new Repository(_remote.Path);
-        return ((Blob)bare.Branches[branch].Tip[path].Target).GetContentText();
-    }
+    private string RemoteFile(string branch, string path) => History.RemoteFile(branch, path);
 
-    private bool RemoteHasBranch(string branch)
-    {
-        using var bare = new Repository(_remote.Path);
-        return bare.Branches[branch] is not null;
-    }
+    private bool RemoteHasBranch(string branch) => History.RemoteHasBranch(branch);
 
     [Fact]
     public void ARange_IsRevertedNewestFirst_OnItsOwnBranch_AndTheTargetBranchIsUntouched()
@@ -177,7 +145,7 @@ public sealed class RollbackRepositoryTests(GitFixture git) : IDisposable
 
     public void Dispose()
     {
-        _author?.Dispose();
+        _history?.Dispose();
         _remote.Dispose();
         foreach (var file in _scratch.EnumerateFiles("*", SearchOption.AllDirectories))
         {
