@@ -214,6 +214,21 @@ public sealed class SpecLoaderTests
     }
 
     [Fact]
+    public void RemediationSettings_AreReadOnTheRemediationApp_AndRefusedElsewhere()
+    {
+        var text = ReferenceSpec.With("    kind: remediation\n", "    kind: remediation\n    remediation: {mode: dry-run, autoMerge: true, cooldown: 90m}\n");
+        var remediation = SpecLoader.Parse(text, File).Spec!.Apps.Single(a => a.Kind == AppKind.Remediation).Remediation!;
+        Assert.Equal((RemediationMode.DryRun, true, "90m"), (remediation.Mode, remediation.AutoMerge, remediation.Cooldown));
+
+        var badCooldown = Single(ReferenceSpec.With("    kind: remediation\n", "    kind: remediation\n    remediation: {cooldown: soon}\n"));
+        Assert.Equal("cooldown 'soon' is not a duration", badCooldown.Message);
+        Assert.Equal("write minutes or hours, such as 30m or 2h", badCooldown.Fix);
+
+        var elsewhere = Single(ReferenceSpec.With("    kind: orchestrator\n", "    kind: orchestrator\n    remediation: {autoMerge: true}\n"));
+        Assert.Equal("app 'orchestrator' is not the Remediation Service but has remediation settings", elsewhere.Message);
+    }
+
+    [Fact]
     public void AnUnknownWebhookScheme_NamesTheSchemesThereAre()
     {
         var text = ReferenceSpec.With("        scheme: stripe\n", "        scheme: paypal\n");

@@ -34,4 +34,17 @@ public static class TestEnvironment
     /// <summary>A short name unique to one test: used for schemas, streams, key prefixes, repos.</summary>
     public static string UniqueName(string prefix) =>
         $"{prefix}_{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    /// <summary>The repository's root: the folder holding <c>Helix.slnx</c>, above the test binaries.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Helix.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("the repository root (Helix.slnx) is not above the test binaries");
+    }
 }

@@ -21,7 +21,7 @@ public sealed class RenderedConfigurationTests(NatsFixture nats)
 {
     private static V1Deployment RenderedReceiver()
     {
-        var spec = SpecLoader.Load(Path.Combine(RepositoryRoot(), "platform", "helix.yaml")).Spec!;
+        var spec = SpecLoader.Load(Path.Combine(TestEnvironment.RepositoryRoot(), "platform", "helix.yaml")).Spec!;
         var files = GitOpsRenderer.Render(ModelBuilder.Build(spec));
         return KubernetesYaml.Deserialize<V1Deployment>(files.Text("gitops/apps/webhook-receiver/base/deployment.yaml"), strict: true);
     }
@@ -84,17 +84,5 @@ public sealed class RenderedConfigurationTests(NatsFixture nats)
         Assert.Equal("/readyz", container.ReadinessProbe.HttpGet.Path);
         Assert.Equal(8080, Assert.Single(container.Ports).ContainerPort);
         Assert.Equal("8080", container.Env.Single(e => e.Name == "ASPNETCORE_HTTP_PORTS").Value);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Helix.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("the repository root (Helix.slnx) is not above the test binaries");
     }
 }

@@ -152,7 +152,9 @@ public static class ModelBuilder
         {
             flows.Add(new(remediation.Name, "argocd", 8080, "application state"));
             flows.Add(new(remediation.Name, "postgres-pooler", 5432, "decision log"));
+            flows.Add(new(remediation.Name, "postgres", 5432, "schema migrations (direct, not through the pooler)"));
             flows.Add(new("monitoring", remediation.Name, 8080, "Alertmanager webhooks"));
+            flows.Add(new("argocd", remediation.Name, 8080, "ArgoCD notifications"));
         }
         flows.Add(new("postgres-pooler", "postgres", 5432, "pooled connections"));
         flows.Add(new("traefik", "authentik", 9000, "ForwardAuth"));

@@ -422,6 +422,7 @@ internal static class PlatformComponents
                         },
                     },
                 },
+                ["notifications"] = Notifications(spec),
                 ["controller"] = new JsonObject { ["replicas"] = 1, ["metrics"] = Metrics() },
                 ["server"] = new JsonObject { ["replicas"] = 2, ["metrics"] = Metrics() },
                 ["applicationSet"] = new JsonObject { ["replicas"] = 2 },
@@ -451,6 +452,79 @@ internal static class PlatformComponents
                 },
             }),
         ], []);
+    }
+
+    /// <summary>ArgoCD Notifications' webhook service of the Remediation Service (its bearer token is in argocd-notifications-secret).</summary>
+    public const string RemediationNotifier = "helix-remediation";
+
+    /// <summary>
+    /// ArgoCD Notifications posts to the Remediation Service on three triggers, for every application
+    /// (a default subscription): the body is the service's notification format, version 1. The
+    /// secret holding the token is the operator's (SOPS), so the chart does not create it.
+    /// </summary>
+    private static JsonObject Notifications(PlatformSpec spec)
+    {
+        var remediation = spec.Apps.FirstOrDefault(a => a.Kind == AppKind.Remediation);
+        if (remediation is null)
+        {
+            return new JsonObject { ["enabled"] = false };
+        }
+        var host = spec.Routes.FirstOrDefault(r => r.To == "argocd")?.Host ?? $"argocd.{spec.Domains[0].Name}";
+        var triggers = new (string Name, string Template, string When, string? OncePer)[]
+        {
+            ("on-health-degraded", "helix-remediation-health-degraded", "app.status.health.status == 'Degraded'", null),
+            ("on-sync-failed", "helix-remediation-sync-failed", "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']", null),
+            ("on-deployed", "helix-remediation-deployed", "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'", "app.status.operationState?.syncResult?.revision"),
+        };
+        var templates = new JsonObject();
+        var triggerValues = new JsonObject();
+        foreach (var (name, template, when, oncePer) in triggers)
+        {
+            // Go templates over the Application; an absent field renders empty, which the service reads as absent.
+            var body = "{\"version\":\"1\",\"trigger\":\"" + name + "\",\"application\":\"{{.app.metadata.name}}\","
+                + "\"revision\":\"{{.app.status.sync.revision}}\",\"health\":\"{{.app.status.health.status}}\",\"syncStatus\":\"{{.app.status.sync.status}}\","
+                + "\"operationPhase\":\"{{with .app.status.operationState}}{{.phase}}{{end}}\","
+                + "\"operationRevision\":\"{{with .app.status.operationState}}{{with .syncResult}}{{.revision}}{{end}}{{end}}\","
+                + "\"finishedAt\":\"{{with .app.status.operationState}}{{.finishedAt}}{{end}}\"}";
+            templates[$"template.{template}"] = YamlWriter.Write(new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["webhook"] = new Dictionary<string, object>(StringComparer.Ordinal)
+                {
+                    [RemediationNotifier] = new Dictionary<string, object>(StringComparer.Ordinal) { ["method"] = "POST", ["body"] = body },
+                },
+            });
+            var trigger = new Dictionary<string, object>(StringComparer.Ordinal) { ["description"] = $"{name}, for the Remediation Service", ["send"] = new[] { template }, ["when"] = when };
+            if (oncePer is not null)
+            {
+                trigger["oncePer"] = oncePer;
+            }
+            triggerValues[$"trigger.{name}"] = YamlWriter.Write(new[] { trigger });
+        }
+        return new JsonObject
+        {
+            ["enabled"] = true,
+            ["argocdUrl"] = $"https://{host}",
+            ["secret"] = new JsonObject { ["create"] = false },
+            ["notifiers"] = new JsonObject
+            {
+                [$"service.webhook.{RemediationNotifier}"] = YamlWriter.Write(new Dictionary<string, object>(StringComparer.Ordinal)
+                {
+                    ["url"] = $"http://{Meta.Dns(remediation.Name, remediation.Namespace)}/v1/signals/argocd",
+                    ["headers"] = new[]
+                    {
+                        new Dictionary<string, object>(StringComparer.Ordinal) { ["name"] = "Authorization", ["value"] = "Bearer $remediation-token" },
+                        new Dictionary<string, object>(StringComparer.Ordinal) { ["name"] = "Content-Type", ["value"] = "application/json" },
+                    },
+                }),
+            },
+            ["templates"] = templates,
+            ["triggers"] = triggerValues,
+            ["subscriptions"] = new JsonArray(new JsonObject
+            {
+                ["recipients"] = new JsonArray(RemediationNotifier),
+                ["triggers"] = new JsonArray([.. triggers.Select(t => (JsonNode)t.Name)]),
+            }),
+        };
     }
 
     private static JsonObject Metrics() => new() { ["enabled"] = true, ["serviceMonitor"] = new JsonObject { ["enabled"] = true } };
@@ -499,7 +573,7 @@ internal static class PlatformComponents
                     ["http_config"] = new JsonObject { ["authorization"] = new JsonObject { ["credentials_file"] = "/etc/alertmanager/secrets/remediation-webhook/token" } },
                 }),
             });
-            routes.Add(new JsonObject { ["receiver"] = "remediation", ["matchers"] = new JsonArray("helix_app=~\".+\""), ["continue"] = true });
+            routes.Add(new JsonObject { ["receiver"] = "remediation", ["matchers"] = new JsonArray($"{Workloads.ApplicationLabel}=~\".+\""), ["continue"] = true });
         }
         var dashboard = new V1ConfigMap
         {
@@ -534,7 +608,7 @@ internal static class PlatformComponents
                     },
                     ["config"] = new JsonObject
                     {
-                        ["route"] = new JsonObject { ["receiver"] = "null", ["group_by"] = new JsonArray("alertname", "helix_app"), ["routes"] = routes },
+                        ["route"] = new JsonObject { ["receiver"] = "null", ["group_by"] = new JsonArray("alertname", Workloads.ApplicationLabel), ["routes"] = routes },
                         ["receivers"] = receivers,
                     },
                 },

@@ -16,6 +16,17 @@ internal static class Workloads
 
     public const string WebhookSecretsRoot = "/var/run/secrets/helix/webhooks";
 
+    /// <summary>Where the Remediation Service's Secret (<c>remediation</c>) is mounted; its keys are named below.</summary>
+    public const string RemediationSecretsRoot = "/var/run/secrets/helix/remediation";
+
+    /// <summary>The Secret an operator creates (SOPS) for the Remediation Service.</summary>
+    public const string RemediationSecret = "remediation";
+
+    /// <summary>The alert label naming the ArgoCD application: Alertmanager routes on it, the service reads it.</summary>
+    public const string ApplicationLabel = "helix_app";
+
+    private const string RemediationWork = "/var/lib/helix-remediation";
+
     public static ComponentRender Render(PlatformModel model, AppSpec app) => app.Kind switch
     {
         AppKind.Ollama => Ollama(app),
@@ -55,7 +66,49 @@ internal static class Workloads
                 env.Add(Env($"Receiver__Sources__{source.Name}__Secrets__0", $"file:{WebhookSecretsRoot}/{source.Name}/secret"));
             }
         }
+        if (app.Kind == AppKind.Remediation)
+        {
+            env.AddRange(RemediationEnvironment(spec, app));
+        }
         return env;
+    }
+
+    private static IEnumerable<V1EnvVar> RemediationEnvironment(PlatformSpec spec, AppSpec app)
+    {
+        var remediation = app.Remediation ?? new RemediationSpec();
+        var repository = new Uri(spec.GitOps.RepoUrl);
+        var segments = repository.AbsolutePath.Trim('/').Split('/');
+        var argoHost = spec.Routes.FirstOrDefault(r => r.To == "argocd")?.Host ?? $"argocd.{spec.Domains[0].Name}";
+        string Secret(string key) => $"file:{RemediationSecretsRoot}/{key}";
+        string Database(string host) => $"Host={host};Port=5432;Database={app.Name.Replace('-', '_')};Username={app.Name};SSL Mode=Require";
+        yield return Env("Remediation__Mode", remediation.Mode.ToString());
+        yield return Env("Remediation__AutoMerge", remediation.AutoMerge ? "true" : "false");
+        yield return Env("Remediation__Cooldown", SpecLoader.ParseDuration(remediation.Cooldown).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+        yield return Env("Remediation__ApplicationLabel", ApplicationLabel);
+        yield return Env("Remediation__WorkDirectory", $"{RemediationWork}/gitops");
+        yield return Env("Signals__AlertmanagerTokens__0", Secret("alertmanager-token"));
+        yield return Env("Signals__ArgoCdTokens__0", Secret("argocd-notifications-token"));
+        yield return Env("ArgoCd__Url", $"http://{Meta.Dns("argocd-server", "argocd")}");
+        yield return Env("ArgoCd__Token", Secret("argocd-token"));
+        yield return Env("ArgoCd__PublicUrl", $"https://{argoHost}/");
+        yield return Env("Git__Url", spec.GitOps.RepoUrl);
+        yield return Env("Git__Branch", spec.GitOps.Branch);
+        yield return Env("Git__Token", Secret("git-token"));
+        // github.com takes GitHub's API; any other host is taken for Gitea or Forgejo at its root.
+        if (repository.Host == "github.com")
+        {
+            yield return Env("PullRequests__Provider", "GitHub");
+        }
+        else
+        {
+            yield return Env("PullRequests__Provider", "Gitea");
+            yield return Env("PullRequests__ApiUrl", $"{repository.Scheme}://{repository.Authority}/");
+        }
+        yield return Env("PullRequests__Owner", segments[0]);
+        yield return Env("PullRequests__Repository", segments[^1].EndsWith(".git", StringComparison.Ordinal) ? segments[^1][..^4] : segments[^1]);
+        yield return Env("Database__ConnectionString", Database(PlatformComponents.PostgresUrl));
+        yield return Env("Database__MigrationConnectionString", Database(Meta.Dns($"{PlatformComponents.PostgresCluster}-rw", "postgres")));
+        yield return Env("Database__Password", Secret("database-password"));
     }
 
     /// <summary>The receiver's name for a signing scheme (its <c>SchemeKind</c>).</summary>
@@ -78,6 +131,14 @@ internal static class Workloads
         {
             volumes.Add(new V1Volume { Name = $"webhook-{source.Name}", Secret = new V1SecretVolumeSource { SecretName = source.Secret, DefaultMode = 288 } /* 0440: owner and group read */ });
             mounts.Add(new V1VolumeMount { Name = $"webhook-{source.Name}", MountPath = $"{WebhookSecretsRoot}/{source.Name}", ReadOnlyProperty = true });
+        }
+        if (app.Kind == AppKind.Remediation)
+        {
+            volumes.Add(new V1Volume { Name = "secrets", Secret = new V1SecretVolumeSource { SecretName = RemediationSecret, DefaultMode = 288 } });
+            mounts.Add(new V1VolumeMount { Name = "secrets", MountPath = RemediationSecretsRoot, ReadOnlyProperty = true });
+            // The working clone of the GitOps repository; re-cloned after a restart.
+            volumes.Add(new V1Volume { Name = "work", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("2Gi") } });
+            mounts.Add(new V1VolumeMount { Name = "work", MountPath = RemediationWork });
         }
         var container = new V1Container
         {

@@ -310,6 +310,29 @@ public sealed record AppSpec
 
     /// <summary>Webhook providers the receiver accepts (only for an app of kind <c>webhook-receiver</c>).</summary>
     public List<WebhookSourceSpec> Webhooks { get; init; } = [];
+
+    /// <summary>How the Remediation Service acts (only for an app of kind <c>remediation</c>).</summary>
+    public RemediationSpec? Remediation { get; init; }
+}
+
+/// <summary>What the Remediation Service does with a bad rollout.</summary>
+public sealed record RemediationSpec
+{
+    /// <summary><c>act</c> opens rollback pull requests, <c>dry-run</c> only records what it would do, <c>off</c> is the kill switch.</summary>
+    public RemediationMode Mode { get; init; } = RemediationMode.Act;
+
+    /// <summary>Merge a rollback pull request once its checks pass, where the repository allows auto-merge.</summary>
+    public bool AutoMerge { get; init; }
+
+    /// <summary>After a rollback pull request, the application is left alone this long (a duration such as <c>1h</c>).</summary>
+    public string Cooldown { get; init; } = "1h";
+}
+
+public enum RemediationMode
+{
+    Act,
+    DryRun,
+    Off,
 }
 
 public enum WebhookScheme

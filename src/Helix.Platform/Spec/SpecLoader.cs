@@ -66,6 +66,15 @@ public static partial class SpecLoader
     [GeneratedRegex("^[0-9]{12}$")]
     private static partial Regex AwsAccount();
 
+    /// <summary>Minutes or hours: what the Remediation Service's cooldown is written in.</summary>
+    [GeneratedRegex("^[1-9][0-9]{0,3}[mh]$")]
+    private static partial Regex Duration();
+
+    /// <summary>A spec duration (<c>30m</c>, <c>2h</c>) as a <see cref="TimeSpan"/>.</summary>
+    public static TimeSpan ParseDuration(string text) =>
+        text[^1] == 'h' ? TimeSpan.FromHours(int.Parse(text[..^1], System.Globalization.CultureInfo.InvariantCulture))
+            : TimeSpan.FromMinutes(int.Parse(text[..^1], System.Globalization.CultureInfo.InvariantCulture));
+
     private sealed class Checks(PlatformSpec spec, SpecMarks marks, string file, List<SpecError> errors)
     {
         public void Run()
@@ -148,6 +157,14 @@ public static partial class SpecLoader
                 if (app.Kind != AppKind.WebhookReceiver && app.Webhooks.Count > 0)
                 {
                     Error(app, nameof(AppSpec.Webhooks), $"app '{app.Name}' is not a webhook receiver but lists webhooks", "move the webhooks to the app of kind webhook-receiver");
+                }
+                if (app.Kind != AppKind.Remediation && app.Remediation is not null)
+                {
+                    Error(app, nameof(AppSpec.Remediation), $"app '{app.Name}' is not the Remediation Service but has remediation settings", "move them to the app of kind remediation");
+                }
+                if (app.Remediation is { } remediation && !Duration().IsMatch(remediation.Cooldown))
+                {
+                    Error(remediation, nameof(RemediationSpec.Cooldown), $"cooldown '{remediation.Cooldown}' is not a duration", "write minutes or hours, such as 30m or 2h");
                 }
                 Unique(app.Webhooks, w => w.Name, "webhook");
                 foreach (var webhook in app.Webhooks)

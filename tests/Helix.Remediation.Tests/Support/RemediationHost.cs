@@ -43,7 +43,11 @@ internal sealed class RemediationHost : IAsyncDisposable
     /// <summary>The token files' folder (Alertmanager reads its token from here too).</summary>
     public string AlertmanagerTokenFile => Path.Combine(_files.FullName, "alertmanager-token");
 
-    public static async Task<RemediationHost> StartAsync(PostgresSchema schema, GitTestRepo repo, ArgoCdStub argo, GitHubStub github, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts the service. With <paramref name="defaults"/> off only <paramref name="settings"/> configure
+    /// it (the rendered environment, for one), the database's address excepted.
+    /// </summary>
+    public static async Task<RemediationHost> StartAsync(PostgresSchema schema, GitTestRepo repo, ArgoCdStub argo, GitHubStub github, IDictionary<string, string?>? settings = null, bool defaults = true)
     {
         var files = Directory.CreateTempSubdirectory("helix-remediation-");
         string Secret(string name, string value)
@@ -75,6 +79,10 @@ internal sealed class RemediationHost : IAsyncDisposable
             ["Database:Schema"] = schema.Name,
             ["Shutdown:DrainDelay"] = "00:00:00",
         };
+        if (!defaults)
+        {
+            config.Clear();
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             config[key] = value;

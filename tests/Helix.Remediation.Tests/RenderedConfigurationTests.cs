@@ -1,0 +1,124 @@
+using System.Net;
+using Helix.Platform.Model;
+using Helix.Platform.Rendering;
+using Helix.Platform.Spec;
+using Helix.Remediation.Tests.Support;
+using Helix.Testing;
+using k8s;
+using k8s.Models;
+
+namespace Helix.Remediation.Tests;
+
+/// <summary>
+/// The contract between the compiler and the service: the environment Helix renders into the
+/// Remediation Service's Deployment is the service's own configuration. It is bound by the real
+/// options classes (unknown keys are errors) and boots the real service; only what the cluster
+/// provides differs: addresses (database, ArgoCD, git host), and the mounted Secret's folder.
+/// </summary>
+[Collection(ServiceDependency.Name)]
+public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixture git)
+{
+    private static V1Deployment Rendered(PlatformSpec spec) =>
+        KubernetesYaml.Deserialize<V1Deployment>(GitOpsRenderer.Render(ModelBuilder.Build(spec)).Text("gitops/apps/remediation/base/deployment.yaml"), strict: true);
+
+    private static PlatformSpec ReferenceSpec() => SpecLoader.Load(Path.Combine(TestEnvironment.RepositoryRoot(), "platform", "helix.yaml")).Spec!;
+
+    [Fact]
+    public async Task TheRenderedEnvironment_StartsTheService_AndItAcceptsAnAlert()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var deployment = Rendered(ReferenceSpec());
+        var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
+        var settings = container.Env.ToDictionary(e => e.Name.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
+        Assert.Equal("Act", settings["Remediation:Mode"]);
+        Assert.Equal(Workloads.ApplicationLabel, settings["Remediation:ApplicationLabel"]);
+        Assert.Equal("helix-platform", settings["PullRequests:Owner"]);
+        Assert.Equal("platform", settings["PullRequests:Repository"]);
+        // Every secret is a file of the mounted Secret, and the Secret is mounted there.
+        var mount = Assert.Single(container.VolumeMounts, m => m.MountPath == Workloads.RemediationSecretsRoot);
+        Assert.Equal(Workloads.RemediationSecret, deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
+        var references = settings.Where(s => s.Value?.StartsWith("file:", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(5, references.Count);
+        Assert.All(references, r => Assert.StartsWith($"file:{Workloads.RemediationSecretsRoot}/", r.Value, StringComparison.Ordinal));
+
+        using var repo = git.CreateBareRepository();
+        await using var schema = await postgres.CreateSchemaAsync(ct);
+        await using var argo = await ArgoCdStub.StartAsync();
+        await using var github = await GitHubStub.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("helix-rendered-");
+        try
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["alertmanager-token"] = RemediationHost.AlertmanagerToken,
+                ["argocd-notifications-token"] = RemediationHost.ArgoNotificationsToken,
+                ["argocd-token"] = ArgoCdStub.Token,
+                ["git-token"] = repo.Credentials.Password,
+                ["database-password"] = "unused-the-harness-trusts-loopback",
+            };
+            foreach (var (key, reference) in references)
+            {
+                var name = Path.GetFileName(reference!);
+                var path = Path.Combine(folder.FullName, name);
+                await File.WriteAllTextAsync(path, values[name] + "\n", ct);
+                settings[key] = "file:" + path;
+            }
+            settings.Remove("ASPNETCORE_HTTP_PORTS");
+            settings.Remove("OTEL_SERVICE_NAME");
+            settings.Remove("Database:Password");
+            settings["Database:ConnectionString"] = TestEnvironment.Require("HELIX_TEST_PGBOUNCER", "PgBouncer");
+            settings["Database:MigrationConnectionString"] = TestEnvironment.Require("HELIX_TEST_POSTGRES", "PostgreSQL");
+            settings["Database:Schema"] = schema.Name;
+            settings["ArgoCd:Url"] = argo.Url.ToString();
+            settings["Git:Url"] = repo.Url.ToString();
+            settings["Git:Username"] = repo.Credentials.Username;
+            settings["PullRequests:ApiUrl"] = github.ApiUrl.ToString();
+            settings["Remediation:WorkDirectory"] = Path.Combine(folder.FullName, "work");
+
+            await using var host = await RemediationHost.StartAsync(schema, repo, argo, github, settings, defaults: false);
+            using (var ready = await host.Client.GetAsync(new Uri("/readyz", UriKind.Relative), ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            }
+            using var accepted = await host.PostAlertsAsync(Alerts.Body("shop", "f1", DateTimeOffset.UtcNow));
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+            Assert.Single(await host.Log.ActiveSignalsAsync("shop", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5), ct));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheSpecsRemediationSettings_ReachTheService()
+    {
+        var spec = ReferenceSpec();
+        spec = spec with
+        {
+            Apps = [.. spec.Apps.Select(a => a.Kind == AppKind.Remediation ? a with { Remediation = new RemediationSpec { Mode = RemediationMode.DryRun, AutoMerge = true, Cooldown = "90m" } } : a)],
+        };
+        var env = Assert.Single(Rendered(spec).Spec.Template.Spec.Containers).Env.ToDictionary(e => e.Name, e => e.Value);
+        Assert.Equal("DryRun", env["Remediation__Mode"]);
+        Assert.Equal("true", env["Remediation__AutoMerge"]);
+        Assert.Equal("01:30:00", env["Remediation__Cooldown"]);
+        Assert.True(Enum.TryParse<Configuration.RemediationMode>(env["Remediation__Mode"], out _));
+    }
+
+    [Fact]
+    public void ArgoCdNotifications_PostTheServicesFormat_ToItsRoute()
+    {
+        var argocd = GitOpsRenderer.Render(ModelBuilder.Build(ReferenceSpec())).Text("gitops/platform/argocd/application.yaml");
+        Assert.Contains("url: http://remediation.helix-remediation.svc.cluster.local/v1/signals/argocd", argocd, StringComparison.Ordinal);
+        Assert.Contains("value: Bearer $remediation-token", argocd, StringComparison.Ordinal);
+        foreach (var trigger in new[] { "on-health-degraded", "on-sync-failed", "on-deployed" })
+        {
+            // The template's body, with Argo's fields filled as it would, is what the service parses.
+            var body = $$"""{"version":"1","trigger":"{{trigger}}","application":"shop","revision":"abc","health":"Degraded","syncStatus":"Synced","operationPhase":"Failed","operationRevision":"abc","finishedAt":"2026-11-25T10:00:00Z"}""";
+            var template = $$$"""{"version":"1","trigger":"{{{trigger}}}","application":"{{.app.metadata.name}}",""";
+            Assert.Contains(template, argocd, StringComparison.Ordinal);
+            var notice = Signals.ArgoNotification.Parse(System.Text.Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow);
+            Assert.Equal(trigger, notice.Trigger);
+        }
+    }
+}
