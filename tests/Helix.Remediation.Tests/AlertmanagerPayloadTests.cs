@@ -46,3 +46,18 @@ public sealed class AlertmanagerPayloadTests
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class RecentSignalsTests
+{
+    [Fact]
+    public void RecentIds_AreKnown_AndTheOldestAreForgottenPastTheCapacity()
+    {
+        var recent = new Api.RecentSignals(capacity: 3);
+        foreach (var id in new[] { "a", "b", "c", "b", "d" })
+        {
+            recent.Add(id);
+        }
+        Assert.False(recent.Contains("a")); // the oldest went when the fourth arrived
+        Assert.True(recent.Contains("b") && recent.Contains("c") && recent.Contains("d"));
+    }
+}

@@ -32,6 +32,7 @@ internal sealed partial class SignalEndpoints
     private readonly ILogger<SignalEndpoints> _logger;
     private readonly BearerTokens _alertmanager;
     private readonly BearerTokens _argoCd;
+    private readonly RecentSignals _recent = new();
 
     public SignalEndpoints(DecisionLog log, DecisionQueue queue, IOptionsMonitor<RemediationOptions> options, IOptions<SignalsOptions> signals,
         RemediationMetrics metrics, TimeProvider time, ILogger<SignalEndpoints> logger)
@@ -66,13 +67,14 @@ internal sealed partial class SignalEndpoints
         return await StoreAsync(context, AlertBatch.Source, async ct =>
         {
             var recorded = 0;
-            foreach (var signal in batch.Signals)
+            foreach (var signal in batch.Signals.Where(s => !_recent.Contains(s.Id)))
             {
                 if (await _log.TryRecordAsync(signal, ct).ConfigureAwait(false))
                 {
                     recorded++;
                     _queue.Enqueue(signal.Application);
                 }
+                _recent.Add(signal.Id);
             }
             var resolved = await _log.ResolveAsync(AlertBatch.Source, batch.Resolved, _time.GetUtcNow(), ct).ConfigureAwait(false);
             return new SignalResult(recorded, batch.Signals.Count - recorded, resolved, batch.Ignored);
