@@ -76,7 +76,7 @@ public static class RemediationApp
         builder.Services.AddSingleton<IPullRequestHost>(sp =>
         {
             var pulls = sp.GetRequiredService<IOptions<PullRequestOptions>>().Value;
-            var token = Secret(sp.GetRequiredService<IOptions<GitOptions>>().Value.Token);
+            var token = sp.GetRequiredService<HostToken>().Read;
             return pulls.Provider switch
             {
                 PullRequestProvider.Gitea => new GiteaPullRequests(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(GiteaPullRequests)), pulls.Owner, pulls.Repository, token),
@@ -86,9 +86,11 @@ public static class RemediationApp
         builder.Services.AddSingleton(sp =>
         {
             var git = sp.GetRequiredService<IOptions<GitOptions>>().Value;
-            return new RollbackRepository(new GitRemote(git.Url!, git.Branch, git.Username, Secret(git.Token), git.AuthorName, git.AuthorEmail),
+            return new RollbackRepository(new GitRemote(git.Url!, git.Branch, git.GitHubApp is null ? git.Username : "x-access-token", sp.GetRequiredService<HostToken>().Read, git.AuthorName, git.AuthorEmail),
                 sp.GetRequiredService<IOptionsMonitor<RemediationOptions>>().CurrentValue.WorkDirectory);
         });
+        builder.Services.AddSingleton(sp => new HostToken(sp.GetRequiredService<IOptions<GitOptions>>().Value,
+            sp.GetRequiredService<IOptions<PullRequestOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<RemediationMetrics>();
         builder.Services.AddSingleton<Remediator>();
         builder.Services.AddSingleton<DecisionQueue>();
@@ -100,7 +102,7 @@ public static class RemediationApp
         // Read every secret now: a missing one must stop start-up, not the first alert.
         _ = app.Services.GetRequiredService<SignalEndpoints>();
         _ = Secret(app.Services.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token)();
-        _ = Secret(app.Services.GetRequiredService<IOptions<GitOptions>>().Value.Token)();
+        _ = app.Services.GetRequiredService<HostToken>().Read();
         app.MapHelixDefaultEndpoints();
         app.MapPost(SignalEndpoints.AlertmanagerRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.AlertmanagerAsync(context));
         app.MapPost(SignalEndpoints.ArgoCdRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.ArgoCdAsync(context));
@@ -129,6 +131,28 @@ public static class RemediationApp
             builder.UsePeriodicPasswordProvider((_, _) => ValueTask.FromResult(SecretReference.Resolve(password)), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
         }
         return builder.Build();
+    }
+
+    /// <summary>The git host's token: a referenced one read at each use, or a GitHub App's installation token.</summary>
+    private sealed class HostToken
+    {
+        public HostToken(GitOptions git, PullRequestOptions pulls, TimeProvider time)
+        {
+            if (git.GitHubApp is { } app)
+            {
+                if (pulls.Provider != PullRequestProvider.GitHub)
+                {
+                    throw new OptionsValidationException(GitOptions.Section, typeof(GitOptions), ["Configuration key 'Git:GitHubApp': a GitHub App needs PullRequests:Provider GitHub"]);
+                }
+                Read = new GitHubAppTokens(pulls.ApiUrl, app.AppId, app.InstallationId, Secret(app.PrivateKey), time).Current;
+            }
+            else
+            {
+                Read = Secret(git.Token!);
+            }
+        }
+
+        public Func<string> Read { get; }
     }
 
     private sealed class MigrateOnStart(IServiceProvider services, IOptions<DatabaseOptions> database) : IHostedService

@@ -131,9 +131,11 @@ internal sealed record GitOptions : IValidatableObject
     [Required]
     public string Username { get; init; } = "x-access-token";
 
-    /// <summary>Reference to a token that may push branches and open pull requests.</summary>
-    [Required]
-    public string Token { get; init; } = "";
+    /// <summary>Reference to a token that may push branches and open pull requests (a PAT, or a host's access token).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>A GitHub App instead of a token: its installation tokens push and open pull requests.</summary>
+    public GitHubAppOptions? GitHubApp { get; init; }
 
     [Required]
     public string AuthorName { get; init; } = "helix-remediation";
@@ -147,11 +149,31 @@ internal sealed record GitOptions : IValidatableObject
         {
             yield return new ValidationResult("the repository is reached over HTTPS (the token must not cross the network in clear)", [nameof(Url)]);
         }
-        foreach (var result in Secrets.Check([Token], nameof(Token), single: true))
+        if ((Token is null) == (GitHubApp is null))
+        {
+            yield return new ValidationResult("set either Token (a reference) or GitHubApp (AppId, InstallationId, PrivateKey), not both", [nameof(Token)]);
+        }
+        foreach (var result in Token is null ? [] : Secrets.Check([Token], nameof(Token), single: true))
         {
             yield return result;
         }
     }
+}
+
+/// <summary>A GitHub App installation the service acts as.</summary>
+internal sealed record GitHubAppOptions : IValidatableObject
+{
+    [Range(1, long.MaxValue)]
+    public long AppId { get; init; }
+
+    [Range(1, long.MaxValue)]
+    public long InstallationId { get; init; }
+
+    /// <summary>Reference to the App's private key (PEM).</summary>
+    [Required]
+    public string PrivateKey { get; init; } = "";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => Secrets.Check([PrivateKey], nameof(PrivateKey), single: true);
 }
 
 internal enum PullRequestProvider
