@@ -124,6 +124,41 @@ public sealed class PullRequestHostTests : IAsyncDisposable
         Assert.DoesNotContain(Token, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Gitea_FindsAnOpenRollbackOfTheApplication_AndAsksToMergeWhenChecksSucceed()
+    {
+        var allowed = true;
+        var server = await Server(app =>
+        {
+            app.MapGet("/api/v1/repos/acme/gitops/pulls", () => Results.Text($$$"""[{"id":1,"number":4,"html_url":"https://gitea.example.com/acme/gitops/pulls/4","head":{"ref":"feature/x"},"base":{"ref":"main"}},{"id":2,"number":5,"html_url":"https://gitea.example.com/acme/gitops/pulls/5","head":{"ref":"{{{Branch}}}"},"base":{"ref":"main"}}]""", "application/json"));
+            app.MapPost("/api/v1/repos/acme/gitops/pulls/5/merge", () => allowed
+                ? Results.Empty
+                : Results.Text("""{"message":"Please try again later","url":"https://gitea.example.com/api/swagger"}""", "application/json", statusCode: 405));
+        });
+        var host = new GiteaPullRequests(new HttpClient { BaseAddress = server.BaseAddress }, "acme", "gitops", () => Token);
+
+        var open = await host.FindOpenAsync("helix/rollback/shop/", "main", TestContext.Current.CancellationToken);
+        Assert.NotNull(open);
+        Assert.Equal((5, Branch), (open.Number, open.Branch));
+        Assert.Null(await host.FindOpenAsync("helix/rollback/billing/", "main", TestContext.Current.CancellationToken));
+
+        Assert.Null(await host.EnableAutoMergeAsync(open, MergeMethod.Squash, TestContext.Current.CancellationToken));
+        using (var merge = JsonDocument.Parse(_requests.Single(r => r.Path.EndsWith("/merge", StringComparison.Ordinal)).Body))
+        {
+            Assert.Equal("squash", merge.RootElement.GetProperty("Do").GetString());
+            Assert.True(merge.RootElement.GetProperty("merge_when_checks_succeed").GetBoolean());
+        }
+        allowed = false;
+        Assert.Contains("405", await host.EnableAutoMergeAsync(open, MergeMethod.Squash, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GitHubsGraphQlEndpoint_IsBesideTheRestRoot()
+    {
+        Assert.Equal(new Uri("https://api.github.com/graphql"), GitHubPullRequests.GraphQlEndpoint(new Uri("https://api.github.com/")));
+        Assert.Equal(new Uri("https://ghe.example.com/api/graphql"), GitHubPullRequests.GraphQlEndpoint(new Uri("https://ghe.example.com/api/v3/")));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_server is not null)
