@@ -1,4 +1,5 @@
 using Helix.Hosting;
+using Helix.Postgres;
 using Helix.Remediation.Api;
 using Helix.Remediation.Argo;
 using Helix.Remediation.Configuration;
@@ -113,24 +114,10 @@ public static class RemediationApp
     /// <summary>A token read at each use (a rotated Secret file applies at once), never kept in configuration.</summary>
     private static Func<string> Secret(string reference) => () => SecretReference.Resolve(reference);
 
-    /// <summary>
-    /// Through the pooler nothing may outlive a transaction: no automatic preparation, no reset on
-    /// return (PgBouncer resets the server itself). The password comes from its reference.
-    /// </summary>
     private static NpgsqlDataSource DataSource(DatabaseOptions database, bool pooled)
     {
-        var connection = new NpgsqlConnectionStringBuilder(pooled ? database.ConnectionString : database.MigrationConnectionString);
-        if (pooled)
-        {
-            connection.MaxAutoPrepare = 0;
-            connection.NoResetOnClose = true;
-        }
-        var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
-        if (database.Password is { } password)
-        {
-            builder.UsePeriodicPasswordProvider((_, _) => ValueTask.FromResult(SecretReference.Resolve(password)), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10));
-        }
-        return builder.Build();
+        var password = database.Password is { } reference ? Secret(reference) : null;
+        return pooled ? DataSources.Pooled(database.ConnectionString, password) : DataSources.Direct(database.MigrationConnectionString, password);
     }
 
     /// <summary>The git host's token: a referenced one read at each use, or a GitHub App's installation token.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Helix.Postgres;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -44,7 +45,7 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
 
     private string T(string table) => $"\"{schema}\".\"{table}\"";
 
-    /// <summary>Versioned migrations, applied once each, in order, under a transaction-scoped lock.</summary>
+    /// <summary>Versioned migrations (<see cref="SchemaMigrations"/>): append, never edit one that shipped.</summary>
     private static readonly string[] Migrations =
     [
         """
@@ -78,29 +79,8 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     ];
 
     /// <summary>Creates or upgrades the schema; run at start-up (or by a command) over a direct connection, never through the pooler.</summary>
-    public static async Task MigrateAsync(NpgsqlDataSource direct, string schema, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(direct);
-        var quoted = $"\"{schema}\"";
-        await using var connection = await direct.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await Execute(connection, transaction, $"SELECT pg_advisory_xact_lock(hashtext('helix-remediation-migrations:{schema}'))", cancellationToken).ConfigureAwait(false);
-        await Execute(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {quoted}; CREATE TABLE IF NOT EXISTS {quoted}.schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken).ConfigureAwait(false);
-        await using var read = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {quoted}.schema_migrations", connection, transaction);
-        var applied = (int)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        for (var version = applied + 1; version <= Migrations.Length; version++)
-        {
-            await Execute(connection, transaction, string.Format(System.Globalization.CultureInfo.InvariantCulture, Migrations[version - 1], quoted), cancellationToken).ConfigureAwait(false);
-            await Execute(connection, transaction, $"INSERT INTO {quoted}.schema_migrations (version) VALUES ({version})", cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public static Task MigrateAsync(NpgsqlDataSource direct, string schema, CancellationToken cancellationToken) =>
+        SchemaMigrations.ApplyAsync(direct, schema, Migrations, cancellationToken);
 
     /// <summary>Records a signal once; false when the same signal was recorded before (a duplicate delivery).</summary>
     public async Task<bool> TryRecordAsync(Signal signal, CancellationToken cancellationToken)
