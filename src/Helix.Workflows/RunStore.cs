@@ -1,0 +1,491 @@
+using System.Text.Json.Nodes;
+using Helix.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Helix.Workflows;
+
+/// <summary>Where a run stands.</summary>
+public static class RunStatus
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Interrupted = "interrupted";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsTerminal(string status) => status is Completed or Failed or Cancelled;
+}
+
+/// <summary>A run as the API shows it.</summary>
+public sealed record RunView(
+    Guid Id, string Workflow, string Status, int Step, JsonNode? Input, JsonNode? Output, string? Error, JsonNode? Interrupt,
+    string? SourceKey, Guid? ParentId, int? ParentStep, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>One committed step: the tasks that ran and what each wrote, and what comes next.</summary>
+public sealed record StepView(int Step, DateTimeOffset CommittedAt, IReadOnlyList<TaskWrites> Tasks, JsonNode? Next);
+
+/// <summary>A task's writes, as stored (the step's delta).</summary>
+public sealed record TaskWrites(string TaskId, string Node, JsonNode? Writes);
+
+/// <summary>What the runner needs to continue a run it has claimed.</summary>
+internal sealed record ClaimedRun(Guid Id, string Workflow, int Step, IReadOnlyList<PendingTask> Next, JsonObject Resume);
+
+/// <summary>
+/// Runs and their checkpoints in PostgreSQL, reached through PgBouncer in transaction mode: every
+/// statement or batch stands alone (no session state, no prepared statements, no session locks).
+/// A step's checkpoint is its tasks' writes (the delta) plus the next tasks, committed in one
+/// transaction; every <c>compactEvery</c> steps the whole state is stored too, so rebuilding a run
+/// reads at most that many deltas.
+/// </summary>
+public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compactEvery = 50)
+{
+    private readonly string _s = SchemaMigrations.Quote(schema);
+
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE {0}.runs (
+            id          uuid        PRIMARY KEY,
+            workflow    text        NOT NULL,
+            status      text        NOT NULL,
+            step        int         NOT NULL DEFAULT 0,
+            next_tasks  jsonb       NOT NULL,
+            input       jsonb,
+            output      jsonb,
+            error       text,
+            interrupt   jsonb,
+            resume      jsonb       NOT NULL DEFAULT '{{}}',
+            source_key  text        UNIQUE,
+            parent_id   uuid,
+            parent_step int,
+            owner       text,
+            lease_until timestamptz,
+            created_at  timestamptz NOT NULL DEFAULT now(),
+            updated_at  timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX runs_by_status ON {0}.runs (status, updated_at);
+        CREATE INDEX runs_by_workflow ON {0}.runs (workflow, created_at DESC);
+        CREATE TABLE {0}.writes (
+            run_id  uuid  NOT NULL REFERENCES {0}.runs ON DELETE CASCADE,
+            step    int   NOT NULL,
+            task_id text  NOT NULL,
+            node    text  NOT NULL,
+            writes  jsonb NOT NULL,
+            PRIMARY KEY (run_id, step, task_id));
+        CREATE TABLE {0}.steps (
+            run_id       uuid        NOT NULL REFERENCES {0}.runs ON DELETE CASCADE,
+            step         int         NOT NULL,
+            next_tasks   jsonb       NOT NULL,
+            committed_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (run_id, step));
+        CREATE TABLE {0}.snapshots (
+            run_id uuid  NOT NULL REFERENCES {0}.runs ON DELETE CASCADE,
+            step   int   NOT NULL,
+            state  jsonb NOT NULL,
+            PRIMARY KEY (run_id, step));
+        """,
+    ];
+
+    public static Task<int> MigrateAsync(NpgsqlDataSource direct, string schema, CancellationToken cancellationToken) =>
+        SchemaMigrations.ApplyAsync(direct, schema, Migrations, cancellationToken);
+
+    public string Schema => schema;
+
+    internal NpgsqlDataSource DataSource => pooled;
+
+    /// <summary>
+    /// Records a new run with its starting state and first tasks. With a <paramref name="sourceKey"/>
+    /// (the event's id) there is at most one run per key: the existing run's id comes back instead.
+    /// </summary>
+    internal async Task<(Guid Id, bool Created)> CreateAsync(Guid id, string workflow, JsonNode? input, JsonObject state, IReadOnlyList<PendingTask> entry,
+        string? sourceKey, Guid? parentId, int? parentStep, CancellationToken cancellationToken)
+    {
+        // One statement: the run, its starting snapshot and first tasks exist together or not at all.
+        await using var command = pooled.CreateCommand($"""
+            WITH created AS (
+                INSERT INTO {_s}.runs (id, workflow, status, next_tasks, input, source_key, parent_id, parent_step)
+                VALUES ($1, $2, '{RunStatus.Pending}', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id),
+            snapshot AS (INSERT INTO {_s}.snapshots (run_id, step, state) SELECT id, 0, $8 FROM created),
+            first AS (INSERT INTO {_s}.steps (run_id, step, next_tasks) SELECT id, 0, $3 FROM created)
+            SELECT id, true FROM created
+            UNION ALL SELECT id, false FROM {_s}.runs WHERE (source_key = $5 OR id = $1) AND NOT EXISTS (SELECT 1 FROM created)
+            LIMIT 1
+            """);
+        Add(command, id, workflow, Json(Tasks(entry)), Json(input), (object?)sourceKey ?? DBNull.Value, (object?)parentId ?? DBNull.Value, (object?)parentStep ?? DBNull.Value, Json(state));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetGuid(0), reader.GetBoolean(1));
+    }
+
+    /// <summary>
+    /// Takes the run for this worker (a lease), if it is pending or running and nobody else holds an
+    /// unexpired lease, and rebuilds its state at its last committed step. Null when it is not to be run here.
+    /// </summary>
+    internal async Task<ClaimedRun?> ClaimAsync(Guid id, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var claim = pooled.CreateCommand($"""
+            UPDATE {_s}.runs SET owner = $2, lease_until = now() + $3, status = '{RunStatus.Running}', updated_at = now()
+            WHERE id = $1 AND status IN ('{RunStatus.Pending}', '{RunStatus.Running}') AND (owner IS NULL OR owner = $2 OR lease_until < now())
+            RETURNING workflow, step, next_tasks::text, resume::text
+            """);
+        Add(claim, id, owner, lease);
+        string workflow;
+        int step;
+        string next;
+        string resume;
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+            (workflow, step, next, resume) = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3));
+        }
+        return new ClaimedRun(id, workflow, step, ParseTasks(JsonNode.Parse(next)), (JsonObject)JsonNode.Parse(resume)!);
+    }
+
+    /// <summary>The state after <paramref name="step"/>: the nearest snapshot at or before it, then the writes of later steps in order.</summary>
+    public async Task<JsonObject> StateAtAsync(Guid id, int step, IWorkflow workflow, CancellationToken cancellationToken)
+    {
+        await using var batch = pooled.CreateBatch();
+        batch.BatchCommands.Add(Command($"SELECT step, state::text FROM {_s}.snapshots WHERE run_id = $1 AND step <= $2 ORDER BY step DESC LIMIT 1", id, step));
+        batch.BatchCommands.Add(Command($"""
+            SELECT w.step, w.writes::text FROM {_s}.writes w
+            WHERE w.run_id = $1 AND w.step <= $2 AND w.step > (SELECT coalesce(max(step), 0) FROM {_s}.snapshots WHERE run_id = $1 AND step <= $2)
+              AND EXISTS (SELECT 1 FROM {_s}.steps s WHERE s.run_id = w.run_id AND s.step = w.step)
+            ORDER BY w.step, w.task_id
+            """, id, step));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"run {id} has no snapshot at or before step {step}");
+        }
+        var state = (JsonObject)JsonNode.Parse(reader.GetString(1))!;
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var deltas = new List<KeyValuePair<string, JsonNode?>>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            deltas.AddRange(ParseWrites(reader.GetString(1)));
+        }
+        ArgumentNullException.ThrowIfNull(workflow);
+        return deltas.Count == 0 ? state : workflow.Apply(state, deltas);
+    }
+
+    /// <summary>Writes of tasks of <paramref name="step"/> that completed in an earlier attempt of the step (reused, never re-run).</summary>
+    internal async Task<Dictionary<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>>> PendingWritesAsync(Guid id, int step, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"SELECT task_id, writes::text FROM {_s}.writes WHERE run_id = $1 AND step = $2");
+        Add(command, id, step);
+        var found = new Dictionary<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found[reader.GetString(0)] = ParseWrites(reader.GetString(1));
+        }
+        return found;
+    }
+
+    /// <summary>Records a finished task of a step with several tasks: in the node's own transaction when it has one (then committed).</summary>
+    internal async Task SaveTaskAsync(Guid id, int step, PendingTask task, IReadOnlyList<KeyValuePair<string, JsonNode?>> writes, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var sql = $"INSERT INTO {_s}.writes (run_id, step, task_id, node, writes) VALUES ($1, $2, $3, $4, $5)";
+        if (transaction is null)
+        {
+            await using var command = pooled.CreateCommand(sql);
+            Add(command, id, step, task.Id, task.Node, Json(WritesJson(writes)));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await using (var command = new NpgsqlCommand(sql, transaction.Connection, transaction))
+        {
+            Add(command, id, step, task.Id, task.Node, Json(WritesJson(writes)));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits a step in one transaction: the writes of a lone task (when the step had one), the
+    /// step's row with the next tasks, a snapshot every so many steps, and the run's new position
+    /// (completed with its output when nothing comes next). False when the run is no longer this
+    /// worker's to run (cancelled, or its lease taken over): nothing is committed then.
+    /// </summary>
+    internal async Task<bool> CommitStepAsync(Guid id, string owner, TimeSpan lease, int step, (PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes)? lone,
+        IReadOnlyList<PendingTask> next, JsonObject state, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var done = next.Count == 0;
+        var commands = new List<NpgsqlBatchCommand>
+        {
+            // First, so that a run that is not ours any more fails the batch before anything is written.
+            Command($$"""
+                UPDATE {{_s}}.runs SET step = $2, next_tasks = $3, status = $4, output = $5, resume = '{}'::jsonb, lease_until = now() + $7, updated_at = now()
+                WHERE id = $1 AND owner = $6 AND status = '{{RunStatus.Running}}' AND step = $2 - 1
+                """, id, step, Json(Tasks(next)), done ? RunStatus.Completed : RunStatus.Running, done ? Json(state) : Json(null), owner, lease),
+        };
+        if (lone is { } task)
+        {
+            commands.Add(Command($"INSERT INTO {_s}.writes (run_id, step, task_id, node, writes) VALUES ($1, $2, $3, $4, $5)", id, step, task.Task.Id, task.Task.Node, Json(WritesJson(task.Writes))));
+        }
+        commands.Add(Command($"INSERT INTO {_s}.steps (run_id, step, next_tasks) VALUES ($1, $2, $3)", id, step, Json(Tasks(next))));
+        if (step % compactEvery == 0 || done)
+        {
+            commands.Add(Command($"INSERT INTO {_s}.snapshots (run_id, step, state) VALUES ($1, $2, $3)", id, step, Json(state)));
+        }
+
+        NpgsqlConnection? connection = null;
+        try
+        {
+            if (transaction is null)
+            {
+                connection = await pooled.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+            foreach (var command in commands)
+            {
+                batch.BatchCommands.Add(command);
+            }
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (batch.BatchCommands[0].RecordsAffected != 1)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await transaction!.DisposeAsync().ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Parks the run for a person; the step's finished tasks stay recorded and are reused on resume.</summary>
+    internal async Task InterruptAsync(Guid id, string owner, string taskId, JsonNode? payload, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"""
+            UPDATE {_s}.runs SET status = '{RunStatus.Interrupted}', interrupt = $3, owner = NULL, lease_until = NULL, updated_at = now()
+            WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'
+            """);
+        Add(command, id, owner, Json(new JsonObject { ["task"] = taskId, ["payload"] = payload?.DeepClone() }));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task FailAsync(Guid id, string owner, string error, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"""
+            UPDATE {_s}.runs SET status = '{RunStatus.Failed}', error = $3, owner = NULL, lease_until = NULL, updated_at = now()
+            WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'
+            """);
+        Add(command, id, owner, error);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Extends this worker's lease; false when the run is not its to run any more (cancelled, or taken over).</summary>
+    internal async Task<bool> RenewAsync(Guid id, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"UPDATE {_s}.runs SET lease_until = now() + $3 WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'");
+        Add(command, id, owner, lease);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Gives the run back (a worker shutting down): another may claim it at once.</summary>
+    internal async Task ReleaseAsync(Guid id, string owner, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"UPDATE {_s}.runs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2");
+        Add(command, id, owner);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Resumes an interrupted run with a person's value for the task that asked; false when it is not interrupted.</summary>
+    public async Task<bool> ResumeAsync(Guid id, JsonNode? value, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"""
+            UPDATE {_s}.runs SET status = '{RunStatus.Pending}', resume = jsonb_build_object(interrupt->>'task', $2::jsonb), interrupt = NULL, updated_at = now()
+            WHERE id = $1 AND status = '{RunStatus.Interrupted}'
+            """);
+        Add(command, id, Json(value ?? JsonValue.Create(true)));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Cancels a run that has not ended; its worker stops at the end of the step it is in.</summary>
+    public async Task<bool> CancelAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"""
+            UPDATE {_s}.runs SET status = '{RunStatus.Cancelled}', owner = NULL, lease_until = NULL, updated_at = now()
+            WHERE id = $1 AND status IN ('{RunStatus.Pending}', '{RunStatus.Running}', '{RunStatus.Interrupted}')
+            """);
+        Add(command, id);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Runs that should be running but whose worker is gone (lease expired), oldest first.</summary>
+    internal async Task<IReadOnlyList<Guid>> OrphansAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"""
+            SELECT id FROM {_s}.runs WHERE status IN ('{RunStatus.Pending}', '{RunStatus.Running}') AND (lease_until IS NULL OR lease_until < now())
+            ORDER BY updated_at LIMIT $1
+            """);
+        Add(command, limit);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
+    }
+
+    public async Task<RunView?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var found = await ListAsync(new RunQuery { Id = id, Limit = 1 }, cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    public async Task<IReadOnlyList<RunView>> ListAsync(RunQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var command = pooled.CreateCommand($"""
+            SELECT id, workflow, status, step, input::text, output::text, error, interrupt::text, source_key, parent_id, parent_step, created_at, updated_at
+            FROM {_s}.runs
+            WHERE ($1::uuid IS NULL OR id = $1) AND ($2::text IS NULL OR workflow = $2) AND ($3::text IS NULL OR status = $3)
+              AND ($4::timestamptz IS NULL OR created_at < $4)
+            ORDER BY created_at DESC, id LIMIT $5
+            """);
+        Add(command, (object?)query.Id ?? DBNull.Value, (object?)query.Workflow ?? DBNull.Value, (object?)query.Status ?? DBNull.Value,
+            query.Before is { } before ? before.UtcDateTime : DBNull.Value, Math.Clamp(query.Limit, 1, 1000));
+        var runs = new List<RunView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            JsonNode? Node(int i) => reader.IsDBNull(i) ? null : JsonNode.Parse(reader.GetString(i));
+            runs.Add(new RunView(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), Node(4), Node(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), Node(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetGuid(9), reader.IsDBNull(10) ? null : reader.GetInt32(10),
+                Utc(reader.GetDateTime(11)), Utc(reader.GetDateTime(12))));
+        }
+        return runs;
+    }
+
+    /// <summary>The run's committed steps with each task's writes, oldest first.</summary>
+    public async Task<IReadOnlyList<StepView>> StepsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"""
+            SELECT s.step, s.committed_at, s.next_tasks::text, w.task_id, w.node, w.writes::text
+            FROM {_s}.steps s LEFT JOIN {_s}.writes w ON w.run_id = s.run_id AND w.step = s.step
+            WHERE s.run_id = $1 ORDER BY s.step, w.task_id
+            """);
+        Add(command, id);
+        var steps = new List<StepView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var step = reader.GetInt32(0);
+            if (steps.Count == 0 || steps[^1].Step != step)
+            {
+                steps.Add(new StepView(step, Utc(reader.GetDateTime(1)), new List<TaskWrites>(), JsonNode.Parse(reader.GetString(2))));
+            }
+            if (!reader.IsDBNull(3))
+            {
+                ((List<TaskWrites>)steps[^1].Tasks).Add(new TaskWrites(reader.GetString(3), reader.GetString(4), JsonNode.Parse(reader.GetString(5))));
+            }
+        }
+        return steps;
+    }
+
+    /// <summary>The next tasks recorded at a committed step (to start again from it).</summary>
+    internal async Task<IReadOnlyList<PendingTask>?> NextTasksAtAsync(Guid id, int step, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"SELECT next_tasks::text FROM {_s}.steps WHERE run_id = $1 AND step = $2");
+        Add(command, id, step);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json ? ParseTasks(JsonNode.Parse(json)) : null;
+    }
+
+    /// <summary>Bytes the run's checkpoints take in the tables (writes, steps, snapshots), as PostgreSQL stores the values.</summary>
+    public async Task<long> StoredBytesAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = pooled.CreateCommand($"""
+            SELECT (SELECT coalesce(sum(pg_column_size(w.*)), 0) FROM {_s}.writes w WHERE run_id = $1)
+                 + (SELECT coalesce(sum(pg_column_size(s.*)), 0) FROM {_s}.steps s WHERE run_id = $1)
+                 + (SELECT coalesce(sum(pg_column_size(p.*)), 0) FROM {_s}.snapshots p WHERE run_id = $1)
+            """);
+        Add(command, id);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Deletes finished runs (completed, failed, cancelled) last changed before <paramref name="olderThan"/>, with their checkpoints, in batches.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset olderThan, CancellationToken cancellationToken, int batchSize = 500)
+    {
+        var total = 0;
+        while (true)
+        {
+            await using var command = pooled.CreateCommand($"""
+                DELETE FROM {_s}.runs WHERE id IN (
+                    SELECT id FROM {_s}.runs WHERE status IN ('{RunStatus.Completed}', '{RunStatus.Failed}', '{RunStatus.Cancelled}') AND updated_at < $1 LIMIT $2)
+                """);
+            Add(command, olderThan.UtcDateTime, batchSize);
+            var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            total += deleted;
+            if (deleted < batchSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter is NpgsqlParameter p ? p : new NpgsqlParameter { Value = parameter ?? DBNull.Value });
+        }
+        return command;
+    }
+
+    private static void Add(NpgsqlCommand command, params object?[] parameters)
+    {
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter is NpgsqlParameter p ? p : new NpgsqlParameter { Value = parameter ?? DBNull.Value });
+        }
+    }
+
+    private static NpgsqlParameter Json(JsonNode? node) =>
+        new() { Value = node is null ? DBNull.Value : node.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    private static JsonArray Tasks(IReadOnlyList<PendingTask> tasks) =>
+        [.. tasks.Select(t => (JsonNode)new JsonObject { ["id"] = t.Id, ["node"] = t.Node, ["input"] = t.Input?.DeepClone() })];
+
+    internal static IReadOnlyList<PendingTask> ParseTasks(JsonNode? tasks) =>
+        tasks is JsonArray array ? [.. array.Select(t => new PendingTask((string)t!["id"]!, (string)t["node"]!, t["input"]?.DeepClone()))] : [];
+
+    /// <summary>A task's writes in order, as a JSON array of [channel, value] pairs (a field may be written twice).</summary>
+    private static JsonArray WritesJson(IReadOnlyList<KeyValuePair<string, JsonNode?>> writes) =>
+        [.. writes.Select(w => (JsonNode)new JsonArray(JsonValue.Create(w.Key), w.Value?.DeepClone()))];
+
+    private static List<KeyValuePair<string, JsonNode?>> ParseWrites(string json) =>
+        [.. JsonNode.Parse(json)!.AsArray().Select(w => new KeyValuePair<string, JsonNode?>((string)w![0]!, w[1]?.DeepClone()))];
+}
+
+/// <summary>Which runs to list.</summary>
+public sealed record RunQuery
+{
+    public Guid? Id { get; init; }
+
+    public string? Workflow { get; init; }
+
+    public string? Status { get; init; }
+
+    /// <summary>Only runs created before this (paging).</summary>
+    public DateTimeOffset? Before { get; init; }
+
+    public int Limit { get; init; } = 100;
+}

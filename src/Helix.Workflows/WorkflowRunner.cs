@@ -1,0 +1,358 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Helix.Workflows;
+
+/// <summary>The workflows a process can run, by name.</summary>
+public sealed class WorkflowRegistry(IEnumerable<IWorkflow> workflows)
+{
+    private readonly Dictionary<string, IWorkflow> _byName = workflows.ToDictionary(w => w.Name, StringComparer.Ordinal);
+
+    public IWorkflow? Find(string name) => _byName.GetValueOrDefault(name);
+
+    public IReadOnlyCollection<string> Names => _byName.Keys;
+}
+
+/// <summary>How the runner works.</summary>
+public sealed record RunnerOptions
+{
+    /// <summary>A run's lease: renewed by every step and, during a long step, a third of the way through it. A worker gone for this long loses its runs.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tasks of one step running at once.</summary>
+    public int MaxParallelTasks { get; init; } = 16;
+
+    /// <summary>This worker, in leases: unique per process.</summary>
+    public string Owner { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+}
+
+public enum RunOutcome
+{
+    Completed,
+    Failed,
+    Interrupted,
+    Cancelled,
+
+    /// <summary>The run was not taken: it ended already, is parked, or another worker holds it.</summary>
+    NotClaimed,
+}
+
+/// <summary>
+/// Runs workflows step by step, durably: a step's tasks run in parallel; a task that finished in
+/// an earlier attempt of the step is never run again (its recorded writes are reused); then the
+/// step's checkpoint commits in one transaction before the next step starts. Kill the process at
+/// any point and <see cref="RunAsync"/> on the same run continues from its last checkpoint.
+/// </summary>
+public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry registry, IServiceProvider services, ILogger<WorkflowRunner> logger, RunnerOptions? options = null)
+{
+    public const string TelemetryName = "Helix.Workflows";
+
+    private static readonly ActivitySource Activities = new(TelemetryName);
+    private static readonly Meter Meter = new(TelemetryName);
+    private static readonly Counter<long> Runs = Meter.CreateCounter<long>("helix.workflows.runs", "{run}", "Runs that stopped, by workflow and outcome");
+    private static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>("helix.workflows.step.duration", "s", "Steps, from start to committed checkpoint");
+    private static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>("helix.workflows.checkpoint.duration", "s", "The commit of a step's checkpoint");
+    private static readonly Counter<long> TaskAttempts = Meter.CreateCounter<long>("helix.workflows.task.attempts", "{attempt}", "Node attempts, by node and result");
+
+    private readonly RunnerOptions _options = options ?? new RunnerOptions();
+
+    public RunStore Store => store;
+
+    public WorkflowRegistry Registry => registry;
+
+    /// <summary>
+    /// Records a run of <paramref name="workflow"/> from <paramref name="input"/> (its starting state).
+    /// With a <paramref name="sourceKey"/> (an event's id), the same key always gives the same run.
+    /// </summary>
+    public async Task<(Guid Id, bool Created)> CreateAsync(string workflow, JsonNode? input, string? sourceKey, CancellationToken cancellationToken)
+    {
+        var graph = registry.Find(workflow) ?? throw new ArgumentException($"no workflow named '{workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})", nameof(workflow));
+        var state = graph.Start(input);
+        return await store.CreateAsync(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, graph.Entry(state), sourceKey, null, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts again from a committed step of a run, as a new run (time travel); the original stays as it is.</summary>
+    public async Task<Guid> ForkAsync(Guid id, int step, CancellationToken cancellationToken)
+    {
+        var run = await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"no run {id}");
+        var graph = registry.Find(run.Workflow) ?? throw new InvalidOperationException($"workflow '{run.Workflow}' is not registered here");
+        var next = await store.NextTasksAtAsync(id, step, cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"run {id} has no committed step {step}");
+        var state = await store.StateAtAsync(id, step, graph, cancellationToken).ConfigureAwait(false);
+        var (fork, _) = await store.CreateAsync(Guid.NewGuid(), run.Workflow, run.Input, state, next, null, id, step, cancellationToken).ConfigureAwait(false);
+        return fork;
+    }
+
+    /// <summary>Runs (or continues) a run until it completes, fails, parks, is cancelled, or <paramref name="cancellationToken"/> stops it.</summary>
+    public async Task<RunOutcome> RunAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var claimed = await store.ClaimAsync(id, _options.Owner, _options.Lease, cancellationToken).ConfigureAwait(false);
+        if (claimed is null)
+        {
+            return RunOutcome.NotClaimed;
+        }
+        using var activity = Activities.StartActivity($"run {claimed.Workflow}");
+        activity?.SetTag("helix.run.id", id);
+        var outcome = await ContinueAsync(claimed, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("helix.run.outcome", outcome);
+        Runs.Add(1, new("workflow", claimed.Workflow), new("outcome", outcome.ToString().ToLowerInvariant()));
+        return outcome;
+    }
+
+    private async Task<RunOutcome> ContinueAsync(ClaimedRun run, CancellationToken cancellationToken)
+    {
+        var graph = registry.Find(run.Workflow);
+        if (graph is null)
+        {
+            await store.FailAsync(run.Id, _options.Owner, $"workflow '{run.Workflow}' is not registered in this worker", cancellationToken).ConfigureAwait(false);
+            return RunOutcome.Failed;
+        }
+        var state = await store.StateAtAsync(run.Id, run.Step, graph, cancellationToken).ConfigureAwait(false);
+        var step = run.Step;
+        var tasks = run.Next;
+        var resume = run.Resume;
+
+        using var lost = new CancellationTokenSource();
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
+        await using var heartbeat = new Heartbeat(store, run.Id, _options, lost, logger);
+        try
+        {
+            while (true)
+            {
+                step++;
+                var started = Stopwatch.GetTimestamp();
+                var results = await RunStepAsync(graph, run.Id, step, tasks, state, resume, running.Token).ConfigureAwait(false);
+                try
+                {
+                    if (results.FirstOrDefault(r => r.Interrupt is not null) is { } parked)
+                    {
+                        await store.InterruptAsync(run.Id, _options.Owner, parked.Task.Id, parked.Interrupt!.Payload, CancellationToken.None).ConfigureAwait(false);
+                        LogParked(logger, run.Id, parked.Task.Id);
+                        return RunOutcome.Interrupted;
+                    }
+                    if (results.FirstOrDefault(r => r.Error is not null) is { } failed)
+                    {
+                        await store.FailAsync(run.Id, _options.Owner, failed.Error!, CancellationToken.None).ConfigureAwait(false);
+                        LogFailed(logger, run.Id, failed.Error!);
+                        return RunOutcome.Failed;
+                    }
+                    var ordered = results.OrderBy(r => r.Task.Id, StringComparer.Ordinal).ToList();
+                    var next = graph.Apply(state, ordered.SelectMany(r => r.Writes));
+                    var nextTasks = graph.Next(ordered.Select(r => r.Task.Node), next);
+                    var lone = tasks.Count == 1 ? ordered[0] : null;
+                    var checkpoint = Stopwatch.GetTimestamp();
+                    var committed = await store.CommitStepAsync(run.Id, _options.Owner, _options.Lease, step, lone is null ? null : (lone.Task, lone.Writes), nextTasks, next,
+                        lone?.Context?.Transaction, running.Token).ConfigureAwait(false);
+                    CheckpointDuration.Record(Stopwatch.GetElapsedTime(checkpoint).TotalSeconds);
+                    if (!committed)
+                    {
+                        var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+                        return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+                    }
+                    StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("workflow", run.Workflow));
+                    state = next;
+                    tasks = nextTasks;
+                    resume = [];
+                    if (tasks.Count == 0)
+                    {
+                        return RunOutcome.Completed;
+                    }
+                }
+                finally
+                {
+                    foreach (var result in results)
+                    {
+                        if (result.Context is not null)
+                        {
+                            await result.Context.DisposeAsync().ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+            return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: give the run back so another worker continues it without waiting for the lease.
+            await store.ReleaseAsync(run.Id, _options.Owner, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed record TaskResult(PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes, NodeContext? Context = null, NodeInterruptException? Interrupt = null, string? Error = null);
+
+    private async Task<IReadOnlyList<TaskResult>> RunStepAsync(IWorkflow graph, Guid runId, int step, IReadOnlyList<PendingTask> tasks, JsonObject state, JsonObject resume, CancellationToken cancellationToken)
+    {
+        if (tasks.Count == 1)
+        {
+            // A lone task's writes commit with the step itself: one transaction per step.
+            return [await RunTaskAsync(graph, runId, step, tasks[0], state, resume[tasks[0].Id], cancellationToken).ConfigureAwait(false)];
+        }
+        var done = await store.PendingWritesAsync(runId, step, cancellationToken).ConfigureAwait(false);
+        using var slots = new SemaphoreSlim(_options.MaxParallelTasks);
+        return await Task.WhenAll(tasks.Select(async task =>
+        {
+            if (done.TryGetValue(task.Id, out var writes))
+            {
+                return new TaskResult(task, writes); // finished before a crash: never run twice
+            }
+            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var result = await RunTaskAsync(graph, runId, step, task, state, resume[task.Id], cancellationToken).ConfigureAwait(false);
+                if (result.Interrupt is null && result.Error is null)
+                {
+                    await store.SaveTaskAsync(runId, step, task, result.Writes, result.Context?.Transaction, cancellationToken).ConfigureAwait(false);
+                }
+                return result;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        })).ConfigureAwait(false);
+    }
+
+    private async Task<TaskResult> RunTaskAsync(IWorkflow graph, Guid runId, int step, PendingTask task, JsonObject state, JsonNode? resume, CancellationToken cancellationToken)
+    {
+        var options = graph.OptionsOf(task.Node);
+        var policy = options.Retry;
+        using var activity = Activities.StartActivity($"node {task.Node}");
+        activity?.SetTag("helix.task.id", task.Id);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (options.Timeout is { } limit)
+            {
+                timeout.CancelAfter(limit);
+            }
+            var context = new NodeContext(runId, step, task.Id, attempt, task.Input, resume, store.DataSource, services, timeout.Token);
+            Exception error;
+            try
+            {
+                var writes = await graph.RunNodeAsync(task, state, context).ConfigureAwait(false);
+                TaskAttempts.Add(1, new("node", task.Node), new("result", "ok"));
+                return new TaskResult(task, writes, context);
+            }
+            catch (NodeInterruptException interrupt)
+            {
+                await context.DisposeAsync().ConfigureAwait(false);
+                return new TaskResult(task, [], Interrupt: interrupt);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                error = new TimeoutException($"node '{task.Node}' took longer than {options.Timeout}");
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                error = e;
+            }
+            catch
+            {
+                await context.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            await context.DisposeAsync().ConfigureAwait(false);
+            TaskAttempts.Add(1, new("node", task.Node), new("result", "error"));
+            if (attempt >= policy.MaxAttempts || !policy.RetryOn(error))
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, error.Message);
+                return new TaskResult(task, [], Error: $"node '{task.Node}' ({task.Id}) failed after {attempt} attempt(s): {error.GetType().Name}: {error.Message}");
+            }
+            LogRetrying(logger, runId, task.Id, attempt, error);
+            await Task.Delay(policy.Backoff(attempt + 1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a subgraph as a child run of the task: the same child for every attempt and restart of
+    /// the task (its id derives from the task's), so a child that finished is not run again.
+    /// </summary>
+    internal async Task<JsonNode> RunChildAsync(NodeContext context, IWorkflow child, JsonNode? input)
+    {
+        var key = $"{context.RunId:N}:{context.Step}:{context.TaskId}";
+        var state = child.Start(input);
+        var (id, _) = await store.CreateAsync(KeyedId(key), child.Name, input, state, child.Entry(state), key, context.RunId, context.Step, context.CancellationToken).ConfigureAwait(false);
+        await RunAsync(id, context.CancellationToken).ConfigureAwait(false);
+        var run = await store.GetAsync(id, context.CancellationToken).ConfigureAwait(false);
+        return run?.Status switch
+        {
+            RunStatus.Completed => run.Output!,
+            RunStatus.Interrupted => throw new NodeInterruptException(new JsonObject { ["childRun"] = id.ToString(), ["interrupt"] = run.Interrupt?.DeepClone() }),
+            _ => throw new InvalidOperationException($"subgraph run {id} ({child.Name}) ended {run?.Status}: {run?.Error}"),
+        };
+    }
+
+    /// <summary>A stable run id for a key (an event's id, a subgraph's task): name-based, like a UUID v5.</summary>
+    internal static Guid KeyedId(string key)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("helix-run:" + key));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+
+    /// <summary>Renews the run's lease during long steps; cancels the run's work when the run was cancelled or taken over.</summary>
+    private sealed partial class Heartbeat : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        public Heartbeat(RunStore store, Guid id, RunnerOptions options, CancellationTokenSource lost, ILogger logger)
+        {
+            _loop = Task.Run(async () =>
+            {
+                using var timer = new PeriodicTimer(options.Lease / 3);
+                try
+                {
+                    while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+                    {
+                        try
+                        {
+                            if (!await store.RenewAsync(id, options.Owner, options.Lease, _stop.Token).ConfigureAwait(false))
+                            {
+                                await lost.CancelAsync().ConfigureAwait(false);
+                                return;
+                            }
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            // The database is away for a moment: the step's commit will tell.
+                            LogRenewFailed(logger, id, e);
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // stopped
+                }
+            });
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            _stop.Dispose();
+        }
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease of run {RunId}")]
+        private static partial void LogRenewFailed(ILogger logger, Guid runId, Exception exception);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} is waiting for a person (task {TaskId})")]
+    private static partial void LogParked(ILogger logger, Guid runId, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed: {Error}")]
+    private static partial void LogFailed(ILogger logger, Guid runId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: task {TaskId} attempt {Attempt} failed; retrying")]
+    private static partial void LogRetrying(ILogger logger, Guid runId, string taskId, int attempt, Exception exception);
+}
