@@ -33,20 +33,7 @@ public static class WebhookReceiverApp
             kestrel.Limits.MaxRequestBodySize = 64L << 20;
         });
 
-        builder.Services.AddSingleton<INatsConnection>(sp =>
-        {
-            var nats = sp.GetRequiredService<IOptions<NatsOptions>>().Value;
-            return new NatsConnection(new NatsOpts
-            {
-                Url = nats.Url,
-                Name = ServiceName,
-                AuthOpts = nats.CredentialsFile is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = nats.CredentialsFile },
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                MaxReconnectRetry = -1,
-                ReconnectWaitMin = TimeSpan.FromMilliseconds(200),
-                ReconnectWaitMax = TimeSpan.FromSeconds(2),
-            });
-        });
+        builder.Services.AddSingleton<INatsConnection>(sp => NatsConnections.Create(sp.GetRequiredService<IOptions<NatsOptions>>().Value, ServiceName));
         builder.Services.AddSingleton<StreamReadiness>();
         builder.Services.AddHostedService<StreamProvisioner>();
         builder.Services.AddHealthChecks().AddCheck<StreamReadiness>("nats", tags: [ServiceDefaults.ReadyTag]);

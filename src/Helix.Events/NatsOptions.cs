@@ -1,9 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Helix.Webhooks.Configuration;
+using NATS.Client.Core;
+
+namespace Helix.Events;
 
 /// <summary>Section <c>Nats</c>: where the broker is.</summary>
-internal sealed record NatsOptions : IValidatableObject
+public sealed record NatsOptions : IValidatableObject
 {
     public const string Section = "Nats";
 
@@ -25,5 +27,24 @@ internal sealed record NatsOptions : IValidatableObject
                 yield return new ValidationResult($"'{server}' is not a NATS server URL such as nats://nats.helix-system:4222", [nameof(Url)]);
             }
         }
+    }
+}
+
+/// <summary>The NATS connection every Helix service opens: named, reconnecting for ever with a short backoff.</summary>
+public static class NatsConnections
+{
+    public static NatsConnection Create(NatsOptions options, string name)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new NatsConnection(new NatsOpts
+        {
+            Url = options.Url,
+            Name = name,
+            AuthOpts = options.CredentialsFile is null ? NatsAuthOpts.Default : NatsAuthOpts.Default with { CredsFile = options.CredentialsFile },
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            MaxReconnectRetry = -1,
+            ReconnectWaitMin = TimeSpan.FromMilliseconds(200),
+            ReconnectWaitMax = TimeSpan.FromSeconds(2),
+        });
     }
 }

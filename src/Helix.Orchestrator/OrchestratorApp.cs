@@ -1,0 +1,174 @@
+using System.Globalization;
+using Helix.Events;
+using Helix.Hosting;
+using Helix.Orchestrator.Api;
+using Helix.Orchestrator.Configuration;
+using Helix.Orchestrator.Worker;
+using Helix.Orchestrator.Workflows;
+using Helix.Postgres;
+using Helix.Workflows;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using Npgsql;
+
+namespace Helix.Orchestrator;
+
+/// <summary>Builds the Orchestrator; <c>Program</c> runs it, tests start it on a loopback port.</summary>
+public static class OrchestratorApp
+{
+    public const string ServiceName = "orchestrator";
+
+    private const string Migrations = "migrations";
+
+    /// <summary>
+    /// <c>orchestrator</c> serves; <c>orchestrator migrate</c> applies the migrations and exits;
+    /// <c>orchestrator prune [--older-than 14d]</c> deletes finished runs past that age now.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        switch (args)
+        {
+            case ["migrate", .. var rest]:
+            {
+                await using var app = Build(rest, b => b.Configuration["Database:MigrateOnStart"] = "false");
+                await MigrateAsync(app.Services, CancellationToken.None).ConfigureAwait(false);
+                return 0;
+            }
+            case ["prune", .. var rest]:
+            {
+                var age = rest is ["--older-than", var text, ..] ? ParseAge(text) : (TimeSpan?)null;
+                if (rest is ["--older-than", ..] && age is null)
+                {
+                    await Console.Error.WriteLineAsync("--older-than takes days or hours, such as 14d or 36h").ConfigureAwait(false);
+                    return 2;
+                }
+                await using var app = Build(rest is ["--older-than", _, .. var tail] ? tail : rest, b => b.Configuration["Database:MigrateOnStart"] = "false");
+                var store = app.Services.GetRequiredService<RunStore>();
+                var retention = age ?? app.Services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Retention;
+                var pruned = await store.PruneAsync(DateTimeOffset.UtcNow - retention, CancellationToken.None).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync($"deleted {pruned} finished runs older than {retention}").ConfigureAwait(false);
+                return 0;
+            }
+            default:
+            {
+                await using var app = Build(args);
+                await app.RunAsync().ConfigureAwait(false);
+                return 0;
+            }
+        }
+    }
+
+    private static TimeSpan? ParseAge(string text) =>
+        text.Length > 1 && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? text[^1] switch { 'd' => TimeSpan.FromDays(n), 'h' => TimeSpan.FromHours(n), _ => null }
+            : null;
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.AddHelixServiceDefaults(ServiceName);
+        configure?.Invoke(builder);
+
+        builder.Services.AddValidatedOptions<OrchestratorOptions>(OrchestratorOptions.Section);
+        builder.Services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+        builder.Services.AddValidatedOptions<EventStreamOptions>(EventStreamOptions.Section);
+        builder.Services.AddValidatedOptions<NatsOptions>(NatsOptions.Section);
+
+        builder.Services.AddSingleton<INatsConnection>(sp => NatsConnections.Create(sp.GetRequiredService<IOptions<NatsOptions>>().Value, ServiceName));
+        builder.Services.AddSingleton(sp =>
+        {
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return DataSources.Pooled(database.ConnectionString, Password(database), database.PoolerPreparesStatements);
+        });
+        builder.Services.AddKeyedSingleton(Migrations, (sp, _) =>
+        {
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return DataSources.Direct(database.MigrationConnectionString, Password(database));
+        });
+        builder.Services.AddSingleton(sp => new RunStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema,
+            sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.CompactEvery));
+        builder.Services.AddHostedService<MigrateOnStart>();
+        // Registered early, so it stops late: background runs hand their runs back before the process ends.
+        builder.Services.AddHostedService<DrainRuns>();
+
+        builder.Services.AddSingleton(sp => SmokeWorkflow.Build(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema));
+        builder.Services.AddSingleton(sp => new WorkflowRegistry(sp.GetServices<IWorkflow>()));
+        builder.Services.AddSingleton(sp => new RunnerOptions { Lease = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Lease });
+        builder.Services.AddSingleton<WorkflowRunner>();
+        builder.Services.AddSingleton<RunScheduler>();
+        builder.Services.AddSingleton<OrchestratorMetrics>();
+        builder.Services.AddHostedService<EventWorker>();
+        builder.Services.AddHostedService<OrphanSweeper>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealth>("workflow-database", tags: [ServiceDefaults.ReadyTag])
+            .AddCheck<NatsHealth>("nats", tags: [ServiceDefaults.ReadyTag]);
+
+        var app = builder.Build();
+        // Every route must name a workflow this build has: a typo stops start-up, not the first event.
+        var registry = app.Services.GetRequiredService<WorkflowRegistry>();
+        var routes = app.Services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Routes;
+        for (var i = 0; i < routes.Count; i++)
+        {
+            if (registry.Find(routes[i].Workflow) is null)
+            {
+                throw new OptionsValidationException(OrchestratorOptions.Section, typeof(OrchestratorOptions),
+                    [$"Configuration key 'Orchestrator:Routes:{i}:Workflow': no workflow named '{routes[i].Workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})"]);
+            }
+        }
+        app.MapHelixDefaultEndpoints();
+        RunEndpoints.Map(app);
+        return app;
+    }
+
+    private static Func<string>? Password(DatabaseOptions database) => database.Password is { } reference ? () => SecretReference.Resolve(reference) : null;
+
+    internal static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var direct = services.GetRequiredKeyedService<NpgsqlDataSource>(Migrations);
+        var schema = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema;
+        await RunStore.MigrateAsync(direct, schema, cancellationToken).ConfigureAwait(false);
+        await OrchestratorSchema.MigrateAsync(direct, schema, cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class MigrateOnStart(IServiceProvider services, IOptions<DatabaseOptions> database) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            database.Value.MigrateOnStart ? MigrateAsync(services, cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class DrainRuns(RunScheduler scheduler) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => scheduler.DrainAsync().WaitAsync(cancellationToken);
+    }
+
+    private sealed class DatabaseHealth(NpgsqlDataSource pooled) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = pooled.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("the workflow database (PostgreSQL through the pooler) does not answer");
+            }
+        }
+    }
+
+    private sealed class NatsHealth(INatsConnection nats) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(nats.ConnectionState == NatsConnectionState.Open
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"NATS is {nats.ConnectionState}"));
+    }
+}

@@ -1,0 +1,3 @@
+using Helix.Orchestrator;
+
+return await OrchestratorApp.RunAsync(args);
