@@ -99,11 +99,13 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<WorkflowRunner>();
         builder.Services.AddSingleton<RunScheduler>();
         builder.Services.AddSingleton<OrchestratorMetrics>();
-        builder.Services.AddHostedService<EventWorker>();
+        builder.Services.AddSingleton<EventWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWorker>());
         builder.Services.AddHostedService<OrphanSweeper>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealth>("workflow-database", tags: [ServiceDefaults.ReadyTag])
-            .AddCheck<NatsHealth>("nats", tags: [ServiceDefaults.ReadyTag]);
+            .AddCheck<NatsHealth>("nats", tags: [ServiceDefaults.ReadyTag])
+            .AddCheck<ConsumerHealth>("events-consumer", tags: [ServiceDefaults.ReadyTag]);
 
         var app = builder.Build();
         // Every route must name a workflow this build has: a typo stops start-up, not the first event.
@@ -162,6 +164,12 @@ public static class OrchestratorApp
                 return HealthCheckResult.Unhealthy("the workflow database (PostgreSQL through the pooler) does not answer");
             }
         }
+    }
+
+    private sealed class ConsumerHealth(EventWorker worker) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(worker.Consuming ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the events consumer is not set up yet"));
     }
 
     private sealed class NatsHealth(INatsConnection nats) : IHealthCheck

@@ -24,7 +24,7 @@ public sealed class ReliabilityTests(NatsFixture nats)
         var secretFile = Path.Combine(secrets.FullName, "acme");
         await File.WriteAllTextAsync(secretFile, ReceiverHost.Secret, Ct);
         var natsUrl = nats.Client.Connection.Opts.Url;
-        await using var receiver = new ReceiverProcess(new Dictionary<string, string>
+        await using var receiver = new ServiceProcess("Helix.Webhooks.dll", new Dictionary<string, string>
         {
             ["Nats__Url"] = natsUrl,
             ["Events__StreamName"] = scope.StreamName,

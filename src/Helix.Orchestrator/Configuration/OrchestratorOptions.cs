@@ -25,6 +25,10 @@ internal sealed partial record OrchestratorOptions : IValidatableObject
     [Range(1, 100)]
     public int MaxDeliveries { get; init; } = 5;
 
+    /// <summary>The wait before an event that failed is delivered again; doubled with each delivery, at most a minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan RedeliveryDelay { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>JetStream's ack wait: a worker silent this long loses the event to another (long runs send progress).</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);

@@ -42,10 +42,28 @@ internal sealed partial class EventWorker(
 
     public string DeadLetterStream => $"{_events.StreamName}_DEADLETTER";
 
+    /// <summary>The stream, the dead-letter stream and the consumer exist: events can be taken.</summary>
+    public bool Consuming { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var js = new NatsJSContext(nats);
-        var consumer = await EnsureAsync(js, stoppingToken).ConfigureAwait(false);
+        INatsJSConsumer consumer;
+        while (true)
+        {
+            try
+            {
+                consumer = await EnsureAsync(js, stoppingToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The broker is not there yet (start-up order is nobody's business): not ready until it is.
+                LogNotConsuming(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
+            }
+        }
+        Consuming = true;
         _ = Task.Run(() => WatchLagAsync(js, stoppingToken), stoppingToken);
         using var slots = new SemaphoreSlim(_options.Concurrency);
         var inFlight = new List<Task>();
@@ -77,6 +95,8 @@ internal sealed partial class EventWorker(
 
     private async Task<INatsJSConsumer> EnsureAsync(NatsJSContext js, CancellationToken cancellationToken)
     {
+        // The events stream as the receiver defines it (the same contract): whichever service starts first creates it.
+        await EventStreams.EnsureAsync(js, _events, cancellationToken).ConfigureAwait(false);
         // The dead-letter subject is kept in a stream of its own, so a dead letter is never lost either.
         await js.CreateOrUpdateStreamAsync(new StreamConfig(DeadLetterStream, [_options.DeadLetterSubject])
         {
@@ -167,7 +187,8 @@ internal sealed partial class EventWorker(
             }
             else
             {
-                await message.NakAsync(delay: TimeSpan.FromSeconds(Math.Min(60, 2 << deliveries)), cancellationToken: stoppingToken).ConfigureAwait(false);
+                var delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, _options.RedeliveryDelay.Ticks << Math.Min(deliveries - 1, 20)));
+                await message.NakAsync(delay: delay, cancellationToken: stoppingToken).ConfigureAwait(false);
             }
         }
         finally
@@ -247,6 +268,9 @@ internal sealed partial class EventWorker(
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot set up the events consumer yet")]
+    private static partial void LogNotConsuming(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {MessageId} (delivery {Deliveries}) could not be handled")]
     private static partial void LogFailed(ILogger logger, string messageId, int deliveries, Exception exception);

@@ -2,16 +2,22 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Helix.Webhooks.Tests;
+namespace Helix.Testing;
 
-/// <summary>The receiver as its own OS process (<c>dotnet Helix.Webhooks.dll</c>), so a test can SIGKILL it.</summary>
-internal sealed class ReceiverProcess : IAsyncDisposable
+/// <summary>
+/// A Helix service as its own OS process (<c>dotnet Helix.X.dll</c> from the test's output folder,
+/// where the project reference put it), so a test can SIGKILL it.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
 {
+    private readonly string _assembly;
     private readonly Dictionary<string, string> _environment;
     private Process? _process;
 
-    public ReceiverProcess(Dictionary<string, string> environment)
+    public ServiceProcess(string assembly, Dictionary<string, string> environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
+        _assembly = assembly;
         Port = FreePort();
         _environment = new Dictionary<string, string>(environment)
         {
@@ -27,11 +33,28 @@ internal sealed class ReceiverProcess : IAsyncDisposable
 
     public int? Pid => _process?.Id;
 
+    /// <summary>The last lines the process wrote (standard output and error).</summary>
+    public IReadOnlyCollection<string> Output => _output;
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        _output.Enqueue(line);
+        while (_output.Count > 200 && _output.TryDequeue(out _))
+        {
+        }
+    }
+
     public async Task StartAsync()
     {
         var info = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Helix.Webhooks.dll") },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, _assembly) },
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -40,9 +63,9 @@ internal sealed class ReceiverProcess : IAsyncDisposable
         {
             info.Environment[key] = value;
         }
-        _process = Process.Start(info) ?? throw new InvalidOperationException("the receiver did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process = Process.Start(info) ?? throw new InvalidOperationException("the service did not start");
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -52,7 +75,7 @@ internal sealed class ReceiverProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"the receiver exited with {_process.ExitCode} during start-up");
+                throw new InvalidOperationException($"the service exited with {_process.ExitCode} during start-up:\n{string.Join("\n", Output)}");
             }
             try
             {
@@ -70,7 +93,7 @@ internal sealed class ReceiverProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException("the receiver did not become ready within 60 s");
+        throw new TimeoutException("the service did not become ready within 60 s");
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no draining, as the OOM killer or a node loss would.</summary>

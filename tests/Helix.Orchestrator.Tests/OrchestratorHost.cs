@@ -1,0 +1,136 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Helix.Events;
+using Helix.Testing;
+using Helix.Workflows;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace Helix.Orchestrator.Tests;
+
+/// <summary>
+/// The real Orchestrator on a loopback port: the test's own stream and subject prefix on the
+/// harness's NATS, its own schema in the harness's PostgreSQL (through PgBouncer).
+/// </summary>
+internal sealed class OrchestratorHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private OrchestratorHost(WebApplication app, NatsTestScope scope, PostgresSchema schema, CapturedLogs logs)
+    {
+        _app = app;
+        Scope = scope;
+        Schema = schema;
+        Logs = logs;
+        Client.BaseAddress = TestHttpServer.AddressOf(app);
+    }
+
+    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public NatsTestScope Scope { get; }
+
+    public PostgresSchema Schema { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public RunStore Store => _app.Services.GetRequiredService<RunStore>();
+
+    /// <summary>The settings every test shares; tests add or override.</summary>
+    public static Dictionary<string, string?> Settings(NatsTestScope scope, PostgresSchema schema) => new()
+    {
+        ["Nats:Url"] = TestEnvironment.Require("HELIX_TEST_NATS_URL", "NATS"),
+        ["Events:StreamName"] = scope.StreamName,
+        ["Events:SubjectPrefix"] = scope.SubjectPrefix,
+        ["Events:BodiesBucket"] = scope.StreamName + "_BODIES",
+        ["Events:MaxBytes"] = (64 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orchestrator:Routes:0:Source"] = "acme",
+        ["Orchestrator:Routes:0:EventType"] = "smoke",
+        ["Orchestrator:Routes:0:Workflow"] = "smoke",
+        ["Orchestrator:Consumer"] = scope.StreamName + "_orchestrator",
+        ["Orchestrator:DeadLetterSubject"] = $"{scope.SubjectPrefix}-deadletter",
+        ["Orchestrator:SweepInterval"] = "00:00:01",
+        ["Database:ConnectionString"] = TestEnvironment.Require("HELIX_TEST_PGBOUNCER", "PgBouncer"),
+        ["Database:MigrationConnectionString"] = TestEnvironment.Require("HELIX_TEST_POSTGRES", "PostgreSQL"),
+        ["Database:Schema"] = schema.Name,
+        ["Shutdown:DrainDelay"] = "00:00:00",
+    };
+
+    public static async Task<OrchestratorHost> StartAsync(NatsTestScope scope, PostgresSchema schema, IDictionary<string, string?>? overrides = null)
+    {
+        var settings = Settings(scope, schema);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        var logs = new CapturedLogs();
+        var app = OrchestratorApp.Build([], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<ILoggerProvider>(logs);
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var host = new OrchestratorHost(app, scope, schema, logs);
+        for (var i = 0; i < 300; i++)
+        {
+            using var ready = await host.Client.GetAsync(new Uri("/readyz", UriKind.Relative), TestContext.Current.CancellationToken);
+            if (ready.IsSuccessStatusCode)
+            {
+                return host;
+            }
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        throw new TimeoutException($"the orchestrator never became ready\n{string.Join("\n", logs.Lines.TakeLast(10))}");
+    }
+
+    /// <summary>Publishes an event as the Webhook Receiver does (the Helix.Events envelope), to the test's stream.</summary>
+    public static async Task PublishAsync(NatsTestScope scope, string source, string type, string deliveryId, object? body, NatsHeaders? replaceHeaders = null)
+    {
+        var payload = body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body);
+        var delivery = new WebhookEvent
+        {
+            Source = source,
+            EventType = type,
+            DeliveryId = deliveryId,
+            ReceivedAt = DateTimeOffset.UtcNow,
+            ContentType = "application/json",
+            Body = payload,
+            BodyLength = payload.Length,
+        };
+        var ack = await scope.JetStream.PublishAsync(EventSubjects.For($"{scope.SubjectPrefix}.{source}", type, deliveryId), payload,
+            headers: replaceHeaders ?? delivery.ToHeaders(), cancellationToken: TestContext.Current.CancellationToken);
+        ack.EnsureSuccess();
+    }
+
+    /// <summary>Waits until the store's runs satisfy the condition; returns them.</summary>
+    public async Task<IReadOnlyList<RunView>> WaitForRunsAsync(Func<IReadOnlyList<RunView>, bool> condition, int seconds = 60, int limit = 1000)
+    {
+        IReadOnlyList<RunView> runs = [];
+        for (var i = 0; i < seconds * 10; i++)
+        {
+            runs = await Store.ListAsync(new RunQuery { Limit = limit }, TestContext.Current.CancellationToken);
+            if (condition(runs))
+            {
+                return runs;
+            }
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        throw new TimeoutException($"runs never got there: {string.Join(", ", runs.GroupBy(r => r.Status).Select(g => $"{g.Key}={g.Count()}"))}\n{string.Join("\n", Logs.Lines.TakeLast(10))}");
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path) =>
+        await Client.GetFromJsonAsync<JsonElement>(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+        Client.Dispose();
+    }
+}
