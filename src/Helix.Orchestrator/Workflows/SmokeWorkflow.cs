@@ -3,15 +3,17 @@ using Npgsql;
 
 namespace Helix.Orchestrator.Workflows;
 
-/// <summary>The smoke workflow's state: how many steps to take, and how many were taken.</summary>
+/// <summary>The smoke workflow's state: how many steps to take (or the event body's <c>steps</c>), and how many were taken.</summary>
 public sealed record SmokeState
 {
     public int Steps { get; init; } = 3;
 
     public int Done { get; init; }
 
-    /// <summary>Present when an event started the run; not used.</summary>
+    /// <summary>Present when an event started the run: its body may say how many steps to take.</summary>
     public EventInput? Event { get; init; }
+
+    internal int Target => Event?.Body?["steps"] is { } steps ? steps.GetValue<int>() : Steps;
 }
 
 /// <summary>
@@ -37,6 +39,6 @@ internal static class SmokeWorkflow
             return new Update<SmokeState>().Set(s => s.Done, state.Done + 1);
         })
         .AddEdge(Workflow.Start, "step")
-        .AddConditionalEdges("step", state => [state.Done < state.Steps ? "step" : Workflow.End])
+        .AddConditionalEdges("step", state => [state.Done < state.Target ? "step" : Workflow.End])
         .Build();
 }
