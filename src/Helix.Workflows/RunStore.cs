@@ -215,53 +215,47 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         IReadOnlyList<PendingTask> next, JsonObject state, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var done = next.Count == 0;
-        var commands = new List<NpgsqlBatchCommand>
-        {
-            // First, so that a run that is not ours any more fails the batch before anything is written.
-            Command($$"""
+        // One statement, so one round trip and one commit: the run moves only if it is still this
+        // worker's and still at the step before; the step's rows are written only if it moved.
+        var sql = $$"""
+            WITH moved AS (
                 UPDATE {{_s}}.runs SET step = $2, next_tasks = $3, status = $4, output = $5, resume = '{}'::jsonb, lease_until = now() + $7, updated_at = now()
                 WHERE id = $1 AND owner = $6 AND status = '{{RunStatus.Running}}' AND step = $2 - 1
-                """, id, step, Json(Tasks(next)), done ? RunStatus.Completed : RunStatus.Running, done ? Json(state) : Json(null), owner, lease),
-        };
-        if (lone is { } task)
+                RETURNING id),
+            task AS (INSERT INTO {{_s}}.writes (run_id, step, task_id, node, writes) SELECT id, $2, $8, $9, $10 FROM moved WHERE $8 IS NOT NULL),
+            marker AS (INSERT INTO {{_s}}.steps (run_id, step, next_tasks) SELECT id, $2, $3 FROM moved),
+            snapshot AS (INSERT INTO {{_s}}.snapshots (run_id, step, state) SELECT id, $2, $11 FROM moved WHERE $11 IS NOT NULL)
+            SELECT count(*) FROM moved
+            """;
+        NpgsqlCommand command;
+        if (transaction is null)
         {
-            commands.Add(Command($"INSERT INTO {_s}.writes (run_id, step, task_id, node, writes) VALUES ($1, $2, $3, $4, $5)", id, step, task.Task.Id, task.Task.Node, Json(WritesJson(task.Writes))));
+            command = pooled.CreateCommand(sql);
         }
-        commands.Add(Command($"INSERT INTO {_s}.steps (run_id, step, next_tasks) VALUES ($1, $2, $3)", id, step, Json(Tasks(next))));
-        if (step % compactEvery == 0 || done)
+        else
         {
-            commands.Add(Command($"INSERT INTO {_s}.snapshots (run_id, step, state) VALUES ($1, $2, $3)", id, step, Json(state)));
+            command = new NpgsqlCommand(sql, transaction.Connection, transaction);
         }
-
-        NpgsqlConnection? connection = null;
-        try
+        await using (command)
         {
-            if (transaction is null)
+            Add(command, id, step, Json(Tasks(next)), done ? RunStatus.Completed : RunStatus.Running, done ? Json(state) : Json(null), owner, lease,
+                new NpgsqlParameter { Value = (object?)lone?.Task.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new NpgsqlParameter { Value = (object?)lone?.Task.Node ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                Json(lone is { } task ? WritesJson(task.Writes) : null),
+                Json(step % compactEvery == 0 || done ? state : null));
+            var moved = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
+            if (transaction is not null)
             {
-                connection = await pooled.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                if (moved)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
-            await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
-            foreach (var command in commands)
-            {
-                batch.BatchCommands.Add(command);
-            }
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            if (batch.BatchCommands[0].RecordsAffected != 1)
-            {
-                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                return false;
-            }
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await transaction!.DisposeAsync().ConfigureAwait(false);
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
+            return moved;
         }
     }
 

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Helix.Postgres;
+using Helix.Workflows;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+// Workflow engine benchmark. Reads HELIX_TEST_PGBOUNCER (work) and HELIX_TEST_POSTGRES (migrations)
+// from `eval "$(scripts/services.sh env)"`. Prints one line per measurement.
+var pooledConnection = Environment.GetEnvironmentVariable("HELIX_TEST_PGBOUNCER") ?? throw new InvalidOperationException("HELIX_TEST_PGBOUNCER is not set");
+var directConnection = Environment.GetEnvironmentVariable("HELIX_TEST_POSTGRES") ?? throw new InvalidOperationException("HELIX_TEST_POSTGRES is not set");
+var schema = $"bench_{Guid.NewGuid():N}"[..18];
+await using var direct = DataSources.Direct(directConnection);
+await using var pooled = DataSources.Pooled(new NpgsqlConnectionStringBuilder(pooledConnection) { MaxPoolSize = 100 }.ConnectionString);
+await RunStore.MigrateAsync(direct, schema, CancellationToken.None);
+var store = new RunStore(pooled, schema);
+
+// Per-step checkpoint latency, from the engine's own histogram.
+var checkpoints = new List<double>();
+using var listener = new MeterListener();
+listener.InstrumentPublished = (instrument, l) =>
+{
+    if (instrument.Name == "helix.workflows.checkpoint.duration")
+    {
+        l.EnableMeasurementEvents(instrument);
+    }
+};
+listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+{
+    lock (checkpoints)
+    {
+        checkpoints.Add(value * 1000);
+    }
+});
+listener.Start();
+
+IWorkflow Linear(string name, int nodes)
+{
+    var graph = Workflow.Create<Counter>(name);
+    for (var i = 0; i < nodes; i++)
+    {
+        graph.AddNode($"n{i}", (_, state) => Task.FromResult(new Update<Counter>().Set(s => s.Count, state.Count + 1)));
+        graph.AddEdge(i == 0 ? Workflow.Start : $"n{i - 1}", $"n{i}");
+    }
+    return graph.Build();
+}
+
+var grow = Workflow.Create<Growing>("grow")
+    .Reduce(s => s.Items, Reducers.Append)
+    .AddNode("add", (_, state) => Task.FromResult(new Update<Growing>().Set(s => s.Count, state.Count + 1).Set(s => s.Items, [new string('x', 100)])))
+    .AddEdge(Workflow.Start, "add")
+    .AddConditionalEdges("add", state => [state.Count < 200 ? "add" : Workflow.End])
+    .Build();
+
+var services = new ServiceCollection().BuildServiceProvider();
+var runner = new WorkflowRunner(store, new WorkflowRegistry([Linear("linear3", 3), Linear("linear10", 10), grow]), services, NullLogger<WorkflowRunner>.Instance);
+
+async Task<(int Steps, TimeSpan Elapsed)> Measure(string workflow, int runs, int concurrency, int stepsPerRun)
+{
+    lock (checkpoints)
+    {
+        checkpoints.Clear();
+    }
+    var ids = new List<Guid>();
+    for (var i = 0; i < runs; i++)
+    {
+        ids.Add((await runner.CreateAsync(workflow, null, null, CancellationToken.None)).Id);
+    }
+    var watch = Stopwatch.StartNew();
+    using var slots = new SemaphoreSlim(concurrency);
+    await Task.WhenAll(ids.Select(async id =>
+    {
+        await slots.WaitAsync();
+        try
+        {
+            if (await runner.RunAsync(id, CancellationToken.None) != RunOutcome.Completed)
+            {
+                throw new InvalidOperationException($"run {id} did not complete");
+            }
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }));
+    return (runs * stepsPerRun, watch.Elapsed);
+}
+
+string Percentiles()
+{
+    lock (checkpoints)
+    {
+        var sorted = checkpoints.Order().ToList();
+        double P(double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+        return string.Create(CultureInfo.InvariantCulture, $"checkpoint p50 {P(0.5):F2} ms, p99 {P(0.99):F2} ms");
+    }
+}
+
+// Warm-up: JIT, connection pool, PgBouncer's server connections.
+await Measure("linear10", 50, 50, 10);
+
+foreach (var (workflow, nodes) in new[] { ("linear3", 3), ("linear10", 10) })
+{
+    var runs = nodes == 3 ? 600 : 200;
+    var (steps, elapsed) = await Measure(workflow, runs, 1, nodes);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{nodes}-node graph, one run at a time ({runs} runs): {steps / elapsed.TotalSeconds:F0} steps/s, {Percentiles()}"));
+    (steps, elapsed) = await Measure(workflow, runs, 50, nodes);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{nodes}-node graph, 50 runs at once ({runs} runs): {steps / elapsed.TotalSeconds:F0} steps/s, {Percentiles()}"));
+}
+{
+    var (steps, elapsed) = await Measure("linear10", 1000, 1000, 10);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"10-node graph, 1,000 runs at once: {steps / elapsed.TotalSeconds:F0} steps/s, {Percentiles()}, all done in {elapsed.TotalSeconds:F1} s"));
+}
+{
+    var (id, _) = await runner.CreateAsync("grow", null, null, CancellationToken.None);
+    await runner.RunAsync(id, CancellationToken.None);
+    var bytes = await store.StoredBytesAsync(id, CancellationToken.None);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"200-step run, state growing by a 100-character item per step: {bytes / 1024.0:F0} KiB stored (deltas, step rows, 5 snapshots)"));
+}
+
+await using (var drop = direct.CreateCommand($"DROP SCHEMA \"{schema}\" CASCADE"))
+{
+    await drop.ExecuteNonQueryAsync();
+}
+return 0;
+
+internal sealed record Counter
+{
+    public int Count { get; init; }
+}
+
+internal sealed record Growing
+{
+    public int Count { get; init; }
+
+    public List<string> Items { get; init; } = [];
+}
