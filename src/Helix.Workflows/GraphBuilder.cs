@@ -17,6 +17,7 @@ public sealed class GraphBuilder<TState> where TState : class, new()
     private readonly string _name;
     private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Func<TState, IEnumerable<Route>>>> _edges = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _conditional = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Reducer> _reducers = new(StringComparer.Ordinal);
 
     internal GraphBuilder(string name)
@@ -65,12 +66,22 @@ public sealed class GraphBuilder<TState> where TState : class, new()
     }
 
     /// <summary>After <paramref name="from"/> (or <see cref="Workflow.Start"/>), go to <paramref name="to"/>.</summary>
-    public GraphBuilder<TState> AddEdge(string from, string to) => AddConditionalEdges(from, _ => [Route.To(to)]);
+    public GraphBuilder<TState> AddEdge(string from, string to)
+    {
+        Route[] routes = [Route.To(to)];
+        return Add(from, _ => routes);
+    }
 
     /// <summary>After <paramref name="from"/>, go where the function says, from the state after the step: nodes, or sends (fan-out).</summary>
     public GraphBuilder<TState> AddConditionalEdges(string from, Func<TState, IEnumerable<Route>> routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
+        _conditional.Add(from);
+        return Add(from, routes);
+    }
+
+    private GraphBuilder<TState> Add(string from, Func<TState, IEnumerable<Route>> routes)
+    {
         if (!_edges.TryGetValue(from, out var list))
         {
             _edges[from] = list = [];
@@ -89,10 +100,12 @@ public sealed class GraphBuilder<TState> where TState : class, new()
         {
             throw new InvalidOperationException($"graph '{_name}': edge from unknown node '{from}'");
         }
-        return new Compiled(_name, new Dictionary<string, Node>(_nodes), _edges.ToDictionary(e => e.Key, e => e.Value.ToArray()), new Dictionary<string, Reducer>(_reducers));
+        return new Compiled(_name, new Dictionary<string, Node>(_nodes), _edges.ToDictionary(e => e.Key, e => e.Value.ToArray()), new Dictionary<string, Reducer>(_reducers),
+            new HashSet<string>(_conditional, StringComparer.Ordinal));
     }
 
-    private sealed class Compiled(string name, Dictionary<string, Node> nodes, Dictionary<string, Func<TState, IEnumerable<Route>>[]> edges, Dictionary<string, Reducer> reducers) : IWorkflow
+    private sealed class Compiled(string name, Dictionary<string, Node> nodes, Dictionary<string, Func<TState, IEnumerable<Route>>[]> edges, Dictionary<string, Reducer> reducers,
+        HashSet<string> conditional) : IWorkflow
     {
         public string Name => name;
 
@@ -119,8 +132,10 @@ public sealed class GraphBuilder<TState> where TState : class, new()
 
         IReadOnlyList<PendingTask> IWorkflow.Next(IEnumerable<string> nodesRun, JsonObject state)
         {
-            var typed = Typed(state);
-            return Tasks(nodesRun.Distinct(StringComparer.Ordinal).SelectMany(node => Routes(node, typed)));
+            var ran = nodesRun.Distinct(StringComparer.Ordinal).ToList();
+            // Plain edges do not look at the state: read it only when a conditional edge will.
+            var typed = ran.Any(conditional.Contains) ? Typed(state) : null;
+            return Tasks(ran.SelectMany(node => Routes(node, typed!)));
         }
 
         JsonObject IWorkflow.Start(JsonNode? input)

@@ -30,19 +30,34 @@ public sealed record StepView(int Step, DateTimeOffset CommittedAt, IReadOnlyLis
 public sealed record TaskWrites(string TaskId, string Node, JsonNode? Writes);
 
 /// <summary>What the runner needs to continue a run it has claimed.</summary>
-internal sealed record ClaimedRun(Guid Id, string Workflow, int Step, IReadOnlyList<PendingTask> Next, JsonObject Resume);
+/// <param name="Id">The run.</param>
+/// <param name="Workflow">Its workflow's name.</param>
+/// <param name="Step">Its last committed step.</param>
+/// <param name="Next">The tasks of the step to run next.</param>
+/// <param name="Resume">A person's value for the task that asked, at the step it asked in; empty otherwise.</param>
+/// <param name="Snapshot">The run's latest stored state.</param>
+/// <param name="Deltas">The committed writes after that snapshot, in order: the state is the snapshot with these applied.</param>
+internal sealed record ClaimedRun(Guid Id, string Workflow, int Step, IReadOnlyList<PendingTask> Next, JsonObject Resume, JsonObject Snapshot,
+    IReadOnlyList<KeyValuePair<string, JsonNode?>> Deltas)
+{
+    public JsonNode? ResumeFor(int step, string taskId) =>
+        Resume["step"]?.GetValue<int>() == step && Resume["task"]?.GetValue<string>() == taskId ? Resume["value"] : null;
+}
 
 /// <summary>
 /// Runs and their checkpoints in PostgreSQL, reached through PgBouncer in transaction mode: every
 /// statement or batch stands alone (no session state, no prepared statements, no session locks).
 /// A step's checkpoint is its tasks' writes (the delta) plus the next tasks, committed in one
-/// transaction; every <c>compactEvery</c> steps the whole state is stored too, so rebuilding a run
+/// statement; a row with the next tasks marks the step committed (a lone task's own row, or a
+/// marker row with an empty task id after a step of several tasks). Every <c>compactEvery</c> steps the whole state is stored too, so rebuilding a run
 /// reads at most that many deltas.
 /// </summary>
 public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compactEvery = 50)
 {
     private readonly string _s = SchemaMigrations.Quote(schema);
 
+    // No foreign keys from writes and snapshots to runs: the engine writes them only in statements that
+    // check the run, and a foreign key would cost a trigger on every step's commit. Pruning deletes all three.
     private static readonly string[] Migrations =
     [
         """
@@ -63,24 +78,21 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             owner       text,
             lease_until timestamptz,
             created_at  timestamptz NOT NULL DEFAULT now(),
-            updated_at  timestamptz NOT NULL DEFAULT now());
+            updated_at  timestamptz NOT NULL DEFAULT now())
+            WITH (fillfactor = 80);
         CREATE INDEX runs_by_status ON {0}.runs (status, updated_at);
         CREATE INDEX runs_by_workflow ON {0}.runs (workflow, created_at DESC);
         CREATE TABLE {0}.writes (
-            run_id  uuid  NOT NULL REFERENCES {0}.runs ON DELETE CASCADE,
-            step    int   NOT NULL,
-            task_id text  NOT NULL,
-            node    text  NOT NULL,
-            writes  jsonb NOT NULL,
-            PRIMARY KEY (run_id, step, task_id));
-        CREATE TABLE {0}.steps (
-            run_id       uuid        NOT NULL REFERENCES {0}.runs ON DELETE CASCADE,
+            run_id       uuid        NOT NULL,
             step         int         NOT NULL,
-            next_tasks   jsonb       NOT NULL,
+            task_id      text        NOT NULL,
+            node         text        NOT NULL,
+            writes       jsonb       NOT NULL,
+            next_tasks   jsonb,
             committed_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (run_id, step));
+            PRIMARY KEY (run_id, step, task_id));
         CREATE TABLE {0}.snapshots (
-            run_id uuid  NOT NULL REFERENCES {0}.runs ON DELETE CASCADE,
+            run_id uuid  NOT NULL,
             step   int   NOT NULL,
             state  jsonb NOT NULL,
             PRIMARY KEY (run_id, step));
@@ -107,7 +119,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
                 INSERT INTO {_s}.runs (id, workflow, status, next_tasks, input, source_key, parent_id, parent_step)
                 VALUES ($1, $2, '{RunStatus.Pending}', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id),
             snapshot AS (INSERT INTO {_s}.snapshots (run_id, step, state) SELECT id, 0, $8 FROM created),
-            first AS (INSERT INTO {_s}.steps (run_id, step, next_tasks) SELECT id, 0, $3 FROM created)
+            first AS (INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks) SELECT id, 0, '', '', '[]', $3 FROM created)
             SELECT id, true FROM created
             UNION ALL SELECT id, false FROM {_s}.runs WHERE (source_key = $5 OR id = $1) AND NOT EXISTS (SELECT 1 FROM created)
             LIMIT 1
@@ -124,25 +136,43 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     /// </summary>
     internal async Task<ClaimedRun?> ClaimAsync(Guid id, string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
-        await using var claim = pooled.CreateCommand($"""
-            UPDATE {_s}.runs SET owner = $2, lease_until = now() + $3, status = '{RunStatus.Running}', updated_at = now()
+        await using var batch = pooled.CreateBatch();
+        batch.BatchCommands.Add(Command($"""
+            UPDATE {_s}.runs SET owner = $2, lease_until = now() + $3, status = '{RunStatus.Running}', updated_at = CASE WHEN status = '{RunStatus.Running}' THEN updated_at ELSE now() END
             WHERE id = $1 AND status IN ('{RunStatus.Pending}', '{RunStatus.Running}') AND (owner IS NULL OR owner = $2 OR lease_until < now())
-            RETURNING workflow, step, next_tasks::text, resume::text
-            """);
-        Add(claim, id, owner, lease);
-        string workflow;
-        int step;
-        string next;
-        string resume;
-        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            RETURNING workflow, resume::text
+            """, id, owner, lease));
+        batch.BatchCommands.Add(Command($"SELECT step, next_tasks::text FROM {_s}.writes WHERE run_id = $1 AND next_tasks IS NOT NULL ORDER BY step DESC LIMIT 1", id));
+        // The state comes in the same round trip: the latest snapshot, and the committed writes after it.
+        batch.BatchCommands.Add(Command($"SELECT state::text FROM {_s}.snapshots WHERE run_id = $1 ORDER BY step DESC LIMIT 1", id));
+        batch.BatchCommands.Add(Command($"""
+            SELECT w.writes::text FROM {_s}.writes w
+            WHERE w.run_id = $1 AND w.task_id <> '' AND w.step > (SELECT coalesce(max(step), 0) FROM {_s}.snapshots WHERE run_id = $1)
+              AND EXISTS (SELECT 1 FROM {_s}.writes m WHERE m.run_id = w.run_id AND m.step = w.step AND m.next_tasks IS NOT NULL)
+            ORDER BY w.step, w.task_id
+            """, id));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
-            (workflow, step, next, resume) = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3));
+            return null;
         }
-        return new ClaimedRun(id, workflow, step, ParseTasks(JsonNode.Parse(next)), (JsonObject)JsonNode.Parse(resume)!);
+        var (workflow, resume) = (reader.GetString(0), reader.GetString(1));
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"run {id} has no committed step");
+        }
+        var (step, next) = (reader.GetInt32(0), ParseTasks(JsonNode.Parse(reader.GetString(1))));
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = (JsonObject)JsonNode.Parse(reader.GetString(0))!;
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var deltas = new List<KeyValuePair<string, JsonNode?>>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            deltas.AddRange(ParseWrites(reader.GetString(0)));
+        }
+        return new ClaimedRun(id, workflow, step, next, (JsonObject)JsonNode.Parse(resume)!, snapshot, deltas);
     }
 
     /// <summary>The state after <paramref name="step"/>: the nearest snapshot at or before it, then the writes of later steps in order.</summary>
@@ -153,7 +183,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         batch.BatchCommands.Add(Command($"""
             SELECT w.step, w.writes::text FROM {_s}.writes w
             WHERE w.run_id = $1 AND w.step <= $2 AND w.step > (SELECT coalesce(max(step), 0) FROM {_s}.snapshots WHERE run_id = $1 AND step <= $2)
-              AND EXISTS (SELECT 1 FROM {_s}.steps s WHERE s.run_id = w.run_id AND s.step = w.step)
+              AND w.task_id <> '' AND EXISTS (SELECT 1 FROM {_s}.writes m WHERE m.run_id = w.run_id AND m.step = w.step AND m.next_tasks IS NOT NULL)
             ORDER BY w.step, w.task_id
             """, id, step));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -175,7 +205,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     /// <summary>Writes of tasks of <paramref name="step"/> that completed in an earlier attempt of the step (reused, never re-run).</summary>
     internal async Task<Dictionary<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>>> PendingWritesAsync(Guid id, int step, CancellationToken cancellationToken)
     {
-        await using var command = pooled.CreateCommand($"SELECT task_id, writes::text FROM {_s}.writes WHERE run_id = $1 AND step = $2");
+        await using var command = pooled.CreateCommand($"SELECT task_id, writes::text FROM {_s}.writes WHERE run_id = $1 AND step = $2 AND task_id <> ''");
         Add(command, id, step);
         var found = new Dictionary<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -206,67 +236,86 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     }
 
     /// <summary>
-    /// Commits a step in one transaction: the writes of a lone task (when the step had one), the
-    /// step's row with the next tasks, a snapshot every so many steps, and the run's new position
+    /// Commits a step in one statement: the row marking it committed with the next tasks (the lone
+    /// task's own, with its writes, when the step had one task), a snapshot every so many steps, and the run's new position
     /// (completed with its output when nothing comes next). False when the run is no longer this
     /// worker's to run (cancelled, or its lease taken over): nothing is committed then.
     /// </summary>
-    internal async Task<bool> CommitStepAsync(Guid id, string owner, TimeSpan lease, int step, (PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes)? lone,
+    internal async Task<bool> CommitStepAsync(Guid id, string owner, int step, (PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes)? lone,
         IReadOnlyList<PendingTask> next, JsonObject state, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var done = next.Count == 0;
-        // One statement, so one round trip and one commit: the run moves only if it is still this
-        // worker's and still at the step before; the step's rows are written only if it moved.
-        var sql = $$"""
-            WITH moved AS (
-                UPDATE {{_s}}.runs SET step = $2, next_tasks = $3, status = $4, output = $5, resume = '{}'::jsonb, lease_until = now() + $7, updated_at = now()
-                WHERE id = $1 AND owner = $6 AND status = '{{RunStatus.Running}}' AND step = $2 - 1
-                RETURNING id),
-            task AS (INSERT INTO {{_s}}.writes (run_id, step, task_id, node, writes) SELECT id, $2, $8, $9, $10 FROM moved WHERE $8 IS NOT NULL),
-            marker AS (INSERT INTO {{_s}}.steps (run_id, step, next_tasks) SELECT id, $2, $3 FROM moved),
-            snapshot AS (INSERT INTO {{_s}}.snapshots (run_id, step, state) SELECT id, $2, $11 FROM moved WHERE $11 IS NOT NULL)
-            SELECT count(*) FROM moved
-            """;
-        NpgsqlCommand command;
-        if (transaction is null)
+        var snapshot = step % compactEvery == 0 || done;
+        // One statement, one round trip, one commit: the step's row is written only while the run is
+        // still this worker's and running; a second writer of the same step hits the primary key.
+        // The run's row itself changes only when the run ends. The common step (no snapshot, not the
+        // last) is the plainest statement, so PostgreSQL plans it fastest.
+        var parameters = new List<object?>
         {
-            command = pooled.CreateCommand(sql);
+            id, step, Json(Tasks(next)), owner, Text(lone?.Task.Id), Text(lone?.Task.Node), Json(lone is { } task ? WritesJson(task.Writes) : null),
+        };
+        string sql;
+        if (!snapshot)
+        {
+            sql = $"""
+                INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks)
+                SELECT $1, $2, coalesce($5, ''), coalesce($6, ''), coalesce($7, '[]'), $3
+                WHERE EXISTS (SELECT 1 FROM {_s}.runs WHERE id = $1 AND owner = $4 AND status = '{RunStatus.Running}')
+                """;
         }
         else
         {
-            command = new NpgsqlCommand(sql, transaction.Connection, transaction);
+            parameters.Add(Json(state));
+            parameters.Add(done ? RunStatus.Completed : RunStatus.Running);
+            sql = $$"""
+                WITH mine AS (SELECT id FROM {{_s}}.runs WHERE id = $1 AND owner = $4 AND status = '{{RunStatus.Running}}'),
+                marker AS (
+                    INSERT INTO {{_s}}.writes (run_id, step, task_id, node, writes, next_tasks)
+                    SELECT id, $2, coalesce($5, ''), coalesce($6, ''), coalesce($7, '[]'), $3 FROM mine RETURNING run_id),
+                snapshot AS (INSERT INTO {{_s}}.snapshots (run_id, step, state) SELECT id, $2, $8 FROM mine),
+                finished AS (
+                    UPDATE {{_s}}.runs r SET step = $2, next_tasks = $3, status = $9, output = $8, owner = NULL, lease_until = NULL, updated_at = now()
+                    FROM mine WHERE r.id = mine.id AND $9 = '{{RunStatus.Completed}}')
+                SELECT count(*) FROM marker
+                """;
         }
-        await using (command)
+        await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
+        Add(command, [.. parameters]);
+        bool moved;
+        try
         {
-            Add(command, id, step, Json(Tasks(next)), done ? RunStatus.Completed : RunStatus.Running, done ? Json(state) : Json(null), owner, lease,
-                new NpgsqlParameter { Value = (object?)lone?.Task.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                new NpgsqlParameter { Value = (object?)lone?.Task.Node ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                Json(lone is { } task ? WritesJson(task.Writes) : null),
-                Json(step % compactEvery == 0 || done ? state : null));
-            var moved = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
-            if (transaction is not null)
-            {
-                if (moved)
-                {
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            return moved;
+            moved = snapshot
+                ? (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1
+                : await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            moved = false; // another worker committed this step: it has the run now
+        }
+        if (transaction is not null)
+        {
+            if (moved)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return moved;
     }
 
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
     /// <summary>Parks the run for a person; the step's finished tasks stay recorded and are reused on resume.</summary>
-    internal async Task InterruptAsync(Guid id, string owner, string taskId, JsonNode? payload, CancellationToken cancellationToken)
+    internal async Task InterruptAsync(Guid id, string owner, int step, string taskId, JsonNode? payload, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
             UPDATE {_s}.runs SET status = '{RunStatus.Interrupted}', interrupt = $3, owner = NULL, lease_until = NULL, updated_at = now()
             WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'
             """);
-        Add(command, id, owner, Json(new JsonObject { ["task"] = taskId, ["payload"] = payload?.DeepClone() }));
+        Add(command, id, owner, Json(new JsonObject { ["task"] = taskId, ["step"] = step, ["payload"] = payload?.DeepClone() }));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -300,7 +349,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     public async Task<bool> ResumeAsync(Guid id, JsonNode? value, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
-            UPDATE {_s}.runs SET status = '{RunStatus.Pending}', resume = jsonb_build_object(interrupt->>'task', $2::jsonb), interrupt = NULL, updated_at = now()
+            UPDATE {_s}.runs SET status = '{RunStatus.Pending}', resume = jsonb_build_object('step', (interrupt->>'step')::int, 'task', interrupt->>'task', 'value', $2::jsonb), interrupt = NULL, updated_at = now()
             WHERE id = $1 AND status = '{RunStatus.Interrupted}'
             """);
         Add(command, id, Json(value ?? JsonValue.Create(true)));
@@ -345,8 +394,10 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var command = pooled.CreateCommand($"""
-            SELECT id, workflow, status, step, input::text, output::text, error, interrupt::text, source_key, parent_id, parent_step, created_at, updated_at
-            FROM {_s}.runs
+            SELECT id, workflow, status,
+                   (SELECT w.step FROM {_s}.writes w WHERE w.run_id = r.id AND w.next_tasks IS NOT NULL ORDER BY w.step DESC LIMIT 1),
+                   input::text, output::text, error, interrupt::text, source_key, parent_id, parent_step, created_at, updated_at
+            FROM {_s}.runs r
             WHERE ($1::uuid IS NULL OR id = $1) AND ($2::text IS NULL OR workflow = $2) AND ($3::text IS NULL OR status = $3)
               AND ($4::timestamptz IS NULL OR created_at < $4)
             ORDER BY created_at DESC, id LIMIT $5
@@ -370,9 +421,9 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     public async Task<IReadOnlyList<StepView>> StepsAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
-            SELECT s.step, s.committed_at, s.next_tasks::text, w.task_id, w.node, w.writes::text
-            FROM {_s}.steps s LEFT JOIN {_s}.writes w ON w.run_id = s.run_id AND w.step = s.step
-            WHERE s.run_id = $1 ORDER BY s.step, w.task_id
+            SELECT m.step, m.committed_at, m.next_tasks::text, w.task_id, w.node, w.writes::text
+            FROM {_s}.writes m LEFT JOIN {_s}.writes w ON w.run_id = m.run_id AND w.step = m.step AND w.task_id <> ''
+            WHERE m.run_id = $1 AND m.next_tasks IS NOT NULL ORDER BY m.step, w.task_id
             """);
         Add(command, id);
         var steps = new List<StepView>();
@@ -395,17 +446,16 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     /// <summary>The next tasks recorded at a committed step (to start again from it).</summary>
     internal async Task<IReadOnlyList<PendingTask>?> NextTasksAtAsync(Guid id, int step, CancellationToken cancellationToken)
     {
-        await using var command = pooled.CreateCommand($"SELECT next_tasks::text FROM {_s}.steps WHERE run_id = $1 AND step = $2");
+        await using var command = pooled.CreateCommand($"SELECT next_tasks::text FROM {_s}.writes WHERE run_id = $1 AND step = $2 AND next_tasks IS NOT NULL");
         Add(command, id, step);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json ? ParseTasks(JsonNode.Parse(json)) : null;
     }
 
-    /// <summary>Bytes the run's checkpoints take in the tables (writes, steps, snapshots), as PostgreSQL stores the values.</summary>
+    /// <summary>Bytes the run's checkpoints take in the tables (writes and markers, snapshots), as PostgreSQL stores the rows.</summary>
     public async Task<long> StoredBytesAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
             SELECT (SELECT coalesce(sum(pg_column_size(w.*)), 0) FROM {_s}.writes w WHERE run_id = $1)
-                 + (SELECT coalesce(sum(pg_column_size(s.*)), 0) FROM {_s}.steps s WHERE run_id = $1)
                  + (SELECT coalesce(sum(pg_column_size(p.*)), 0) FROM {_s}.snapshots p WHERE run_id = $1)
             """);
         Add(command, id);
@@ -419,11 +469,16 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         while (true)
         {
             await using var command = pooled.CreateCommand($"""
-                DELETE FROM {_s}.runs WHERE id IN (
-                    SELECT id FROM {_s}.runs WHERE status IN ('{RunStatus.Completed}', '{RunStatus.Failed}', '{RunStatus.Cancelled}') AND updated_at < $1 LIMIT $2)
+                WITH gone AS (
+                    DELETE FROM {_s}.runs WHERE id IN (
+                        SELECT id FROM {_s}.runs WHERE status IN ('{RunStatus.Completed}', '{RunStatus.Failed}', '{RunStatus.Cancelled}') AND updated_at < $1 LIMIT $2)
+                    RETURNING id),
+                writes AS (DELETE FROM {_s}.writes WHERE run_id IN (SELECT id FROM gone)),
+                snapshots AS (DELETE FROM {_s}.snapshots WHERE run_id IN (SELECT id FROM gone))
+                SELECT count(*) FROM gone
                 """);
             Add(command, olderThan.UtcDateTime, batchSize);
-            var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var deleted = (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             total += deleted;
             if (deleted < batchSize)
             {

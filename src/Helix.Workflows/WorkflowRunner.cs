@@ -110,10 +110,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             await store.FailAsync(run.Id, _options.Owner, $"workflow '{run.Workflow}' is not registered in this worker", cancellationToken).ConfigureAwait(false);
             return RunOutcome.Failed;
         }
-        var state = await store.StateAtAsync(run.Id, run.Step, graph, cancellationToken).ConfigureAwait(false);
+        var state = run.Deltas.Count == 0 ? run.Snapshot : graph.Apply(run.Snapshot, run.Deltas);
         var step = run.Step;
         var tasks = run.Next;
-        var resume = run.Resume;
 
         using var lost = new CancellationTokenSource();
         using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
@@ -124,12 +123,12 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             {
                 step++;
                 var started = Stopwatch.GetTimestamp();
-                var results = await RunStepAsync(graph, run.Id, step, tasks, state, resume, running.Token).ConfigureAwait(false);
+                var results = await RunStepAsync(graph, run, step, tasks, state, running.Token).ConfigureAwait(false);
                 try
                 {
                     if (results.FirstOrDefault(r => r.Interrupt is not null) is { } parked)
                     {
-                        await store.InterruptAsync(run.Id, _options.Owner, parked.Task.Id, parked.Interrupt!.Payload, CancellationToken.None).ConfigureAwait(false);
+                        await store.InterruptAsync(run.Id, _options.Owner, step, parked.Task.Id, parked.Interrupt!.Payload, CancellationToken.None).ConfigureAwait(false);
                         LogParked(logger, run.Id, parked.Task.Id);
                         return RunOutcome.Interrupted;
                     }
@@ -144,7 +143,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                     var nextTasks = graph.Next(ordered.Select(r => r.Task.Node), next);
                     var lone = tasks.Count == 1 ? ordered[0] : null;
                     var checkpoint = Stopwatch.GetTimestamp();
-                    var committed = await store.CommitStepAsync(run.Id, _options.Owner, _options.Lease, step, lone is null ? null : (lone.Task, lone.Writes), nextTasks, next,
+                    var committed = await store.CommitStepAsync(run.Id, _options.Owner, step, lone is null ? null : (lone.Task, lone.Writes), nextTasks, next,
                         lone?.Context?.Transaction, running.Token).ConfigureAwait(false);
                     CheckpointDuration.Record(Stopwatch.GetElapsedTime(checkpoint).TotalSeconds);
                     if (!committed)
@@ -155,7 +154,6 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                     StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("workflow", run.Workflow));
                     state = next;
                     tasks = nextTasks;
-                    resume = [];
                     if (tasks.Count == 0)
                     {
                         return RunOutcome.Completed;
@@ -188,12 +186,13 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
 
     private sealed record TaskResult(PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes, NodeContext? Context = null, NodeInterruptException? Interrupt = null, string? Error = null);
 
-    private async Task<IReadOnlyList<TaskResult>> RunStepAsync(IWorkflow graph, Guid runId, int step, IReadOnlyList<PendingTask> tasks, JsonObject state, JsonObject resume, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TaskResult>> RunStepAsync(IWorkflow graph, ClaimedRun run, int step, IReadOnlyList<PendingTask> tasks, JsonObject state, CancellationToken cancellationToken)
     {
+        var runId = run.Id;
         if (tasks.Count == 1)
         {
             // A lone task's writes commit with the step itself: one transaction per step.
-            return [await RunTaskAsync(graph, runId, step, tasks[0], state, resume[tasks[0].Id], cancellationToken).ConfigureAwait(false)];
+            return [await RunTaskAsync(graph, runId, step, tasks[0], state, run.ResumeFor(step, tasks[0].Id), cancellationToken).ConfigureAwait(false)];
         }
         var done = await store.PendingWritesAsync(runId, step, cancellationToken).ConfigureAwait(false);
         using var slots = new SemaphoreSlim(_options.MaxParallelTasks);
@@ -206,7 +205,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var result = await RunTaskAsync(graph, runId, step, task, state, resume[task.Id], cancellationToken).ConfigureAwait(false);
+                var result = await RunTaskAsync(graph, runId, step, task, state, run.ResumeFor(step, task.Id), cancellationToken).ConfigureAwait(false);
                 if (result.Interrupt is null && result.Error is null)
                 {
                     await store.SaveTaskAsync(runId, step, task, result.Writes, result.Context?.Transaction, cancellationToken).ConfigureAwait(false);
