@@ -3,14 +3,19 @@ using Helix.Events;
 using Helix.Hosting;
 using Helix.Orchestrator.Api;
 using Helix.Orchestrator.Configuration;
+using Helix.Orchestrator.Nodes;
 using Helix.Orchestrator.Worker;
 using Helix.Orchestrator.Workflows;
 using Helix.Postgres;
 using Helix.Workflows;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using Npgsql;
+using OllamaSharp;
+using StackExchange.Redis;
 
 namespace Helix.Orchestrator;
 
@@ -75,6 +80,11 @@ public static class OrchestratorApp
         builder.Services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
         builder.Services.AddValidatedOptions<EventStreamOptions>(EventStreamOptions.Section);
         builder.Services.AddValidatedOptions<NatsOptions>(NatsOptions.Section);
+        builder.Services.AddValidatedOptions<OllamaOptions>(OllamaOptions.Section);
+        builder.Services.AddValidatedOptions<SteelOptions>(SteelOptions.Section);
+        builder.Services.AddValidatedOptions<RedisOptions>(RedisOptions.Section);
+        builder.Services.AddValidatedOptions<PartnerHttpOptions>(PartnerHttpOptions.Section);
+        AddNodes(builder.Services);
 
         builder.Services.AddSingleton<INatsConnection>(sp => NatsConnections.Create(sp.GetRequiredService<IOptions<NatsOptions>>().Value, ServiceName));
         builder.Services.AddSingleton(sp =>
@@ -94,6 +104,7 @@ public static class OrchestratorApp
         builder.Services.AddHostedService<DrainRuns>();
 
         builder.Services.AddSingleton(sp => SmokeWorkflow.Build(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema));
+        builder.Services.AddSingleton(sp => ResearchWorkflow.Build(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema));
         builder.Services.AddSingleton(sp => new WorkflowRegistry(sp.GetServices<IWorkflow>()));
         builder.Services.AddSingleton(sp => new RunnerOptions { Lease = sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Lease });
         builder.Services.AddSingleton<WorkflowRunner>();
@@ -122,6 +133,58 @@ public static class OrchestratorApp
         app.MapHelixDefaultEndpoints();
         RunEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>The built-in nodes' services: the model, the browser farm, partner APIs, and their cache.</summary>
+    private static void AddNodes(IServiceCollection services)
+    {
+        services.AddSingleton(sp => new Lazy<IConnectionMultiplexer>(() =>
+        {
+            var redis = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
+            var configuration = ConfigurationOptions.Parse(redis.Configuration);
+            configuration.AbortOnConnectFail = false; // a cache: the service starts and works without it
+            configuration.ClientName = ServiceName;
+            if (redis.Password is { } reference)
+            {
+                configuration.Password = SecretReference.Resolve(reference);
+            }
+            return ConnectionMultiplexer.Connect(configuration);
+        }));
+        services.AddSingleton<Cache>();
+        services.AddHttpClient("ollama", (sp, http) =>
+        {
+            var ollama = sp.GetRequiredService<IOptions<OllamaOptions>>().Value;
+            http.BaseAddress = ollama.Url;
+            http.Timeout = ollama.Timeout;
+        });
+        services.AddSingleton<IChatClient>(sp => new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("ollama"),
+            sp.GetRequiredService<IOptions<OllamaOptions>>().Value.Model));
+        services.AddSingleton<LanguageModel>();
+        services.AddHttpClient(nameof(WebBrowser), (sp, http) =>
+        {
+            http.BaseAddress = sp.GetRequiredService<IOptions<SteelOptions>>().Value.Url;
+            http.Timeout = TimeSpan.FromSeconds(30);
+        });
+        // One Playwright driver per process, shared by every browse task.
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<WebBrowser>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebBrowser))));
+        var partners = services.AddHttpClient<PartnerApi>()
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                Proxy = sp.GetRequiredService<IOptions<PartnerHttpOptions>>().Value.Proxy is { } proxy ? new System.Net.WebProxy(proxy) : null,
+                UseProxy = sp.GetRequiredService<IOptions<PartnerHttpOptions>>().Value.Proxy is not null,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .AddStandardResilienceHandler();
+        services.AddOptions<HttpStandardResilienceOptions>(partners.PipelineName).Configure<IOptions<PartnerHttpOptions>>((resilience, options) =>
+            {
+                var partner = options.Value;
+                resilience.AttemptTimeout.Timeout = partner.AttemptTimeout;
+                resilience.TotalRequestTimeout.Timeout = partner.TotalTimeout;
+                resilience.Retry.MaxRetryAttempts = partner.Retries;
+                resilience.Retry.UseJitter = true;
+                // The breaker samples at least twice an attempt's length (the library's own rule).
+                resilience.CircuitBreaker.SamplingDuration = partner.AttemptTimeout * 2 > TimeSpan.FromSeconds(30) ? partner.AttemptTimeout * 2 : TimeSpan.FromSeconds(30);
+            });
     }
 
     private static Func<string>? Password(DatabaseOptions database) => database.Password is { } reference ? () => SecretReference.Resolve(reference) : null;

@@ -35,6 +35,7 @@ public sealed record RetryPolicy
 
     public static bool IsTransient(Exception exception) => exception switch
     {
+        ITransientAware aware => aware.IsTransient,
         TimeoutException or HttpRequestException or IOException or SocketException => true,
         Npgsql.NpgsqlException npgsql => npgsql.IsTransient,
         _ => exception.InnerException is { } inner && IsTransient(inner),
@@ -50,4 +51,10 @@ public sealed record NodeOptions
     public TimeSpan? Timeout { get; init; }
 
     public static NodeOptions Default { get; } = new();
+}
+
+/// <summary>An error that knows whether trying again can help (a busy model server can; a missing model cannot).</summary>
+public interface ITransientAware
+{
+    bool IsTransient { get; }
 }
