@@ -151,12 +151,13 @@ public static class OrchestratorApp
             return ConnectionMultiplexer.Connect(configuration);
         }));
         services.AddSingleton<Cache>();
+        services.AddTransient<OllamaStreamErrors>();
         services.AddHttpClient("ollama", (sp, http) =>
         {
             var ollama = sp.GetRequiredService<IOptions<OllamaOptions>>().Value;
             http.BaseAddress = ollama.Url;
             http.Timeout = ollama.Timeout;
-        });
+        }).AddHttpMessageHandler<OllamaStreamErrors>();
         services.AddSingleton<IChatClient>(sp => new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("ollama"),
             sp.GetRequiredService<IOptions<OllamaOptions>>().Value.Model));
         services.AddSingleton<LanguageModel>();

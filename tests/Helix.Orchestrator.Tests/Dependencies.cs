@@ -8,3 +8,10 @@ public sealed class ServiceDependency : ICollectionFixture<PostgresFixture>, ICo
 {
     public const string Name = "service";
 }
+
+/// <summary>The built-in nodes: the service's dependencies, its cache, and the harness's Chromium behind a Steel stub.</summary>
+[CollectionDefinition(Name)]
+public sealed class NodeDependency : ICollectionFixture<PostgresFixture>, ICollectionFixture<NatsFixture>, ICollectionFixture<RedisFixture>, ICollectionFixture<ChromiumFixture>
+{
+    public const string Name = "nodes";
+}

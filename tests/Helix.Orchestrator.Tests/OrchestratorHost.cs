@@ -40,6 +40,8 @@ internal sealed class OrchestratorHost : IAsyncDisposable
 
     public RunStore Store => _app.Services.GetRequiredService<RunStore>();
 
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The settings every test shares; tests add or override.</summary>
     public static Dictionary<string, string?> Settings(NatsTestScope scope, PostgresSchema schema) => new()
     {
@@ -57,6 +59,8 @@ internal sealed class OrchestratorHost : IAsyncDisposable
         ["Database:ConnectionString"] = TestEnvironment.Require("HELIX_TEST_PGBOUNCER", "PgBouncer"),
         ["Database:MigrationConnectionString"] = TestEnvironment.Require("HELIX_TEST_POSTGRES", "PostgreSQL"),
         ["Database:Schema"] = schema.Name,
+        ["Redis:Configuration"] = TestEnvironment.Require("HELIX_TEST_REDIS", "Redis"),
+        ["Redis:KeyPrefix"] = $"{scope.StreamName}:",
         ["Shutdown:DrainDelay"] = "00:00:00",
     };
 

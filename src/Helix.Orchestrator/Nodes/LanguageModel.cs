@@ -69,7 +69,7 @@ internal sealed class LanguageModel
     private readonly Cache _cache;
     private readonly OllamaOptions _options;
 
-    internal LanguageModel(IChatClient chat, Cache cache, IOptions<OllamaOptions> options)
+    public LanguageModel(IChatClient chat, Cache cache, IOptions<OllamaOptions> options)
     {
         _chat = chat;
         _cache = cache;
@@ -102,6 +102,10 @@ internal sealed class LanguageModel
             {
                 answer.Append(update.Text);
             }
+        }
+        catch (LanguageModelException)
+        {
+            throw; // an error line inside the stream (OllamaStreamErrors)
         }
         catch (HttpRequestException e)
         {
