@@ -64,9 +64,10 @@ internal sealed class OrchestratorHost : IAsyncDisposable
         ["Shutdown:DrainDelay"] = "00:00:00",
     };
 
-    public static async Task<OrchestratorHost> StartAsync(NatsTestScope scope, PostgresSchema schema, IDictionary<string, string?>? overrides = null)
+    /// <summary>Starts the service; with <paramref name="defaults"/> off, only <paramref name="overrides"/> configure it (the rendered environment, for one).</summary>
+    public static async Task<OrchestratorHost> StartAsync(NatsTestScope scope, PostgresSchema schema, IDictionary<string, string?>? overrides = null, bool defaults = true)
     {
-        var settings = Settings(scope, schema);
+        var settings = defaults ? Settings(scope, schema) : new Dictionary<string, string?> { ["Shutdown:DrainDelay"] = "00:00:00" };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;

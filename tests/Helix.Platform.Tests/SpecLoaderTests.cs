@@ -197,9 +197,10 @@ public sealed class SpecLoaderTests
     [Fact]
     public void AWebhookReceiverWithoutWebhooks_IsAnError()
     {
-        var text = ReferenceSpec.With("    webhooks:\n      - name: github\n        scheme: github\n        secret: webhook-github\n      - name: stripe\n        scheme: stripe\n        secret: webhook-stripe\n", "");
-        var error = Single(text);
-        Assert.Equal("webhook receiver 'webhook-receiver' accepts no webhooks", error.Message);
+        var text = ReferenceSpec.With("    webhooks:\n      - name: github\n        scheme: github\n        secret: webhook-github\n      - name: stripe\n        scheme: stripe\n        secret: webhook-stripe\n      - name: research\n        scheme: standard-webhooks\n        secret: webhook-research\n", "");
+        var errors = SpecLoader.Parse(text, File).Errors;
+        var error = Assert.Single(errors, e => e.Message == "webhook receiver 'webhook-receiver' accepts no webhooks");
+        Assert.Contains(errors, e => e.Message.StartsWith("events of 'research' never arrive", StringComparison.Ordinal));
         Assert.Equal(ReferenceSpec.LineOf(text, "kind: webhook-receiver"), error.Mark.Line);
     }
 
@@ -226,6 +227,22 @@ public sealed class SpecLoaderTests
 
         var elsewhere = Single(ReferenceSpec.With("    kind: orchestrator\n", "    kind: orchestrator\n    remediation: {autoMerge: true}\n"));
         Assert.Equal("app 'orchestrator' is not the Remediation Service but has remediation settings", elsewhere.Message);
+    }
+
+    [Fact]
+    public void EventRoutes_NameAReceiverSourceAndAWorkflowTheOrchestratorHas()
+    {
+        var wrongSource = Single(ReferenceSpec.With("      - source: research\n", "      - source: paypal\n"));
+        Assert.Equal("events of 'paypal' never arrive: the receiver has no webhook of that name", wrongSource.Message);
+        Assert.Equal("write one of: github, stripe, research", wrongSource.Fix);
+
+        var text = ReferenceSpec.With("        workflow: research\n", "        workflow: reserch\n");
+        var wrongWorkflow = Single(text);
+        Assert.Equal("the Orchestrator has no workflow 'reserch'", wrongWorkflow.Message);
+        Assert.Equal(ReferenceSpec.LineOf(text, "workflow: reserch"), wrongWorkflow.Mark.Line);
+
+        var elsewhere = Single(ReferenceSpec.With("    kind: remediation\n", "    kind: remediation\n    events: [{source: github, workflow: smoke}]\n"));
+        Assert.Equal("app 'remediation' is not the Orchestrator but routes events", elsewhere.Message);
     }
 
     [Fact]

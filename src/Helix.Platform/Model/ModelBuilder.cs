@@ -144,6 +144,7 @@ public static class ModelBuilder
         {
             flows.Add(new(orchestrator.Name, "nats", 4222, "job dispatch"));
             flows.Add(new(orchestrator.Name, "postgres-pooler", 5432, "db write"));
+            flows.Add(new(orchestrator.Name, "postgres", 5432, "schema migrations (direct, not through the pooler)"));
             flows.Add(new(orchestrator.Name, "redis", 6379, "cache r/w"));
             flows.AddRange(byKind[AppKind.Ollama].Select(o => new Flow(orchestrator.Name, o.Name, 11434, "inference")));
             flows.AddRange(byKind[AppKind.Steel].Select(s => new Flow(orchestrator.Name, s.Name, 3000, "browser sessions")));

@@ -27,6 +27,11 @@ internal static class Workloads
 
     private const string RemediationWork = "/var/lib/helix-remediation";
 
+    /// <summary>Where the Orchestrator's Secret (<c>orchestrator</c>: <c>database-password</c>, <c>redis-password</c>) is mounted.</summary>
+    public const string OrchestratorSecretsRoot = "/var/run/secrets/helix/orchestrator";
+
+    public const string OrchestratorSecret = "orchestrator";
+
     public static ComponentRender Render(PlatformModel model, AppSpec app) => app.Kind switch
     {
         AppKind.Ollama => Ollama(app),
@@ -70,7 +75,38 @@ internal static class Workloads
         {
             env.AddRange(RemediationEnvironment(spec, app));
         }
+        if (app.Kind == AppKind.Orchestrator)
+        {
+            env.AddRange(OrchestratorEnvironment(spec, app));
+        }
         return env;
+    }
+
+    private static IEnumerable<V1EnvVar> OrchestratorEnvironment(PlatformSpec spec, AppSpec app)
+    {
+        string Secret(string key) => $"file:{OrchestratorSecretsRoot}/{key}";
+        string Database(string host) => $"Host={host};Port=5432;Database={app.Name.Replace('-', '_')};Username={app.Name};SSL Mode=Require";
+        for (var i = 0; i < app.Events.Count; i++)
+        {
+            yield return Env($"Orchestrator__Routes__{i}__Source", app.Events[i].Source);
+            yield return Env($"Orchestrator__Routes__{i}__EventType", app.Events[i].Type);
+            yield return Env($"Orchestrator__Routes__{i}__Workflow", app.Events[i].Workflow);
+        }
+        yield return Env("Database__ConnectionString", Database(PlatformComponents.PostgresUrl));
+        yield return Env("Database__MigrationConnectionString", Database(Meta.Dns($"{PlatformComponents.PostgresCluster}-rw", "postgres")));
+        yield return Env("Database__Password", Secret("database-password"));
+        // The CNPG pooler keeps prepared statements per server connection (max_prepared_statements).
+        yield return Env("Database__PoolerPreparesStatements", "true");
+        yield return Env("Redis__Configuration", $"{PlatformComponents.RedisHost}:6379");
+        yield return Env("Redis__Password", Secret("redis-password"));
+        if (spec.Apps.FirstOrDefault(a => a.Kind == AppKind.Ollama) is { } ollama)
+        {
+            yield return Env("Ollama__Url", $"http://{Meta.Dns(ollama.Name, ollama.Namespace)}:{ServicePort(ollama)}");
+        }
+        if (spec.Apps.FirstOrDefault(a => a.Kind == AppKind.Steel) is { } steel)
+        {
+            yield return Env("Steel__Url", $"http://{Meta.Dns(steel.Name, steel.Namespace)}:{ServicePort(steel)}");
+        }
     }
 
     private static IEnumerable<V1EnvVar> RemediationEnvironment(PlatformSpec spec, AppSpec app)
@@ -131,6 +167,11 @@ internal static class Workloads
         {
             volumes.Add(new V1Volume { Name = $"webhook-{source.Name}", Secret = new V1SecretVolumeSource { SecretName = source.Secret, DefaultMode = 288 } /* 0440: owner and group read */ });
             mounts.Add(new V1VolumeMount { Name = $"webhook-{source.Name}", MountPath = $"{WebhookSecretsRoot}/{source.Name}", ReadOnlyProperty = true });
+        }
+        if (app.Kind == AppKind.Orchestrator)
+        {
+            volumes.Add(new V1Volume { Name = "secrets", Secret = new V1SecretVolumeSource { SecretName = OrchestratorSecret, DefaultMode = 288 } });
+            mounts.Add(new V1VolumeMount { Name = "secrets", MountPath = OrchestratorSecretsRoot, ReadOnlyProperty = true });
         }
         if (app.Kind == AppKind.Remediation)
         {

@@ -313,6 +313,22 @@ public sealed record AppSpec
 
     /// <summary>How the Remediation Service acts (only for an app of kind <c>remediation</c>).</summary>
     public RemediationSpec? Remediation { get; init; }
+
+    /// <summary>Which workflow runs for which webhook events (only for an app of kind <c>orchestrator</c>).</summary>
+    public List<EventRouteSpec> Events { get; init; } = [];
+}
+
+/// <summary>Events of a receiver source (and type) start a workflow of the Orchestrator.</summary>
+public sealed record EventRouteSpec
+{
+    /// <summary>A webhook source of the receiver.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The provider's event type, or <c>*</c> for any.</summary>
+    public string Type { get; init; } = "*";
+
+    /// <summary>One of the Orchestrator's workflows: <c>research</c>, <c>smoke</c>.</summary>
+    public required string Workflow { get; init; }
 }
 
 /// <summary>What the Remediation Service does with a bad rollout.</summary>

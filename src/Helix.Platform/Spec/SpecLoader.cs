@@ -66,6 +66,9 @@ public static partial class SpecLoader
     [GeneratedRegex("^[0-9]{12}$")]
     private static partial Regex AwsAccount();
 
+    /// <summary>The workflows the Orchestrator is built with (its registry; a test holds the two together).</summary>
+    public static readonly string[] OrchestratorWorkflows = ["research", "smoke"];
+
     /// <summary>Minutes or hours: what the Remediation Service's cooldown is written in.</summary>
     [GeneratedRegex("^[1-9][0-9]{0,3}[mh]$")]
     private static partial Regex Duration();
@@ -165,6 +168,23 @@ public static partial class SpecLoader
                 if (app.Remediation is { } remediation && !Duration().IsMatch(remediation.Cooldown))
                 {
                     Error(remediation, nameof(RemediationSpec.Cooldown), $"cooldown '{remediation.Cooldown}' is not a duration", "write minutes or hours, such as 30m or 2h");
+                }
+                if (app.Kind != AppKind.Orchestrator && app.Events.Count > 0)
+                {
+                    Error(app, nameof(AppSpec.Events), $"app '{app.Name}' is not the Orchestrator but routes events", "move the events to the app of kind orchestrator");
+                }
+                foreach (var route in app.Events)
+                {
+                    var sources = spec.Apps.Where(a => a.Kind == AppKind.WebhookReceiver).SelectMany(a => a.Webhooks).Select(w => w.Name).ToList();
+                    if (!sources.Contains(route.Source, StringComparer.Ordinal))
+                    {
+                        Error(route, nameof(EventRouteSpec.Source), $"events of '{route.Source}' never arrive: the receiver has no webhook of that name",
+                            $"write one of: {string.Join(", ", sources)}");
+                    }
+                    if (!OrchestratorWorkflows.Contains(route.Workflow, StringComparer.Ordinal))
+                    {
+                        Error(route, nameof(EventRouteSpec.Workflow), $"the Orchestrator has no workflow '{route.Workflow}'", $"write one of: {string.Join(", ", OrchestratorWorkflows)}");
+                    }
                 }
                 Unique(app.Webhooks, w => w.Name, "webhook");
                 foreach (var webhook in app.Webhooks)
