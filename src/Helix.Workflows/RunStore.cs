@@ -109,22 +109,25 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     /// <summary>
     /// Records a new run with its starting state and first tasks. With a <paramref name="sourceKey"/>
     /// (the event's id) there is at most one run per key: the existing run's id comes back instead.
+    /// With an <c>owner</c> the run is created already claimed by that worker, which runs it at once.
     /// </summary>
     internal async Task<(Guid Id, bool Created)> CreateAsync(Guid id, string workflow, JsonNode? input, JsonObject state, IReadOnlyList<PendingTask> entry,
-        string? sourceKey, Guid? parentId, int? parentStep, CancellationToken cancellationToken)
+        string? sourceKey, Guid? parentId, int? parentStep, CancellationToken cancellationToken, string? owner = null, TimeSpan? lease = null)
     {
         // One statement: the run, its starting snapshot and first tasks exist together or not at all.
         await using var command = pooled.CreateCommand($"""
             WITH created AS (
-                INSERT INTO {_s}.runs (id, workflow, status, next_tasks, input, source_key, parent_id, parent_step)
-                VALUES ($1, $2, '{RunStatus.Pending}', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id),
+                INSERT INTO {_s}.runs (id, workflow, status, next_tasks, input, source_key, parent_id, parent_step, owner, lease_until)
+                VALUES ($1, $2, CASE WHEN $9::text IS NULL THEN '{RunStatus.Pending}' ELSE '{RunStatus.Running}' END, $3, $4, $5, $6, $7, $9, now() + $10)
+                ON CONFLICT DO NOTHING RETURNING id),
             snapshot AS (INSERT INTO {_s}.snapshots (run_id, step, state) SELECT id, 0, $8 FROM created),
             first AS (INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks) SELECT id, 0, '', '', '[]', $3 FROM created)
             SELECT id, true FROM created
             UNION ALL SELECT id, false FROM {_s}.runs WHERE (source_key = $5 OR id = $1) AND NOT EXISTS (SELECT 1 FROM created)
             LIMIT 1
             """);
-        Add(command, id, workflow, Json(Tasks(entry)), Json(input), (object?)sourceKey ?? DBNull.Value, (object?)parentId ?? DBNull.Value, (object?)parentStep ?? DBNull.Value, Json(state));
+        Add(command, id, workflow, Json(Tasks(entry)), Json(input), (object?)sourceKey ?? DBNull.Value, (object?)parentId ?? DBNull.Value, (object?)parentStep ?? DBNull.Value, Json(state),
+            Text(owner), new NpgsqlParameter { Value = (object?)lease ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return (reader.GetGuid(0), reader.GetBoolean(1));

@@ -75,6 +75,30 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         return await store.CreateAsync(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, graph.Entry(state), sourceKey, null, null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records a run and runs it here at once: the run is created already claimed by this worker,
+    /// with its starting state in hand, so starting costs one round trip. With a
+    /// <paramref name="sourceKey"/> that names an existing run, that run is continued (or left, if
+    /// another worker has it).
+    /// </summary>
+    public async Task<(Guid Id, RunOutcome Outcome)> StartAsync(string workflow, JsonNode? input, string? sourceKey, CancellationToken cancellationToken)
+    {
+        var graph = registry.Find(workflow) ?? throw new ArgumentException($"no workflow named '{workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})", nameof(workflow));
+        var state = graph.Start(input);
+        var entry = graph.Entry(state);
+        var (id, created) = await store.CreateAsync(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, entry, sourceKey, null, null, cancellationToken,
+            _options.Owner, _options.Lease).ConfigureAwait(false);
+        if (!created)
+        {
+            return (id, await RunAsync(id, cancellationToken).ConfigureAwait(false));
+        }
+        using var activity = Activities.StartActivity($"run {workflow}");
+        activity?.SetTag("helix.run.id", id);
+        var outcome = await ContinueAsync(new ClaimedRun(id, workflow, 0, entry, [], state, []), cancellationToken).ConfigureAwait(false);
+        Runs.Add(1, new("workflow", workflow), new("outcome", outcome.ToString().ToLowerInvariant()));
+        return (id, outcome);
+    }
+
     /// <summary>Starts again from a committed step of a run, as a new run (time travel); the original stays as it is.</summary>
     public async Task<Guid> ForkAsync(Guid id, int step, CancellationToken cancellationToken)
     {

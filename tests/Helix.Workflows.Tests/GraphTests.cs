@@ -283,6 +283,21 @@ public sealed class GraphTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task StartingARunHere_RecordsItAlreadyClaimed_AndRunsIt_AndTheSameKeyAgainRunsNothingNew()
+    {
+        var calls = new ConcurrentDictionary<string, int>();
+        await using var engine = await Engine.StartAsync(postgres, [Linear("linear", 2, calls)]);
+
+        var (id, outcome) = await engine.Runner.StartAsync("linear", null, "key-1", Ct);
+        var (again, second) = await engine.Runner.StartAsync("linear", null, "key-1", Ct);
+
+        Assert.Equal(RunOutcome.Completed, outcome);
+        Assert.Equal((id, RunOutcome.NotClaimed), (again, second)); // it ended already
+        Assert.Equal(2, (await engine.Store.GetAsync(id, Ct))!.Output!["count"]!.GetValue<int>());
+        Assert.All(calls.Values, c => Assert.Equal(1, c));
+    }
+
+    [Fact]
     public async Task TheSameSourceKey_IsOneRun()
     {
         await using var engine = await Engine.StartAsync(postgres, [Linear("linear", 1)]);
