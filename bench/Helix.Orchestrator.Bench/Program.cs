@@ -19,19 +19,20 @@ var store = new RunStore(pooled, schema);
 
 // Per-step checkpoint latency, from the engine's own histogram.
 var checkpoints = new List<double>();
+var stepDurations = new List<double>();
 using var listener = new MeterListener();
 listener.InstrumentPublished = (instrument, l) =>
 {
-    if (instrument.Name == "helix.workflows.checkpoint.duration")
+    if (instrument.Name is "helix.workflows.checkpoint.duration" or "helix.workflows.step.duration")
     {
         l.EnableMeasurementEvents(instrument);
     }
 };
-listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
 {
     lock (checkpoints)
     {
-        checkpoints.Add(value * 1000);
+        (instrument.Name == "helix.workflows.step.duration" ? stepDurations : checkpoints).Add(value * 1000);
     }
 });
 listener.Start();
@@ -62,6 +63,7 @@ async Task<(int Steps, TimeSpan Elapsed)> Measure(string workflow, int runs, int
     lock (checkpoints)
     {
         checkpoints.Clear();
+        stepDurations.Clear();
     }
     // Recording each run is part of the measurement, as LangGraph.js's invoke records its thread.
     var watch = Stopwatch.StartNew();
@@ -90,8 +92,9 @@ string Percentiles()
     lock (checkpoints)
     {
         var sorted = checkpoints.Order().ToList();
-        double P(double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-        return string.Create(CultureInfo.InvariantCulture, $"checkpoint p50 {P(0.5):F2} ms, p99 {P(0.99):F2} ms");
+        var whole = stepDurations.Order().ToList();
+        double P(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
+        return string.Create(CultureInfo.InvariantCulture, $"checkpoint p50 {P(sorted, 0.5):F2} ms, p99 {P(sorted, 0.99):F2} ms, whole step p50 {P(whole, 0.5):F2} ms");
     }
 }
 
