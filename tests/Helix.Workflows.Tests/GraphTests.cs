@@ -229,6 +229,32 @@ public sealed class GraphTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task ASubgraphThatAsksAPerson_ParksItsParent_AndResumingChildThenParent_FinishesBoth()
+    {
+        var child = Workflow.Create<Counter>("approval")
+            .AddNode("ask", (context, state) => Task.FromResult(new Update<Counter>().Set(s => s.Answer, context.Interrupt<string>(new { question = "ok?" }))))
+            .AddEdge(Workflow.Start, "ask")
+            .Build();
+        var parent = Workflow.Create<Counter>("with-approval")
+            .AddSubgraph("approve", child, _ => new Counter(), (_, result) => new Update<Counter>().Set(s => s.Answer, $"approved: {result.Answer}"))
+            .AddEdge(Workflow.Start, "approve")
+            .Build();
+        await using var engine = await Engine.StartAsync(postgres, [parent, child]);
+
+        var (id, outcome) = await engine.RunAsync("with-approval");
+
+        Assert.Equal(RunOutcome.Interrupted, outcome);
+        var parked = (await engine.Store.GetAsync(id, Ct))!;
+        var childId = Guid.Parse(parked.Interrupt!["payload"]!["childRun"]!.GetValue<string>());
+        Assert.Equal("ok?", parked.Interrupt["payload"]!["interrupt"]!["payload"]!["question"]!.GetValue<string>());
+        Assert.True(await engine.Store.ResumeAsync(childId, JsonSerializer.SerializeToNode("yes"), Ct));
+        Assert.Equal(RunOutcome.Completed, await engine.Runner.RunAsync(childId, Ct));
+        Assert.True(await engine.Store.ResumeAsync(id, null, Ct));
+        Assert.Equal(RunOutcome.Completed, await engine.Runner.RunAsync(id, Ct));
+        Assert.Equal("approved: yes", (await engine.Store.GetAsync(id, Ct))!.Output!["answer"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task TimeTravel_StartsANewRunFromAChosenStep_AndLeavesTheOriginal()
     {
         var calls = new ConcurrentDictionary<string, int>();
