@@ -24,8 +24,6 @@ public static class OrchestratorApp
 {
     public const string ServiceName = "orchestrator";
 
-    private const string Migrations = "migrations";
-
     /// <summary>
     /// <c>orchestrator</c> serves; <c>orchestrator migrate</c> applies the migrations and exits;
     /// <c>orchestrator prune [--older-than 14d]</c> deletes finished runs past that age now.
@@ -38,7 +36,7 @@ public static class OrchestratorApp
             case ["migrate", .. var rest]:
             {
                 await using var app = Build(rest, b => b.Configuration["Database:MigrateOnStart"] = "false");
-                await MigrateAsync(app.Services, CancellationToken.None).ConfigureAwait(false);
+                await ServiceDatabase.MigrateAsync(app.Services, CancellationToken.None).ConfigureAwait(false);
                 return 0;
             }
             case ["prune", .. var rest]:
@@ -77,7 +75,11 @@ public static class OrchestratorApp
         configure?.Invoke(builder);
 
         builder.Services.AddValidatedOptions<OrchestratorOptions>(OrchestratorOptions.Section);
-        builder.Services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+        builder.Services.AddServiceDatabase(async (direct, schema, cancellationToken) =>
+        {
+            await RunStore.MigrateAsync(direct, schema, cancellationToken).ConfigureAwait(false);
+            await OrchestratorSchema.MigrateAsync(direct, schema, cancellationToken).ConfigureAwait(false);
+        });
         builder.Services.AddValidatedOptions<EventStreamOptions>(EventStreamOptions.Section);
         builder.Services.AddValidatedOptions<NatsOptions>(NatsOptions.Section);
         builder.Services.AddValidatedOptions<OllamaOptions>(OllamaOptions.Section);
@@ -87,19 +89,8 @@ public static class OrchestratorApp
         AddNodes(builder.Services);
 
         builder.Services.AddSingleton<INatsConnection>(sp => NatsConnections.Create(sp.GetRequiredService<IOptions<NatsOptions>>().Value, ServiceName));
-        builder.Services.AddSingleton(sp =>
-        {
-            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return DataSources.Pooled(database.ConnectionString, Password(database), database.PoolerPreparesStatements);
-        });
-        builder.Services.AddKeyedSingleton(Migrations, (sp, _) =>
-        {
-            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return DataSources.Direct(database.MigrationConnectionString, Password(database));
-        });
         builder.Services.AddSingleton(sp => new RunStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema,
             sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.CompactEvery));
-        builder.Services.AddHostedService<MigrateOnStart>();
         // Registered early, so it stops late: background runs hand their runs back before the process ends.
         builder.Services.AddHostedService<DrainRuns>();
 
@@ -114,7 +105,6 @@ public static class OrchestratorApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWorker>());
         builder.Services.AddHostedService<OrphanSweeper>();
         builder.Services.AddHealthChecks()
-            .AddCheck<DatabaseHealth>("workflow-database", tags: [ServiceDefaults.ReadyTag])
             .AddCheck<NatsHealth>("nats", tags: [ServiceDefaults.ReadyTag])
             .AddCheck<ConsumerHealth>("events-consumer", tags: [ServiceDefaults.ReadyTag]);
 
@@ -188,46 +178,11 @@ public static class OrchestratorApp
             });
     }
 
-    private static Func<string>? Password(DatabaseOptions database) => database.Password is { } reference ? () => SecretReference.Resolve(reference) : null;
-
-    internal static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var direct = services.GetRequiredKeyedService<NpgsqlDataSource>(Migrations);
-        var schema = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema;
-        await RunStore.MigrateAsync(direct, schema, cancellationToken).ConfigureAwait(false);
-        await OrchestratorSchema.MigrateAsync(direct, schema, cancellationToken).ConfigureAwait(false);
-    }
-
-    private sealed class MigrateOnStart(IServiceProvider services, IOptions<DatabaseOptions> database) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            database.Value.MigrateOnStart ? MigrateAsync(services, cancellationToken) : Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
     private sealed class DrainRuns(RunScheduler scheduler) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => scheduler.DrainAsync().WaitAsync(cancellationToken);
-    }
-
-    private sealed class DatabaseHealth(NpgsqlDataSource pooled) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var command = pooled.CreateCommand("SELECT 1");
-                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                return HealthCheckResult.Unhealthy("the workflow database (PostgreSQL through the pooler) does not answer");
-            }
-        }
     }
 
     private sealed class ConsumerHealth(EventWorker worker) : IHealthCheck

@@ -7,7 +7,6 @@ using Helix.Remediation.Decisions;
 using Helix.Remediation.Git;
 using Helix.Remediation.PullRequests;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -25,16 +24,13 @@ public static class RemediationApp
         if (args is ["migrate", .. var rest])
         {
             await using var migrator = Build(rest, b => b.Configuration["Database:MigrateOnStart"] = "false");
-            var database = migrator.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            await DecisionLog.MigrateAsync(migrator.Services.GetRequiredKeyedService<NpgsqlDataSource>(Migrations), database.Schema, CancellationToken.None).ConfigureAwait(false);
+            await ServiceDatabase.MigrateAsync(migrator.Services, CancellationToken.None).ConfigureAwait(false);
             return 0;
         }
         await using var app = Build(args);
         await app.RunAsync().ConfigureAwait(false);
         return 0;
     }
-
-    private const string Migrations = "migrations";
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -47,7 +43,7 @@ public static class RemediationApp
         builder.Services.AddValidatedOptions<ArgoCdOptions>(ArgoCdOptions.Section);
         builder.Services.AddValidatedOptions<GitOptions>(GitOptions.Section);
         builder.Services.AddValidatedOptions<PullRequestOptions>(PullRequestOptions.Section);
-        builder.Services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+        builder.Services.AddServiceDatabase(DecisionLog.MigrateAsync);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -57,10 +53,7 @@ public static class RemediationApp
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(5));
         });
 
-        builder.Services.AddSingleton(sp => DataSource(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, pooled: true));
-        builder.Services.AddKeyedSingleton(Migrations, (sp, _) => DataSource(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, pooled: false));
         builder.Services.AddSingleton(sp => new DecisionLog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema));
-        builder.Services.AddHostedService<MigrateOnStart>();
 
         builder.Services.AddHttpClient<ArgoCdClient>((sp, http) =>
             {
@@ -97,7 +90,6 @@ public static class RemediationApp
         builder.Services.AddSingleton<DecisionQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DecisionQueue>());
         builder.Services.AddSingleton<SignalEndpoints>();
-        builder.Services.AddHealthChecks().AddCheck<DecisionLogHealth>("decision-log", tags: [ServiceDefaults.ReadyTag]);
 
         var app = builder.Build();
         // Read every secret now: a missing one must stop start-up, not the first alert.
@@ -113,12 +105,6 @@ public static class RemediationApp
 
     /// <summary>A token read at each use (a rotated Secret file applies at once), never kept in configuration.</summary>
     private static Func<string> Secret(string reference) => () => SecretReference.Resolve(reference);
-
-    private static NpgsqlDataSource DataSource(DatabaseOptions database, bool pooled)
-    {
-        var password = database.Password is { } reference ? Secret(reference) : null;
-        return pooled ? DataSources.Pooled(database.ConnectionString, password) : DataSources.Direct(database.MigrationConnectionString, password);
-    }
 
     /// <summary>The git host's token: a referenced one read at each use, or a GitHub App's installation token.</summary>
     private sealed class HostToken
@@ -140,32 +126,5 @@ public static class RemediationApp
         }
 
         public Func<string> Read { get; }
-    }
-
-    private sealed class MigrateOnStart(IServiceProvider services, IOptions<DatabaseOptions> database) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            database.Value.MigrateOnStart
-                ? DecisionLog.MigrateAsync(services.GetRequiredKeyedService<NpgsqlDataSource>(Migrations), database.Value.Schema, cancellationToken)
-                : Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private sealed class DecisionLogHealth(NpgsqlDataSource pooled) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var command = pooled.CreateCommand("SELECT 1");
-                await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                return HealthCheckResult.Unhealthy("the decision log (PostgreSQL through the pooler) does not answer");
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
-using Helix.Hosting;
 
 namespace Helix.Orchestrator.Configuration;
 
@@ -83,37 +82,4 @@ internal sealed record EventRoute
     public string Workflow { get; init; } = "";
 
     public bool Matches(string source, string eventType) => Source == source && (EventType == "*" || EventType == eventType);
-}
-
-/// <summary>The workflow database: section <c>Database</c>.</summary>
-internal sealed record DatabaseOptions : IValidatableObject
-{
-    public const string Section = "Database";
-
-    /// <summary>Through the pooler (PgBouncer in transaction mode), without the password.</summary>
-    [Required]
-    public string ConnectionString { get; init; } = "";
-
-    /// <summary>Direct to PostgreSQL's primary, for migrations only.</summary>
-    [Required]
-    public string MigrationConnectionString { get; init; } = "";
-
-    /// <summary>Reference to the role's password.</summary>
-    public string? Password { get; init; }
-
-    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$")]
-    public string Schema { get; init; } = "orchestrator";
-
-    public bool MigrateOnStart { get; init; } = true;
-
-    /// <summary>True only for a pooler that keeps prepared statements per server (PgBouncer 1.21+ with max_prepared_statements).</summary>
-    public bool PoolerPreparesStatements { get; init; }
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (Password is not null && SecretReference.CheckForm(Password) is { } problem)
-        {
-            yield return new ValidationResult(problem, [nameof(Password)]);
-        }
-    }
 }

@@ -207,32 +207,6 @@ internal sealed record PullRequestOptions : IValidatableObject
     }
 }
 
-/// <summary>The decision log: section <c>Database</c>.</summary>
-internal sealed record DatabaseOptions : IValidatableObject
-{
-    public const string Section = "Database";
-
-    /// <summary>Through the pooler (PgBouncer in transaction mode), without the password.</summary>
-    [Required]
-    public string ConnectionString { get; init; } = "";
-
-    /// <summary>Direct to PostgreSQL's primary, for migrations only (a pooler in transaction mode cannot hold their lock).</summary>
-    [Required]
-    public string MigrationConnectionString { get; init; } = "";
-
-    /// <summary>Reference to the role's password.</summary>
-    public string? Password { get; init; }
-
-    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$")]
-    public string Schema { get; init; } = "remediation";
-
-    /// <summary>Apply migrations at start-up; off when they are run by the <c>migrate</c> command.</summary>
-    public bool MigrateOnStart { get; init; } = true;
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
-        Password is null ? [] : Secrets.Check([Password], nameof(Password), single: true);
-}
-
 internal static class Secrets
 {
     public static IEnumerable<ValidationResult> Check(IReadOnlyList<string> references, string member, bool single = false)

@@ -23,22 +23,9 @@ public static class AlertmanagerPayload
 {
     public static AlertBatch Parse(ReadOnlySpan<byte> body, string applicationLabel, DateTimeOffset receivedAt)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"not JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonBody.ParseObject(body))
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("the body must be a JSON object");
-            }
             if (String(root, "version") != "4")
             {
                 throw new FormatException("version must be \"4\" (Alertmanager's webhook payload)");

@@ -32,22 +32,9 @@ public static class ArgoNotification
 
     public static ArgoNotice Parse(ReadOnlySpan<byte> body, DateTimeOffset receivedAt)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body.ToArray());
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"not JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonBody.ParseObject(body))
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("the body must be a JSON object");
-            }
             if (Text(root, "version") != Version)
             {
                 throw new FormatException($"version must be \"{Version}\" (the template Helix renders into argocd-notifications-cm)");
