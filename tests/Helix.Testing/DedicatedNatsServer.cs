@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Helix.Testing;
 
@@ -27,7 +25,7 @@ public sealed class DedicatedNatsServer : IAsyncDisposable
     {
         // The harness installed nats-server; without the harness there is nothing to run.
         TestEnvironment.Require("HELIX_TEST_NATS_URL", "NATS");
-        var server = new DedicatedNatsServer(FreePort(), Directory.CreateTempSubdirectory("helix-nats-").FullName);
+        var server = new DedicatedNatsServer(LoopbackProcess.FreePort(), Directory.CreateTempSubdirectory("helix-nats-").FullName);
         await server.StartAgainAsync();
         return server;
     }
@@ -41,29 +39,8 @@ public sealed class DedicatedNatsServer : IAsyncDisposable
         var info = new ProcessStartInfo("nats-server")
         {
             ArgumentList = { "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-js", "-sd", _storeDirectory },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
         };
-        _process = Process.Start(info) ?? throw new InvalidOperationException("nats-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+        _process = await LoopbackProcess.StartAsync(info, Port);
     }
 
     /// <summary>Ends the server at once (SIGKILL), as a crash or a lost node would.</summary>
@@ -81,12 +58,5 @@ public sealed class DedicatedNatsServer : IAsyncDisposable
         await KillAsync();
         _process?.Dispose();
         Directory.Delete(_storeDirectory, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Helix.Testing;
@@ -33,7 +31,7 @@ public sealed class DedicatedPgBouncer : IAsyncDisposable
     {
         var direct = new NpgsqlConnectionStringBuilder(TestEnvironment.Require("HELIX_TEST_POSTGRES", "PostgreSQL"));
         var folder = Directory.CreateTempSubdirectory("helix-pgbouncer-");
-        var bouncer = new DedicatedPgBouncer(FreePort(), folder, direct.Password!);
+        var bouncer = new DedicatedPgBouncer(LoopbackProcess.FreePort(), folder, direct.Password!);
         await File.WriteAllTextAsync(Path.Combine(folder.FullName, "userlist.txt"), $"\"{direct.Username}\" \"{bouncer._password}\"\n");
         await File.WriteAllTextAsync(Path.Combine(folder.FullName, "pgbouncer.ini"), $"""
             [databases]
@@ -69,7 +67,7 @@ public sealed class DedicatedPgBouncer : IAsyncDisposable
         {
             return;
         }
-        var info = new ProcessStartInfo(Environment.UserName == "root" ? "setpriv" : "pgbouncer") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(Environment.UserName == "root" ? "setpriv" : "pgbouncer");
         if (Environment.UserName == "root")
         {
             foreach (var argument in new[] { "--reuid=postgres", "--regid=postgres", "--init-groups", "--", "pgbouncer" })
@@ -78,25 +76,7 @@ public sealed class DedicatedPgBouncer : IAsyncDisposable
             }
         }
         info.ArgumentList.Add(Path.Combine(_folder.FullName, "pgbouncer.ini"));
-        _process = Process.Start(info) ?? throw new InvalidOperationException("pgbouncer did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+        _process = await LoopbackProcess.StartAsync(info, Port);
     }
 
     /// <summary>SIGKILL: every client and server connection through it drops at once.</summary>
@@ -120,12 +100,5 @@ public sealed class DedicatedPgBouncer : IAsyncDisposable
     {
         using var process = Process.Start(file, arguments);
         await process.WaitForExitAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
