@@ -251,11 +251,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         activity?.SetTag("helix.task.id", task.Id);
         for (var attempt = 1; ; attempt++)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (options.Timeout is { } limit)
-            {
-                timeout.CancelAfter(limit);
-            }
+            // The time limit has a source of its own: only its firing makes a cancellation a timeout.
+            using var limit = options.Timeout is { } after ? new CancellationTokenSource(after) : new CancellationTokenSource();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
             var context = new NodeContext(runId, step, task.Id, attempt, task.Input, resume, store.DataSource, services, timeout.Token);
             Exception error;
             try
@@ -269,11 +267,11 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                 await context.DisposeAsync().ConfigureAwait(false);
                 return new TaskResult(task, [], Interrupt: interrupt);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (limit.IsCancellationRequested)
             {
                 error = new TimeoutException($"node '{task.Node}' took longer than {options.Timeout}");
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 error = e;
             }
