@@ -21,6 +21,9 @@ public static class SecretReference
 
     private const string NotAReference = "a secret is referenced as env:VARIABLE or file:/path, never written in configuration";
 
+    /// <summary>A reader of the secret at each use (a rotated Secret file applies at once), never a copy kept in memory.</summary>
+    public static Func<string> Reader(string reference) => () => Resolve(reference);
+
     public static string Resolve(string reference)
     {
         string? value;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +42,14 @@ public static class ServiceDefaults
         builder.ConfigureJsonLogging();
         builder.ConfigureTelemetry(serviceName);
         builder.ConfigureGracefulShutdown();
+        builder.Services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 << 10;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            // A body trickling in slower than 1 KiB/s (after 5 s of grace) is cut off by Kestrel.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(5));
+        });
 
         builder.Services.AddHealthChecks()
             .AddCheck<DrainingHealthCheck>("draining", tags: [ReadyTag]);

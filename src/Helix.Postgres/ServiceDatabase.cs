@@ -82,7 +82,7 @@ public static class ServiceDatabase
             services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema, cancellationToken);
     }
 
-    private static Func<string>? Password(DatabaseOptions database) => database.Password is { } reference ? () => SecretReference.Resolve(reference) : null;
+    private static Func<string>? Password(DatabaseOptions database) => database.Password is { } reference ? SecretReference.Reader(reference) : null;
 
     private sealed record Migrations(Func<NpgsqlDataSource, string, CancellationToken, Task> Apply);
 

@@ -6,7 +6,6 @@ using Helix.Remediation.Configuration;
 using Helix.Remediation.Decisions;
 using Helix.Remediation.Git;
 using Helix.Remediation.PullRequests;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -45,14 +44,6 @@ public static class RemediationApp
         builder.Services.AddValidatedOptions<PullRequestOptions>(PullRequestOptions.Section);
         builder.Services.AddServiceDatabase(DecisionLog.MigrateAsync);
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 32 << 10;
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(5));
-        });
-
         builder.Services.AddSingleton(sp => new DecisionLog(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Schema));
 
         builder.Services.AddHttpClient<ArgoCdClient>((sp, http) =>
@@ -61,7 +52,7 @@ public static class RemediationApp
                 http.BaseAddress = argo.Url;
                 http.Timeout = argo.Timeout;
             })
-            .AddTypedClient((http, sp) => new ArgoCdClient(http, Secret(sp.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token)));
+            .AddTypedClient((http, sp) => new ArgoCdClient(http, SecretReference.Reader(sp.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token)));
         builder.Services.AddHttpClient(nameof(GiteaPullRequests), (sp, http) =>
         {
             http.BaseAddress = sp.GetRequiredService<IOptions<PullRequestOptions>>().Value.ApiUrl;
@@ -94,7 +85,7 @@ public static class RemediationApp
         var app = builder.Build();
         // Read every secret now: a missing one must stop start-up, not the first alert.
         _ = app.Services.GetRequiredService<SignalEndpoints>();
-        _ = Secret(app.Services.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token)();
+        _ = SecretReference.Resolve(app.Services.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token);
         _ = app.Services.GetRequiredService<HostToken>().Read();
         app.MapHelixDefaultEndpoints();
         app.MapPost(SignalEndpoints.AlertmanagerRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.AlertmanagerAsync(context));
@@ -102,9 +93,6 @@ public static class RemediationApp
         app.MapGet(SignalEndpoints.DecisionsRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.DecisionsAsync(context));
         return app;
     }
-
-    /// <summary>A token read at each use (a rotated Secret file applies at once), never kept in configuration.</summary>
-    private static Func<string> Secret(string reference) => () => SecretReference.Resolve(reference);
 
     /// <summary>The git host's token: a referenced one read at each use, or a GitHub App's installation token.</summary>
     private sealed class HostToken
@@ -117,11 +105,11 @@ public static class RemediationApp
                 {
                     throw new OptionsValidationException(GitOptions.Section, typeof(GitOptions), ["Configuration key 'Git:GitHubApp': a GitHub App needs PullRequests:Provider GitHub"]);
                 }
-                Read = new GitHubAppTokens(pulls.ApiUrl, app.AppId, app.InstallationId, Secret(app.PrivateKey), time).Current;
+                Read = new GitHubAppTokens(pulls.ApiUrl, app.AppId, app.InstallationId, SecretReference.Reader(app.PrivateKey), time).Current;
             }
             else
             {
-                Read = Secret(git.Token!);
+                Read = SecretReference.Reader(git.Token!);
             }
         }
 

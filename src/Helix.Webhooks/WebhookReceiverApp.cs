@@ -1,7 +1,6 @@
 using Helix.Events;
 using Helix.Hosting;
 using Helix.Webhooks.Configuration;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 
@@ -22,16 +21,9 @@ public static class WebhookReceiverApp
         builder.Services.AddValidatedOptions<EventStreamOptions>(EventStreamOptions.Section);
         builder.Services.AddValidatedOptions<NatsOptions>(NatsOptions.Section);
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 32 << 10;
-            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            // A body trickling in slower than 1 KiB/s (after 5 s of grace) is cut off by Kestrel.
-            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(5));
-            // The real limit is per source, set on each request before its body is read.
-            kestrel.Limits.MaxRequestBodySize = 64L << 20;
-        });
+        // Header and data-rate limits are the service defaults'; the real body limit is per source,
+        // set on each request before its body is read.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64L << 20);
 
         builder.Services.AddSingleton<INatsConnection>(sp => NatsConnections.Create(sp.GetRequiredService<IOptions<NatsOptions>>().Value, ServiceName));
         builder.Services.AddSingleton<StreamReadiness>();

@@ -146,14 +146,8 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             RETURNING workflow, resume::text
             """, id, owner, lease));
         batch.BatchCommands.Add(Command($"SELECT step, next_tasks::text FROM {_s}.writes WHERE run_id = $1 AND next_tasks IS NOT NULL ORDER BY step DESC LIMIT 1", id));
-        // The state comes in the same round trip: the latest snapshot, and the committed writes after it.
-        batch.BatchCommands.Add(Command($"SELECT state::text FROM {_s}.snapshots WHERE run_id = $1 ORDER BY step DESC LIMIT 1", id));
-        batch.BatchCommands.Add(Command($"""
-            SELECT w.writes::text FROM {_s}.writes w
-            WHERE w.run_id = $1 AND w.task_id <> '' AND w.step > (SELECT coalesce(max(step), 0) FROM {_s}.snapshots WHERE run_id = $1)
-              AND EXISTS (SELECT 1 FROM {_s}.writes m WHERE m.run_id = w.run_id AND m.step = w.step AND m.next_tasks IS NOT NULL)
-            ORDER BY w.step, w.task_id
-            """, id));
+        // The state comes in the same round trip.
+        AddStateQueries(batch, id, int.MaxValue);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -167,7 +161,28 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         }
         var (step, next) = (reader.GetInt32(0), ParseTasks(JsonNode.Parse(reader.GetString(1))));
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var (snapshot, deltas) = await ReadStateAsync(reader, id, cancellationToken).ConfigureAwait(false);
+        return new ClaimedRun(id, workflow, step, next, (JsonObject)JsonNode.Parse(resume)!, snapshot, deltas);
+    }
+
+    /// <summary>The latest snapshot at or before <paramref name="upTo"/>, then the committed writes after it up to there, in order.</summary>
+    private void AddStateQueries(NpgsqlBatch batch, Guid id, int upTo)
+    {
+        batch.BatchCommands.Add(Command($"SELECT state::text FROM {_s}.snapshots WHERE run_id = $1 AND step <= $2 ORDER BY step DESC LIMIT 1", id, upTo));
+        batch.BatchCommands.Add(Command($"""
+            SELECT w.writes::text FROM {_s}.writes w
+            WHERE w.run_id = $1 AND w.step <= $2 AND w.step > (SELECT coalesce(max(step), 0) FROM {_s}.snapshots WHERE run_id = $1 AND step <= $2)
+              AND w.task_id <> '' AND EXISTS (SELECT 1 FROM {_s}.writes m WHERE m.run_id = w.run_id AND m.step = w.step AND m.next_tasks IS NOT NULL)
+            ORDER BY w.step, w.task_id
+            """, id, upTo));
+    }
+
+    private static async Task<(JsonObject Snapshot, List<KeyValuePair<string, JsonNode?>> Deltas)> ReadStateAsync(NpgsqlDataReader reader, Guid id, CancellationToken cancellationToken)
+    {
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"run {id} has no snapshot at or before that step");
+        }
         var snapshot = (JsonObject)JsonNode.Parse(reader.GetString(0))!;
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         var deltas = new List<KeyValuePair<string, JsonNode?>>();
@@ -175,33 +190,17 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         {
             deltas.AddRange(ParseWrites(reader.GetString(0)));
         }
-        return new ClaimedRun(id, workflow, step, next, (JsonObject)JsonNode.Parse(resume)!, snapshot, deltas);
+        return (snapshot, deltas);
     }
 
     /// <summary>The state after <paramref name="step"/>: the nearest snapshot at or before it, then the writes of later steps in order.</summary>
     public async Task<JsonObject> StateAtAsync(Guid id, int step, IWorkflow workflow, CancellationToken cancellationToken)
     {
-        await using var batch = pooled.CreateBatch();
-        batch.BatchCommands.Add(Command($"SELECT step, state::text FROM {_s}.snapshots WHERE run_id = $1 AND step <= $2 ORDER BY step DESC LIMIT 1", id, step));
-        batch.BatchCommands.Add(Command($"""
-            SELECT w.step, w.writes::text FROM {_s}.writes w
-            WHERE w.run_id = $1 AND w.step <= $2 AND w.step > (SELECT coalesce(max(step), 0) FROM {_s}.snapshots WHERE run_id = $1 AND step <= $2)
-              AND w.task_id <> '' AND EXISTS (SELECT 1 FROM {_s}.writes m WHERE m.run_id = w.run_id AND m.step = w.step AND m.next_tasks IS NOT NULL)
-            ORDER BY w.step, w.task_id
-            """, id, step));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException($"run {id} has no snapshot at or before step {step}");
-        }
-        var state = (JsonObject)JsonNode.Parse(reader.GetString(1))!;
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        var deltas = new List<KeyValuePair<string, JsonNode?>>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            deltas.AddRange(ParseWrites(reader.GetString(1)));
-        }
         ArgumentNullException.ThrowIfNull(workflow);
+        await using var batch = pooled.CreateBatch();
+        AddStateQueries(batch, id, step);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var (state, deltas) = await ReadStateAsync(reader, id, cancellationToken).ConfigureAwait(false);
         return deltas.Count == 0 ? state : workflow.Apply(state, deltas);
     }
 

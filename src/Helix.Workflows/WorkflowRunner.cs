@@ -92,11 +92,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         {
             return (id, await RunAsync(id, cancellationToken).ConfigureAwait(false));
         }
-        using var activity = Activities.StartActivity($"run {workflow}");
-        activity?.SetTag("helix.run.id", id);
-        var outcome = await ContinueAsync(new ClaimedRun(id, workflow, 0, entry, [], state, []), cancellationToken).ConfigureAwait(false);
-        Runs.Add(1, new("workflow", workflow), new("outcome", outcome.ToString().ToLowerInvariant()));
-        return (id, outcome);
+        return (id, await ContinueAsync(new ClaimedRun(id, workflow, 0, entry, [], state, []), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts again from a committed step of a run, as a new run (time travel); the original stays as it is.</summary>
@@ -118,15 +114,21 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         {
             return RunOutcome.NotClaimed;
         }
-        using var activity = Activities.StartActivity($"run {claimed.Workflow}");
-        activity?.SetTag("helix.run.id", id);
-        var outcome = await ContinueAsync(claimed, cancellationToken).ConfigureAwait(false);
+        return await ContinueAsync(claimed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a run this worker holds, traced and counted.</summary>
+    private async Task<RunOutcome> ContinueAsync(ClaimedRun run, CancellationToken cancellationToken)
+    {
+        using var activity = Activities.StartActivity($"run {run.Workflow}");
+        activity?.SetTag("helix.run.id", run.Id);
+        var outcome = await StepThroughAsync(run, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("helix.run.outcome", outcome);
-        Runs.Add(1, new("workflow", claimed.Workflow), new("outcome", outcome.ToString().ToLowerInvariant()));
+        Runs.Add(1, new("workflow", run.Workflow), new("outcome", outcome.ToString().ToLowerInvariant()));
         return outcome;
     }
 
-    private async Task<RunOutcome> ContinueAsync(ClaimedRun run, CancellationToken cancellationToken)
+    private async Task<RunOutcome> StepThroughAsync(ClaimedRun run, CancellationToken cancellationToken)
     {
         var graph = registry.Find(run.Workflow);
         if (graph is null)

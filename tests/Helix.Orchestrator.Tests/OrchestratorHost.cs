@@ -82,16 +82,8 @@ internal sealed class OrchestratorHost : IAsyncDisposable
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var host = new OrchestratorHost(app, scope, schema, logs);
-        for (var i = 0; i < 300; i++)
-        {
-            using var ready = await host.Client.GetAsync(new Uri("/readyz", UriKind.Relative), TestContext.Current.CancellationToken);
-            if (ready.IsSuccessStatusCode)
-            {
-                return host;
-            }
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"the orchestrator never became ready\n{string.Join("\n", logs.Lines.TakeLast(10))}");
+        await Readiness.WaitAsync(host.Client, "orchestrator", logs);
+        return host;
     }
 
     /// <summary>Publishes an event as the Webhook Receiver does (the Helix.Events envelope), to the test's stream.</summary>

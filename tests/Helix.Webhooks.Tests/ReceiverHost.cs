@@ -90,21 +90,7 @@ internal sealed class ReceiverHost : IAsyncDisposable
         return host;
     }
 
-    public async Task WaitUntilReadyAsync()
-    {
-        var last = "";
-        for (var i = 0; i < 300; i++)
-        {
-            using var response = await Client.GetAsync(new Uri("/readyz", UriKind.Relative), TestContext.Current.CancellationToken);
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-            last = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"the receiver never became ready: {last}\n{string.Join("\n", Logs.Lines.TakeLast(5))}");
-    }
+    public Task WaitUntilReadyAsync() => Readiness.WaitAsync(Client, "receiver", Logs);
 
     /// <summary>A Standard Webhooks delivery signed with <see cref="Key"/> (or another key) at a given time.</summary>
     public static HttpRequestMessage Signed(string id, string body, DateTimeOffset? at = null, byte[]? key = null, string source = SourceName, string contentType = "application/json")

@@ -370,10 +370,13 @@ internal static class PlatformComponents
 
     private static readonly string[] OidcScopes = ["openid", "profile", "email", "groups"];
 
+    /// <summary>Where people open ArgoCD: its route's host, or <c>argocd.</c> the first domain.</summary>
+    public static string ArgoCdHost(PlatformSpec spec) => spec.Routes.FirstOrDefault(r => r.To == "argocd")?.Host ?? $"argocd.{spec.Domains[0].Name}";
+
     private static ComponentRender ArgoCd(PlatformSpec spec)
     {
         var domain = spec.Domains[0].Name;
-        var host = spec.Routes.FirstOrDefault(r => r.To == "argocd")?.Host ?? $"argocd.{domain}";
+        var host = ArgoCdHost(spec);
         var auth = spec.Routes.FirstOrDefault(r => r.To == "authentik")?.Host ?? $"auth.{domain}";
         var oidc = YamlWriter.Write(new Dictionary<string, object>(StringComparer.Ordinal)
         {
@@ -469,7 +472,7 @@ internal static class PlatformComponents
         {
             return new JsonObject { ["enabled"] = false };
         }
-        var host = spec.Routes.FirstOrDefault(r => r.To == "argocd")?.Host ?? $"argocd.{spec.Domains[0].Name}";
+        var host = ArgoCdHost(spec);
         var triggers = new (string Name, string Template, string When, string? OncePer)[]
         {
             ("on-health-degraded", "helix-remediation-health-degraded", "app.status.health.status == 'Degraded'", null),

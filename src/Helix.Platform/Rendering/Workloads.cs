@@ -84,21 +84,20 @@ internal static class Workloads
 
     private static IEnumerable<V1EnvVar> OrchestratorEnvironment(PlatformSpec spec, AppSpec app)
     {
-        string Secret(string key) => $"file:{OrchestratorSecretsRoot}/{key}";
-        string Database(string host) => $"Host={host};Port=5432;Database={app.Name.Replace('-', '_')};Username={app.Name};SSL Mode=Require";
         for (var i = 0; i < app.Events.Count; i++)
         {
             yield return Env($"Orchestrator__Routes__{i}__Source", app.Events[i].Source);
             yield return Env($"Orchestrator__Routes__{i}__EventType", app.Events[i].Type);
             yield return Env($"Orchestrator__Routes__{i}__Workflow", app.Events[i].Workflow);
         }
-        yield return Env("Database__ConnectionString", Database(PlatformComponents.PostgresUrl));
-        yield return Env("Database__MigrationConnectionString", Database(Meta.Dns($"{PlatformComponents.PostgresCluster}-rw", "postgres")));
-        yield return Env("Database__Password", Secret("database-password"));
+        foreach (var variable in DatabaseEnvironment(app, OrchestratorSecretsRoot))
+        {
+            yield return variable;
+        }
         // The CNPG pooler keeps prepared statements per server connection (max_prepared_statements).
         yield return Env("Database__PoolerPreparesStatements", "true");
         yield return Env("Redis__Configuration", $"{PlatformComponents.RedisHost}:6379");
-        yield return Env("Redis__Password", Secret("redis-password"));
+        yield return Env("Redis__Password", SecretFile(OrchestratorSecretsRoot, "redis-password"));
         if (spec.Apps.FirstOrDefault(a => a.Kind == AppKind.Ollama) is { } ollama)
         {
             yield return Env("Ollama__Url", $"http://{Meta.Dns(ollama.Name, ollama.Namespace)}:{ServicePort(ollama)}");
@@ -114,9 +113,7 @@ internal static class Workloads
         var remediation = app.Remediation ?? new RemediationSpec();
         var repository = new Uri(spec.GitOps.RepoUrl);
         var segments = repository.AbsolutePath.Trim('/').Split('/');
-        var argoHost = spec.Routes.FirstOrDefault(r => r.To == "argocd")?.Host ?? $"argocd.{spec.Domains[0].Name}";
-        string Secret(string key) => $"file:{RemediationSecretsRoot}/{key}";
-        string Database(string host) => $"Host={host};Port=5432;Database={app.Name.Replace('-', '_')};Username={app.Name};SSL Mode=Require";
+        string Secret(string key) => SecretFile(RemediationSecretsRoot, key);
         yield return Env("Remediation__Mode", remediation.Mode.ToString());
         yield return Env("Remediation__AutoMerge", remediation.AutoMerge ? "true" : "false");
         yield return Env("Remediation__Cooldown", SpecLoader.ParseDuration(remediation.Cooldown).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
@@ -126,7 +123,7 @@ internal static class Workloads
         yield return Env("Signals__ArgoCdTokens__0", Secret("argocd-notifications-token"));
         yield return Env("ArgoCd__Url", $"http://{Meta.Dns("argocd-server", "argocd")}");
         yield return Env("ArgoCd__Token", Secret("argocd-token"));
-        yield return Env("ArgoCd__PublicUrl", $"https://{argoHost}/");
+        yield return Env("ArgoCd__PublicUrl", $"https://{PlatformComponents.ArgoCdHost(spec)}/");
         yield return Env("Git__Url", spec.GitOps.RepoUrl);
         yield return Env("Git__Branch", spec.GitOps.Branch);
         yield return Env("Git__Token", Secret("git-token"));
@@ -142,10 +139,30 @@ internal static class Workloads
         }
         yield return Env("PullRequests__Owner", segments[0]);
         yield return Env("PullRequests__Repository", segments[^1].EndsWith(".git", StringComparison.Ordinal) ? segments[^1][..^4] : segments[^1]);
+        foreach (var variable in DatabaseEnvironment(app, RemediationSecretsRoot))
+        {
+            yield return variable;
+        }
+    }
+
+    /// <summary>A service's own database (named after it, its role too): through the pooler, direct to the primary for migrations, the password from its Secret.</summary>
+    private static IEnumerable<V1EnvVar> DatabaseEnvironment(AppSpec app, string secretsRoot)
+    {
+        string Database(string host) => $"Host={host};Port=5432;Database={app.Name.Replace('-', '_')};Username={app.Name};SSL Mode=Require";
         yield return Env("Database__ConnectionString", Database(PlatformComponents.PostgresUrl));
         yield return Env("Database__MigrationConnectionString", Database(Meta.Dns($"{PlatformComponents.PostgresCluster}-rw", "postgres")));
-        yield return Env("Database__Password", Secret("database-password"));
+        yield return Env("Database__Password", SecretFile(secretsRoot, "database-password"));
     }
+
+    private static string SecretFile(string root, string key) => $"file:{root}/{key}";
+
+    /// <summary>The Secret a service of Helix's own reads its credentials from, and where it is mounted; none for the receiver (one per webhook).</summary>
+    private static (string Name, string Root)? ServiceSecret(AppSpec app) => app.Kind switch
+    {
+        AppKind.Orchestrator => (OrchestratorSecret, OrchestratorSecretsRoot),
+        AppKind.Remediation => (RemediationSecret, RemediationSecretsRoot),
+        _ => null,
+    };
 
     /// <summary>The receiver's name for a signing scheme (its <c>SchemeKind</c>).</summary>
     private static string ReceiverScheme(WebhookScheme scheme) => scheme switch
@@ -168,15 +185,13 @@ internal static class Workloads
             volumes.Add(new V1Volume { Name = $"webhook-{source.Name}", Secret = new V1SecretVolumeSource { SecretName = source.Secret, DefaultMode = 288 } /* 0440: owner and group read */ });
             mounts.Add(new V1VolumeMount { Name = $"webhook-{source.Name}", MountPath = $"{WebhookSecretsRoot}/{source.Name}", ReadOnlyProperty = true });
         }
-        if (app.Kind == AppKind.Orchestrator)
+        if (ServiceSecret(app) is var (secret, root))
         {
-            volumes.Add(new V1Volume { Name = "secrets", Secret = new V1SecretVolumeSource { SecretName = OrchestratorSecret, DefaultMode = 288 } });
-            mounts.Add(new V1VolumeMount { Name = "secrets", MountPath = OrchestratorSecretsRoot, ReadOnlyProperty = true });
+            volumes.Add(new V1Volume { Name = "secrets", Secret = new V1SecretVolumeSource { SecretName = secret, DefaultMode = 288 } });
+            mounts.Add(new V1VolumeMount { Name = "secrets", MountPath = root, ReadOnlyProperty = true });
         }
         if (app.Kind == AppKind.Remediation)
         {
-            volumes.Add(new V1Volume { Name = "secrets", Secret = new V1SecretVolumeSource { SecretName = RemediationSecret, DefaultMode = 288 } });
-            mounts.Add(new V1VolumeMount { Name = "secrets", MountPath = RemediationSecretsRoot, ReadOnlyProperty = true });
             // The working clone of the GitOps repository; re-cloned after a restart.
             volumes.Add(new V1Volume { Name = "work", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity("2Gi") } });
             mounts.Add(new V1VolumeMount { Name = "work", MountPath = RemediationWork });
