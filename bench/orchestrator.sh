@@ -25,7 +25,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; Postgre
 dotnet bench/Helix.Orchestrator.Bench/bin/Release/net10.0/Helix.Orchestrator.Bench.dll
 PGBOUNCER_URL=$(url "$HELIX_TEST_PGBOUNCER") POSTGRES_URL=$(url "$HELIX_TEST_POSTGRES") node bench/peers/langgraph/bench.mjs
 
-export PGPASSWORD; PGPASSWORD=$(field "$HELIX_TEST_POSTGRES" Password)
+export PGOPTIONS="-c client_min_messages=warning" PGPASSWORD; PGPASSWORD=$(field "$HELIX_TEST_POSTGRES" Password)
 host=$(field "$HELIX_TEST_POSTGRES" Host); port=$(field "$HELIX_TEST_POSTGRES" Port); user=$(field "$HELIX_TEST_POSTGRES" Username); db=$(field "$HELIX_TEST_POSTGRES" Database)
 pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
 script=$(mktemp)

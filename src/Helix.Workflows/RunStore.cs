@@ -115,22 +115,30 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         string? sourceKey, Guid? parentId, int? parentStep, CancellationToken cancellationToken, string? owner = null, TimeSpan? lease = null)
     {
         // One statement: the run, its starting snapshot and first tasks exist together or not at all.
-        await using var command = pooled.CreateCommand($"""
+        // Only when the id or source key is taken already does a second round trip find that run.
+        await using (var command = pooled.CreateCommand($"""
             WITH created AS (
                 INSERT INTO {_s}.runs (id, workflow, status, next_tasks, input, source_key, parent_id, parent_step, owner, lease_until)
                 VALUES ($1, $2, CASE WHEN $9::text IS NULL THEN '{RunStatus.Pending}' ELSE '{RunStatus.Running}' END, $3, $4, $5, $6, $7, $9, now() + $10)
                 ON CONFLICT DO NOTHING RETURNING id),
-            snapshot AS (INSERT INTO {_s}.snapshots (run_id, step, state) SELECT id, 0, $8 FROM created),
-            first AS (INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks) SELECT id, 0, '', '', '[]', $3 FROM created)
-            SELECT id, true FROM created
-            UNION ALL SELECT id, false FROM {_s}.runs WHERE (source_key = $5 OR id = $1) AND NOT EXISTS (SELECT 1 FROM created)
-            LIMIT 1
-            """);
-        Add(command, id, workflow, Json(Tasks(entry)), Json(input), (object?)sourceKey ?? DBNull.Value, (object?)parentId ?? DBNull.Value, (object?)parentStep ?? DBNull.Value, Json(state),
-            Text(owner), new NpgsqlParameter { Value = (object?)lease ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (reader.GetGuid(0), reader.GetBoolean(1));
+            snapshot AS (INSERT INTO {_s}.snapshots (run_id, step, state) SELECT id, 0, $8 FROM created)
+            INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks) SELECT id, 0, '', '', '[]', $3 FROM created
+            """))
+        {
+            Add(command, id, workflow, Json(Tasks(entry)), Json(input), Text(sourceKey), (object?)parentId ?? DBNull.Value, (object?)parentStep ?? DBNull.Value, Json(state),
+                Text(owner), new NpgsqlParameter { Value = (object?)lease ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                return (id, true);
+            }
+        }
+        await using (var existing = pooled.CreateCommand($"SELECT id FROM {_s}.runs WHERE id = $1 OR source_key = $2 LIMIT 1"))
+        {
+            Add(existing, id, Text(sourceKey));
+            return (await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) is Guid found
+                ? (found, false)
+                : throw new InvalidOperationException($"run {id} was neither created nor found");
+        }
     }
 
     /// <summary>
@@ -239,46 +247,49 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
 
     /// <summary>
     /// Commits a step in one statement: the row marking it committed with the next tasks (the lone
-    /// task's own, with its writes, when the step had one task), a snapshot every so many steps, and the run's new position
-    /// (completed with its output when nothing comes next). False when the run is no longer this
-    /// worker's to run (cancelled, or its lease taken over): nothing is committed then.
+    /// task's own, with its writes, when the step had one task), a snapshot every so many steps, or,
+    /// when nothing comes next, the run completed with its final state as output (no snapshot then:
+    /// the output is that state). False when the run is no longer this worker's to run (cancelled,
+    /// or its lease taken over): nothing is committed then.
     /// </summary>
     internal async Task<bool> CommitStepAsync(Guid id, string owner, int step, (PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes)? lone,
         IReadOnlyList<PendingTask> next, JsonObject state, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        var done = next.Count == 0;
-        var snapshot = step % compactEvery == 0 || done;
-        // One statement, one round trip, one commit: the step's row is written only while the run is
-        // still this worker's and running; a second writer of the same step hits the primary key.
-        // The run's row itself changes only when the run ends. The common step (no snapshot, not the
-        // last) is the plainest statement, so PostgreSQL plans it fastest.
+        // One statement, one round trip, one commit, written only while the run is still this
+        // worker's and running; a second writer of the same step hits the primary key. The run's row
+        // changes only when the run ends. Each kind of step has the plainest statement that does it,
+        // so PostgreSQL plans it fastest.
+        const string Marker = "(run_id, step, task_id, node, writes, next_tasks)";
+        const string MarkerValues = "$2, coalesce($5, ''), coalesce($6, ''), coalesce($7, '[]'), $3";
         var parameters = new List<object?>
         {
             id, step, Json(Tasks(next)), owner, Text(lone?.Task.Id), Text(lone?.Task.Node), Json(lone is { } task ? WritesJson(task.Writes) : null),
         };
         string sql;
-        if (!snapshot)
+        if (next.Count == 0)
         {
+            parameters.Add(Json(state));
             sql = $"""
-                INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks)
-                SELECT $1, $2, coalesce($5, ''), coalesce($6, ''), coalesce($7, '[]'), $3
-                WHERE EXISTS (SELECT 1 FROM {_s}.runs WHERE id = $1 AND owner = $4 AND status = '{RunStatus.Running}')
+                WITH finished AS (
+                    UPDATE {_s}.runs SET step = $2, next_tasks = $3, status = '{RunStatus.Completed}', output = $8, owner = NULL, lease_until = NULL, updated_at = now()
+                    WHERE id = $1 AND owner = $4 AND status = '{RunStatus.Running}' RETURNING id)
+                INSERT INTO {_s}.writes {Marker} SELECT id, {MarkerValues} FROM finished
+                """;
+        }
+        else if (step % compactEvery == 0)
+        {
+            parameters.Add(Json(state));
+            sql = $"""
+                WITH mine AS (SELECT id FROM {_s}.runs WHERE id = $1 AND owner = $4 AND status = '{RunStatus.Running}'),
+                snapshot AS (INSERT INTO {_s}.snapshots (run_id, step, state) SELECT id, $2, $8 FROM mine)
+                INSERT INTO {_s}.writes {Marker} SELECT id, {MarkerValues} FROM mine
                 """;
         }
         else
         {
-            parameters.Add(Json(state));
-            parameters.Add(done ? RunStatus.Completed : RunStatus.Running);
-            sql = $$"""
-                WITH mine AS (SELECT id FROM {{_s}}.runs WHERE id = $1 AND owner = $4 AND status = '{{RunStatus.Running}}'),
-                marker AS (
-                    INSERT INTO {{_s}}.writes (run_id, step, task_id, node, writes, next_tasks)
-                    SELECT id, $2, coalesce($5, ''), coalesce($6, ''), coalesce($7, '[]'), $3 FROM mine RETURNING run_id),
-                snapshot AS (INSERT INTO {{_s}}.snapshots (run_id, step, state) SELECT id, $2, $8 FROM mine),
-                finished AS (
-                    UPDATE {{_s}}.runs r SET step = $2, next_tasks = $3, status = $9, output = $8, owner = NULL, lease_until = NULL, updated_at = now()
-                    FROM mine WHERE r.id = mine.id AND $9 = '{{RunStatus.Completed}}')
-                SELECT count(*) FROM marker
+            sql = $"""
+                INSERT INTO {_s}.writes {Marker} SELECT $1, {MarkerValues}
+                WHERE EXISTS (SELECT 1 FROM {_s}.runs WHERE id = $1 AND owner = $4 AND status = '{RunStatus.Running}')
                 """;
         }
         await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
@@ -286,9 +297,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         bool moved;
         try
         {
-            moved = snapshot
-                ? (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1
-                : await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            moved = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {

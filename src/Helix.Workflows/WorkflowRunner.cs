@@ -20,7 +20,7 @@ public sealed class WorkflowRegistry(IEnumerable<IWorkflow> workflows)
 /// <summary>How the runner works.</summary>
 public sealed record RunnerOptions
 {
-    /// <summary>A run's lease: renewed by every step and, during a long step, a third of the way through it. A worker gone for this long loses its runs.</summary>
+    /// <summary>A run's lease, renewed every third of it while a worker runs the run. A worker gone for this long loses its runs.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Tasks of one step running at once.</summary>
@@ -322,47 +322,71 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
-    /// <summary>Renews the run's lease during long steps; cancels the run's work when the run was cancelled or taken over.</summary>
+    /// <summary>
+    /// Renews the run's lease every third of it; cancels the run's work when the run was cancelled or
+    /// taken over. A timer rather than a loop on a task of its own: most runs end before the first
+    /// tick, and then stopping it costs nothing.
+    /// </summary>
     private sealed partial class Heartbeat : IAsyncDisposable
     {
+        private readonly Lock _gate = new();
         private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
+        private readonly RunStore _store;
+        private readonly Guid _id;
+        private readonly RunnerOptions _options;
+        private readonly CancellationTokenSource _lost;
+        private readonly ILogger _logger;
+        private readonly ITimer _timer;
+        private Task _renewal = Task.CompletedTask;
 
         public Heartbeat(RunStore store, Guid id, RunnerOptions options, CancellationTokenSource lost, ILogger logger)
         {
-            _loop = Task.Run(async () =>
+            (_store, _id, _options, _lost, _logger) = (store, id, options, lost, logger);
+            _timer = TimeProvider.System.CreateTimer(_ => Tick(), null, options.Lease / 3, options.Lease / 3);
+        }
+
+        private void Tick()
+        {
+            lock (_gate)
             {
-                using var timer = new PeriodicTimer(options.Lease / 3);
-                try
+                if (_renewal.IsCompleted && !_stop.IsCancellationRequested)
                 {
-                    while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-                    {
-                        try
-                        {
-                            if (!await store.RenewAsync(id, options.Owner, options.Lease, _stop.Token).ConfigureAwait(false))
-                            {
-                                await lost.CancelAsync().ConfigureAwait(false);
-                                return;
-                            }
-                        }
-                        catch (Exception e) when (e is not OperationCanceledException)
-                        {
-                            // The database is away for a moment: the step's commit will tell.
-                            LogRenewFailed(logger, id, e);
-                        }
-                    }
+                    _renewal = RenewAsync();
                 }
-                catch (OperationCanceledException)
+            }
+        }
+
+        private async Task RenewAsync()
+        {
+            try
+            {
+                if (!await _store.RenewAsync(_id, _options.Owner, _options.Lease, _stop.Token).ConfigureAwait(false))
                 {
-                    // stopped
+                    await _lost.CancelAsync().ConfigureAwait(false);
+                    await _timer.DisposeAsync().ConfigureAwait(false);
                 }
-            });
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // stopped
+            }
+            catch (Exception e)
+            {
+                // The database is away for a moment: the step's commit will tell.
+                LogRenewFailed(_logger, _id, e);
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
-            await _stop.CancelAsync().ConfigureAwait(false);
-            await _loop.ConfigureAwait(false);
+            await _timer.DisposeAsync().ConfigureAwait(false);
+            Task renewal;
+            lock (_gate)
+            {
+                _stop.Cancel();
+                renewal = _renewal;
+            }
+            await renewal.ConfigureAwait(false);
             _stop.Dispose();
         }
 

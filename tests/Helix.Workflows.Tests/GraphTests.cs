@@ -287,11 +287,16 @@ public sealed class GraphTests(PostgresFixture postgres)
 
         Assert.Equal(RunOutcome.Completed, outcome);
         var stored = await engine.Store.StoredBytesAsync(id, Ct);
-        // The whole state at every step would be about 200 * 200 * 100 / 2 = 2 MB; deltas are ~200 * 130 B, plus 5 snapshots.
+        // The whole state at every step would be about 200 * 200 * 100 / 2 = 2 MB; deltas are ~200 * 130 B,
+        // plus snapshots at steps 0, 50, 100 and 150 and the final state as the run's output.
         Assert.InRange(stored, 1, 250_000);
         var state = await engine.Store.StateAtAsync(id, 137, grow, Ct);
         Assert.Equal(137, state["count"]!.GetValue<int>());
         Assert.Equal(137, state["trail"]!.AsArray().Count);
+        // The last step has no snapshot of its own: its state is rebuilt from step 150's and equals the output.
+        var last = await engine.Store.StateAtAsync(id, 200, grow, Ct);
+        Assert.Equal(200, last["trail"]!.AsArray().Count);
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals((await engine.Store.GetAsync(id, Ct))!.Output, last));
     }
 
     [Fact]
@@ -355,6 +360,30 @@ public sealed class GraphTests(PostgresFixture postgres)
         Assert.True(await engine.Store.CancelAsync(id, Ct));
 
         Assert.Equal(RunOutcome.Cancelled, await running);
+        Assert.Equal(RunStatus.Cancelled, (await engine.Store.GetAsync(id, Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task ARunCancelledDuringALongStep_IsStoppedByItsLeaseHeartbeat_WithoutWaitingForTheStep()
+    {
+        var started = new TaskCompletionSource();
+        var stuck = Workflow.Create<Counter>("stuck")
+            .AddNode("wait", async (context, state) =>
+            {
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.CancellationToken); // only the heartbeat can end this step
+                return new Update<Counter>();
+            })
+            .AddEdge(Workflow.Start, "wait")
+            .Build();
+        await using var engine = await Engine.StartAsync(postgres, [stuck], options: new RunnerOptions { Lease = TimeSpan.FromMilliseconds(300) });
+        var (id, _) = await engine.Runner.CreateAsync("stuck", null, null, Ct);
+
+        var running = engine.Runner.RunAsync(id, Ct);
+        await started.Task;
+        Assert.True(await engine.Store.CancelAsync(id, Ct));
+
+        Assert.Equal(RunOutcome.Cancelled, await running.WaitAsync(TimeSpan.FromSeconds(30), Ct));
         Assert.Equal(RunStatus.Cancelled, (await engine.Store.GetAsync(id, Ct))!.Status);
     }
 
