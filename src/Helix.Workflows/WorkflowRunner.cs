@@ -174,8 +174,26 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                     CheckpointDuration.Record(Stopwatch.GetElapsedTime(checkpoint).TotalSeconds);
                     if (!committed)
                     {
-                        var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-                        return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+                        // The step's row exists: a cancellation fenced it, or another worker took the run
+                        // over and committed it. If the run is still this worker's to run (it was the
+                        // other one that lost its lease), go on from the step that was committed.
+                        var again = await store.ClaimAsync(run.Id, _options.Owner, _options.Lease, CancellationToken.None).ConfigureAwait(false);
+                        if (again is null)
+                        {
+                            var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+                            return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+                        }
+                        if (again.Step < step)
+                        {
+                            var error = $"step {step} could not be committed: a row of it exists but the step is not committed";
+                            await store.FailAsync(run.Id, _options.Owner, error, CancellationToken.None).ConfigureAwait(false);
+                            LogFailed(logger, run.Id, error);
+                            return RunOutcome.Failed;
+                        }
+                        LogLostStep(logger, run.Id, step);
+                        (run, step, tasks) = (again, again.Step, again.Next);
+                        state = again.Deltas.Count == 0 ? again.Snapshot : graph.Apply(again.Snapshot, again.Deltas);
+                        continue;
                     }
                     StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("workflow", run.Workflow));
                     state = next;
@@ -396,6 +414,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} is waiting for a person (task {TaskId})")]
     private static partial void LogParked(ILogger logger, Guid runId, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: another worker committed step {Step} first; continuing from there")]
+    private static partial void LogLostStep(ILogger logger, Guid runId, int step);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, Guid runId, string error);

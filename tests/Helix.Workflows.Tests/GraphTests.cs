@@ -364,6 +364,69 @@ public sealed class GraphTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task ACancelledRunOfQuickSteps_CommitsNoStepOnceTheCancelHasReturned()
+    {
+        var going = new TaskCompletionSource();
+        var loop = Workflow.Create<Counter>("loop")
+            .AddNode("tick", (_, state) =>
+            {
+                if (state.Count == 20)
+                {
+                    going.TrySetResult();
+                }
+                return Task.FromResult(new Update<Counter>().Set(s => s.Count, state.Count + 1));
+            })
+            .AddEdge(Workflow.Start, "tick")
+            .AddConditionalEdges("tick", _ => ["tick"]) // never ends by itself
+            .Build();
+        await using var engine = await Engine.StartAsync(postgres, [loop]);
+        var (id, _) = await engine.Runner.CreateAsync("loop", null, null, Ct);
+
+        var running = engine.Runner.RunAsync(id, Ct);
+        await going.Task;
+        Assert.True(await engine.Store.CancelAsync(id, Ct));
+        var committed = (await engine.Store.StepsAsync(id, Ct)).Count;
+
+        Assert.Equal(RunOutcome.Cancelled, await running.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal(committed, (await engine.Store.StepsAsync(id, Ct)).Count); // the fence stopped the very next step
+        Assert.Equal(RunStatus.Cancelled, (await engine.Store.GetAsync(id, Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task AWorkerThatLosesAStepToAnotherWriter_GoesOnFromThatStep_WhileTheRunIsStillItsOwn()
+    {
+        var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var race = Workflow.Create<Counter>("race")
+            .AddNode("n0", (_, state) => Task.FromResult(new Update<Counter>().Set(s => s.Count, state.Count + 1)))
+            .AddNode("n1", async (_, state) =>
+            {
+                entered.TrySetResult();
+                await release.Task;
+                return new Update<Counter>().Set(s => s.Count, state.Count + 1);
+            })
+            .AddNode("n2", (_, state) => Task.FromResult(new Update<Counter>().Set(s => s.Count, state.Count + 1)))
+            .AddEdge(Workflow.Start, "n0")
+            .AddEdge("n0", "n1")
+            .AddEdge("n1", "n2")
+            .Build();
+        await using var engine = await Engine.StartAsync(postgres, [race]);
+        var (id, _) = await engine.Runner.CreateAsync("race", null, null, Ct);
+
+        var running = engine.Runner.RunAsync(id, Ct);
+        await entered.Task;
+        // A worker that lost its lease without knowing it commits step 2 first, n1 writing 100 there.
+        var n1 = Assert.Single((await engine.Store.NextTasksAtAsync(id, 1, Ct))!);
+        var after = new System.Text.Json.Nodes.JsonObject { ["count"] = 100 };
+        Assert.True(await engine.Store.CommitStepAsync(id, "stale-worker", 2, (n1, [new("count", 100)]), race.Next(["n1"], after), after, null, Ct));
+        release.SetResult();
+
+        Assert.Equal(RunOutcome.Completed, await running.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal(101, (await engine.Store.GetAsync(id, Ct))!.Output!["count"]!.GetValue<int>()); // n2 ran once, after the step that won
+        Assert.Equal(3, (await engine.Store.StepsAsync(id, Ct)).Count(s => s.Step > 0));
+    }
+
+    [Fact]
     public async Task ARunCancelledDuringALongStep_IsStoppedByItsLeaseHeartbeat_WithoutWaitingForTheStep()
     {
         var started = new TaskCompletionSource();
