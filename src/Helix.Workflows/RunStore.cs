@@ -49,8 +49,9 @@ internal sealed record ClaimedRun(Guid Id, string Workflow, int Step, IReadOnlyL
 /// statement or batch stands alone (no session state, no prepared statements, no session locks).
 /// A step's checkpoint is its tasks' writes (the delta) plus the next tasks, committed in one
 /// statement; a row with the next tasks marks the step committed (a lone task's own row, or a
-/// marker row with an empty task id after a step of several tasks). Every <c>compactEvery</c> steps the whole state is stored too, so rebuilding a run
-/// reads at most that many deltas.
+/// marker row with an empty task id after a step of several tasks); its primary key lets only one
+/// writer commit a step. Every <c>compactEvery</c> steps the whole state is stored too, so
+/// rebuilding a run reads at most that many deltas.
 /// </summary>
 public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compactEvery = 50)
 {
