@@ -290,8 +290,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         }
         else
         {
-            parameters.RemoveAt(3); // no owner check: $4 becomes the task's id
-            sql = $"INSERT INTO {_s}.writes {Marker} VALUES ($1, $2, coalesce($4, ''), coalesce($5, ''), coalesce($6, '[]'), $3)";
+            sql = $"INSERT INTO {_s}.writes {Marker} VALUES ($1, {MarkerValues})"; // $4, the owner, unused
         }
         await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
         Add(command, [.. parameters]);

@@ -347,7 +347,6 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
     /// </summary>
     private sealed partial class Heartbeat : IAsyncDisposable
     {
-        private readonly Lock _gate = new();
         private readonly CancellationTokenSource _stop = new();
         private readonly RunStore _store;
         private readonly Guid _id;
@@ -355,7 +354,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         private readonly CancellationTokenSource _lost;
         private readonly ILogger _logger;
         private readonly ITimer _timer;
-        private Task _renewal = Task.CompletedTask;
+        private volatile Task _renewal = Task.CompletedTask;
 
         public Heartbeat(RunStore store, Guid id, RunnerOptions options, CancellationTokenSource lost, ILogger logger)
         {
@@ -365,12 +364,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
 
         private void Tick()
         {
-            lock (_gate)
+            if (_renewal.IsCompleted)
             {
-                if (_renewal.IsCompleted && !_stop.IsCancellationRequested)
-                {
-                    _renewal = RenewAsync();
-                }
+                _renewal = RenewAsync();
             }
         }
 
@@ -397,14 +393,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
 
         public async ValueTask DisposeAsync()
         {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-            Task renewal;
-            lock (_gate)
-            {
-                _stop.Cancel();
-                renewal = _renewal;
-            }
-            await renewal.ConfigureAwait(false);
+            await _timer.DisposeAsync().ConfigureAwait(false); // no tick starts after this
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _renewal.ConfigureAwait(false);
             _stop.Dispose();
         }
 
