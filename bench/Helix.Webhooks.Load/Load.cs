@@ -11,7 +11,7 @@ internal static class Load
 {
     public const int BodyBytes = 1024;
 
-    public static async Task<int> RunReceiverAsync(Uri url, FileInfo secretFile, int concurrency, int seconds, int rate, TimeSpan warmUp, CancellationToken ct)
+    public static async Task<int> RunReceiverAsync(Uri url, FileInfo secretFile, int concurrency, int seconds, int rate, int rateSeconds, TimeSpan warmUp, CancellationToken ct)
     {
         var secret = (await File.ReadAllTextAsync(secretFile.FullName, ct)).Trim();
         var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret);
@@ -23,7 +23,7 @@ internal static class Load
         Report("receiver max", max);
         if (rate > 0)
         {
-            var fixedRate = await OpenLoopAsync(i => Signed(url, key, $"{run}-r{i}"), rate, TimeSpan.FromSeconds(seconds), ct);
+            var fixedRate = await OpenLoopAsync(i => Signed(url, key, $"{run}-r{i}"), rate, TimeSpan.FromSeconds(rateSeconds), ct);
             Report($"receiver at {rate}/s", fixedRate);
         }
         return max.Errors > 0 ? 1 : 0;
@@ -179,7 +179,7 @@ internal static class Load
             : result.Latencies[(int)Math.Min(result.Latencies.Length - 1, Math.Ceiling(p * result.Latencies.Length) - 1)] * 1000.0 / Stopwatch.Frequency;
         var codes = string.Join(" ", result.Statuses.Select((count, code) => (count, code)).Where(s => s.count > 0).Select(s => $"{s.code}:{s.count}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {result.Latencies.Length / result.Elapsed.TotalSeconds:F0} ok/s over {result.Elapsed.TotalSeconds:F1} s, p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, errors {result.Errors}, statuses {codes}"));
+            $"{name}: {result.Latencies.Length / result.Elapsed.TotalSeconds:F0} ok/s over {result.Elapsed.TotalSeconds:F1} s, p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, p99.9 {Percentile(0.999):F2} ms, max {Percentile(1):F2} ms, errors {result.Errors}, statuses {codes}"));
     }
 }
 
