@@ -44,6 +44,18 @@ internal sealed record ClaimedRun(Guid Id, string Workflow, int Step, IReadOnlyL
         Resume["step"]?.GetValue<int>() == step && Resume["task"]?.GetValue<string>() == taskId ? Resume["value"] : null;
 }
 
+/// <summary>How a step's commit went.</summary>
+internal enum StepCommit
+{
+    Committed,
+
+    /// <summary>The step's row exists: another worker committed the step, or a cancellation fenced it.</summary>
+    Taken,
+
+    /// <summary>The run is not this worker's and running any more (checked by the steps that check it).</summary>
+    NotRunning,
+}
+
 /// <summary>
 /// Runs and their checkpoints in PostgreSQL, reached through PgBouncer in transaction mode: every
 /// statement or batch stands alone (no session state, no prepared statements, no session locks).
@@ -227,33 +239,42 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         return found;
     }
 
-    /// <summary>Records a finished task of a step with several tasks: in the node's own transaction when it has one (then committed).</summary>
-    internal async Task SaveTaskAsync(Guid id, int step, PendingTask task, IReadOnlyList<KeyValuePair<string, JsonNode?>> writes, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a finished task of a step with several tasks: in the node's own transaction when it
+    /// has one (then committed, or rolled back). False when the task's row exists: another worker
+    /// that also ran this step saved it first, and its row is the task's result.
+    /// </summary>
+    internal async Task<bool> SaveTaskAsync(Guid id, int step, PendingTask task, IReadOnlyList<KeyValuePair<string, JsonNode?>> writes, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var sql = $"INSERT INTO {_s}.writes (run_id, step, task_id, node, writes) VALUES ($1, $2, $3, $4, $5)";
-        if (transaction is null)
+        await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
+        Add(command, id, step, task.Id, task.Node, Json(WritesJson(writes)));
+        try
         {
-            await using var command = pooled.CreateCommand(sql);
-            Add(command, id, step, task.Id, task.Node, Json(WritesJson(writes)));
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        await using (var command = new NpgsqlCommand(sql, transaction.Connection, transaction))
-        {
-            Add(command, id, step, task.Id, task.Node, Json(WritesJson(writes)));
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            if (transaction is not null)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return false;
+        }
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return true;
     }
 
     /// <summary>
     /// Commits a step in one statement: the row marking it committed with the next tasks (the lone
     /// task's own, with its writes, when the step had one task), a snapshot every so many steps, or,
     /// when nothing comes next, the run completed with its final state as output (no snapshot then:
-    /// the output is that state). False when the step's row exists already: another worker committed
-    /// the step, or the run was cancelled and <see cref="CancelAsync"/> fenced it. Nothing is committed then.
+    /// the output is that state). Unless <see cref="StepCommit.Committed"/>, nothing is committed.
     /// </summary>
-    internal async Task<bool> CommitStepAsync(Guid id, string owner, int step, (PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes)? lone,
+    internal async Task<StepCommit> CommitStepAsync(Guid id, string owner, int step, (PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes)? lone,
         IReadOnlyList<PendingTask> next, JsonObject state, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         // One statement, one round trip, one commit. The primary key decides between writers of a
@@ -294,18 +315,18 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         }
         await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
         Add(command, [.. parameters]);
-        bool moved;
+        StepCommit outcome;
         try
         {
-            moved = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            outcome = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1 ? StepCommit.Committed : StepCommit.NotRunning;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            moved = false; // another worker committed this step: it has the run now
+            outcome = StepCommit.Taken;
         }
         if (transaction is not null)
         {
-            if (moved)
+            if (outcome == StepCommit.Committed)
             {
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -314,7 +335,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
                 await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        return moved;
+        return outcome;
     }
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };

@@ -143,6 +143,25 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         using var lost = new CancellationTokenSource();
         using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
         await using var heartbeat = new Heartbeat(store, run.Id, _options, lost, logger);
+
+        // Another writer has a row of this step (a cancellation's fence, or a worker that took the run
+        // over), or the run is no longer this worker's and running. If it can still be this worker's
+        // (the other lost its lease without knowing), go on from what is committed, reusing the tasks
+        // saved meanwhile; otherwise stop. Null: go on.
+        async Task<RunOutcome?> TakeBackAsync()
+        {
+            var again = await store.ClaimAsync(run.Id, _options.Owner, _options.Lease, CancellationToken.None).ConfigureAwait(false);
+            if (again is null)
+            {
+                var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
+                return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+            }
+            LogStepTaken(logger, run.Id, step);
+            // The loop counts from the last committed step again: the same step when only some of its tasks were taken.
+            (run, step, tasks) = (again, again.Step, again.Next);
+            state = again.Deltas.Count == 0 ? again.Snapshot : graph.Apply(again.Snapshot, again.Deltas);
+            return null;
+        }
         try
         {
             while (true)
@@ -152,6 +171,14 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                 var results = await RunStepAsync(graph, run, step, tasks, state, running.Token).ConfigureAwait(false);
                 try
                 {
+                    if (results.Any(r => r.Taken))
+                    {
+                        if (await TakeBackAsync() is { } outcome)
+                        {
+                            return outcome;
+                        }
+                        continue;
+                    }
                     if (results.FirstOrDefault(r => r.Interrupt is not null) is { } parked)
                     {
                         await store.InterruptAsync(run.Id, _options.Owner, step, parked.Task.Id, parked.Interrupt!.Payload, CancellationToken.None).ConfigureAwait(false);
@@ -172,27 +199,21 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                     var committed = await store.CommitStepAsync(run.Id, _options.Owner, step, lone is null ? null : (lone.Task, lone.Writes), nextTasks, next,
                         lone?.Context?.Transaction, running.Token).ConfigureAwait(false);
                     CheckpointDuration.Record(Stopwatch.GetElapsedTime(checkpoint).TotalSeconds);
-                    if (!committed)
+                    if (committed != StepCommit.Committed)
                     {
-                        // The step's row exists: a cancellation fenced it, or another worker took the run
-                        // over and committed it. If the run is still this worker's to run (it was the
-                        // other one that lost its lease), go on from the step that was committed.
-                        var again = await store.ClaimAsync(run.Id, _options.Owner, _options.Lease, CancellationToken.None).ConfigureAwait(false);
-                        if (again is null)
+                        var attempted = step;
+                        if (await TakeBackAsync() is { } outcome)
                         {
-                            var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-                            return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+                            return outcome;
                         }
-                        if (again.Step < step)
+                        if (committed == StepCommit.Taken && step < attempted)
                         {
-                            var error = $"step {step} could not be committed: a row of it exists but the step is not committed";
+                            // Its row exists but the step is not committed: going on would only meet it again.
+                            var error = $"step {attempted} cannot be committed: a row of it exists but the step is not committed";
                             await store.FailAsync(run.Id, _options.Owner, error, CancellationToken.None).ConfigureAwait(false);
                             LogFailed(logger, run.Id, error);
                             return RunOutcome.Failed;
                         }
-                        LogLostStep(logger, run.Id, step);
-                        (run, step, tasks) = (again, again.Step, again.Next);
-                        state = again.Deltas.Count == 0 ? again.Snapshot : graph.Apply(again.Snapshot, again.Deltas);
                         continue;
                     }
                     StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("workflow", run.Workflow));
@@ -228,7 +249,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         }
     }
 
-    private sealed record TaskResult(PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes, NodeContext? Context = null, NodeInterruptException? Interrupt = null, string? Error = null);
+    /// <summary>A task's attempt in a step. <c>Taken</c>: another worker running the same step saved the task first; its row is the result, not this one.</summary>
+    private sealed record TaskResult(PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes, NodeContext? Context = null, NodeInterruptException? Interrupt = null,
+        string? Error = null, bool Taken = false);
 
     private async Task<IReadOnlyList<TaskResult>> RunStepAsync(IWorkflow graph, ClaimedRun run, int step, IReadOnlyList<PendingTask> tasks, JsonObject state, CancellationToken cancellationToken)
     {
@@ -250,9 +273,10 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             try
             {
                 var result = await RunTaskAsync(graph, runId, step, task, state, run.ResumeFor(step, task.Id), cancellationToken).ConfigureAwait(false);
-                if (result.Interrupt is null && result.Error is null)
+                if (result.Interrupt is null && result.Error is null
+                    && !await store.SaveTaskAsync(runId, step, task, result.Writes, result.Context?.Transaction, cancellationToken).ConfigureAwait(false))
                 {
-                    await store.SaveTaskAsync(runId, step, task, result.Writes, result.Context?.Transaction, cancellationToken).ConfigureAwait(false);
+                    return result with { Taken = true };
                 }
                 return result;
             }
@@ -406,8 +430,8 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} is waiting for a person (task {TaskId})")]
     private static partial void LogParked(ILogger logger, Guid runId, string taskId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: another worker committed step {Step} first; continuing from there")]
-    private static partial void LogLostStep(ILogger logger, Guid runId, int step);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: another worker wrote step {Step} first; continuing from what is committed")]
+    private static partial void LogStepTaken(ILogger logger, Guid runId, int step);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, Guid runId, string error);

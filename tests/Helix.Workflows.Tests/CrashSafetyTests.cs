@@ -126,6 +126,56 @@ public sealed class CrashSafetyTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task ATaskSavedFirstByAnotherWorker_IsTakenFromItsRow_AndEveryEffectStaysOnce()
+    {
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        var effects = schema.Table("effects");
+        await using (var create = schema.Direct.CreateCommand($"CREATE TABLE {effects} (run_id uuid, item int)"))
+        {
+            await create.ExecuteNonQueryAsync(Ct);
+        }
+        var calls = new ConcurrentDictionary<int, int>();
+        var waiting = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var workflow = FanOut(effects, calls, async (item, cancellationToken) =>
+        {
+            if (item == 2)
+            {
+                waiting.TrySetResult();
+                await release.Task.WaitAsync(cancellationToken);
+            }
+        });
+        await using var engine = await Engine.StartAsync(postgres, [workflow]);
+        var (id, _) = await engine.Runner.CreateAsync("batch", System.Text.Json.JsonSerializer.SerializeToNode(new Batch { Items = [1, 2] }, Workflow.Json), null, Ct);
+
+        var running = engine.Runner.RunAsync(id, Ct);
+        await waiting.Task;
+        // A worker that lost its lease without knowing it saves item 2 first, with its effect row
+        // (and a result of its own, 20, to tell whose result the run goes on with).
+        var item2 = Assert.Single((await engine.Store.NextTasksAtAsync(id, 1, Ct))!, t => t.Input!.GetValue<int>() == 2);
+        await using (var connection = await engine.Store.DataSource.OpenConnectionAsync(Ct))
+        {
+            var transaction = await connection.BeginTransactionAsync(Ct);
+            await using (var insert = new NpgsqlCommand($"INSERT INTO {effects} (run_id, item) VALUES ($1, 2)", connection, transaction))
+            {
+                insert.Parameters.Add(new NpgsqlParameter { Value = id });
+                await insert.ExecuteNonQueryAsync(Ct);
+            }
+            Assert.True(await engine.Store.SaveTaskAsync(id, 2, item2, [new("done", new System.Text.Json.Nodes.JsonArray(20))], transaction, Ct));
+        }
+        release.SetResult();
+
+        Assert.Equal(RunOutcome.Completed, await running.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal((1, 1), (calls[1], calls[2])); // nothing ran again: item 1 was saved, item 2 taken from the other's row
+        await using var count = schema.Direct.CreateCommand($"SELECT count(*), count(DISTINCT item) FROM {effects} WHERE run_id = $1");
+        count.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await count.ExecuteReaderAsync(Ct);
+        await reader.ReadAsync(Ct);
+        Assert.Equal((2L, 2L), (reader.GetInt64(0), reader.GetInt64(1))); // this worker's item-2 row rolled back with its save
+        Assert.Equal([1, 20], (await engine.Store.GetAsync(id, Ct))!.Output!["done"]!.AsArray().Select(n => n!.GetValue<int>())); // the saved row is the result
+    }
+
+    [Fact]
     public async Task ARunWhoseWorkerVanished_IsTakenOverWhenItsLeaseRunsOut()
     {
         var calls = new ConcurrentDictionary<int, int>();

@@ -422,7 +422,7 @@ public sealed class GraphTests(PostgresFixture postgres)
         // A worker that lost its lease without knowing it commits step 2 first, n1 writing 100 there.
         var n1 = Assert.Single((await engine.Store.NextTasksAtAsync(id, 1, Ct))!);
         var after = new System.Text.Json.Nodes.JsonObject { ["count"] = 100 };
-        Assert.True(await engine.Store.CommitStepAsync(id, "stale-worker", 2, (n1, [new("count", 100)]), race.Next(["n1"], after), after, null, Ct));
+        Assert.Equal(StepCommit.Committed, await engine.Store.CommitStepAsync(id, "stale-worker", 2, (n1, [new("count", 100)]), race.Next(["n1"], after), after, null, Ct));
         release.SetResult();
 
         Assert.Equal(RunOutcome.Completed, await running.WaitAsync(TimeSpan.FromSeconds(30), Ct));
