@@ -340,25 +340,29 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
-    /// <summary>Parks the run for a person; the step's finished tasks stay recorded and are reused on resume.</summary>
-    internal async Task InterruptAsync(Guid id, string owner, int step, string taskId, JsonNode? payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parks the run for a person; the step's finished tasks stay recorded and are reused on resume.
+    /// False when the run is no longer this worker's and running (cancelled meanwhile, or taken over).
+    /// </summary>
+    internal async Task<bool> InterruptAsync(Guid id, string owner, int step, string taskId, JsonNode? payload, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
             UPDATE {_s}.runs SET status = '{RunStatus.Interrupted}', interrupt = $3, owner = NULL, lease_until = NULL, updated_at = now()
             WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'
             """);
         Add(command, id, owner, Json(new JsonObject { ["task"] = taskId, ["step"] = step, ["payload"] = payload?.DeepClone() }));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    internal async Task FailAsync(Guid id, string owner, string error, CancellationToken cancellationToken)
+    /// <summary>Records the run failed; false when it is no longer this worker's and running.</summary>
+    internal async Task<bool> FailAsync(Guid id, string owner, string error, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
             UPDATE {_s}.runs SET status = '{RunStatus.Failed}', error = $3, owner = NULL, lease_until = NULL, updated_at = now()
             WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'
             """);
         Add(command, id, owner, error);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     /// <summary>Extends this worker's lease; false when the run is not its to run any more (cancelled, or taken over).</summary>

@@ -133,8 +133,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         var graph = registry.Find(run.Workflow);
         if (graph is null)
         {
-            await store.FailAsync(run.Id, _options.Owner, $"workflow '{run.Workflow}' is not registered in this worker", cancellationToken).ConfigureAwait(false);
-            return RunOutcome.Failed;
+            return await store.FailAsync(run.Id, _options.Owner, $"workflow '{run.Workflow}' is not registered in this worker", cancellationToken).ConfigureAwait(false)
+                ? RunOutcome.Failed
+                : await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
         }
         var state = run.Deltas.Count == 0 ? run.Snapshot : graph.Apply(run.Snapshot, run.Deltas);
         var step = run.Step;
@@ -153,8 +154,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             var again = await store.ClaimAsync(run.Id, _options.Owner, _options.Lease, CancellationToken.None).ConfigureAwait(false);
             if (again is null)
             {
-                var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-                return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+                return await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
             }
             LogStepTaken(logger, run.Id, step);
             // The loop counts from the last committed step again: the same step when only some of its tasks were taken.
@@ -181,13 +181,19 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                     }
                     if (results.FirstOrDefault(r => r.Interrupt is not null) is { } parked)
                     {
-                        await store.InterruptAsync(run.Id, _options.Owner, step, parked.Task.Id, parked.Interrupt!.Payload, CancellationToken.None).ConfigureAwait(false);
+                        if (!await store.InterruptAsync(run.Id, _options.Owner, step, parked.Task.Id, parked.Interrupt!.Payload, CancellationToken.None).ConfigureAwait(false))
+                        {
+                            return await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
+                        }
                         LogParked(logger, run.Id, parked.Task.Id);
                         return RunOutcome.Interrupted;
                     }
                     if (results.FirstOrDefault(r => r.Error is not null) is { } failed)
                     {
-                        await store.FailAsync(run.Id, _options.Owner, failed.Error!, CancellationToken.None).ConfigureAwait(false);
+                        if (!await store.FailAsync(run.Id, _options.Owner, failed.Error!, CancellationToken.None).ConfigureAwait(false))
+                        {
+                            return await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
+                        }
                         LogFailed(logger, run.Id, failed.Error!);
                         return RunOutcome.Failed;
                     }
@@ -210,7 +216,10 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                         {
                             // Its row exists but the step is not committed: going on would only meet it again.
                             var error = $"step {attempted} cannot be committed: a row of it exists but the step is not committed";
-                            await store.FailAsync(run.Id, _options.Owner, error, CancellationToken.None).ConfigureAwait(false);
+                            if (!await store.FailAsync(run.Id, _options.Owner, error, CancellationToken.None).ConfigureAwait(false))
+                            {
+                                return await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
+                            }
                             LogFailed(logger, run.Id, error);
                             return RunOutcome.Failed;
                         }
@@ -238,8 +247,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var current = await store.GetAsync(run.Id, CancellationToken.None).ConfigureAwait(false);
-            return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
+            return await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -247,6 +255,13 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             await store.ReleaseAsync(run.Id, _options.Owner, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The run stopped being this worker's: cancelled, or another worker has it.</summary>
+    private async Task<RunOutcome> StoppedElsewhereAsync(Guid id)
+    {
+        var current = await store.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
+        return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
     }
 
     /// <summary>A task's attempt in a step. <c>Taken</c>: another worker running the same step saved the task first; its row is the result, not this one.</summary>

@@ -396,6 +396,37 @@ public sealed class GraphTests(PostgresFixture postgres)
         Assert.Equal(RunStatus.Cancelled, (await engine.Store.GetAsync(id, Ct))!.Status);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ARunCancelledWhileItsNodeFailsOrAsksAPerson_StaysCancelled(bool asksPerson)
+    {
+        var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var ending = Workflow.Create<Counter>("ending")
+            .AddNode("last", async (context, _) =>
+            {
+                entered.TrySetResult();
+                await release.Task;
+                return asksPerson
+                    ? new Update<Counter>().Set(s => s.Answer, context.Interrupt<string>(new { question = "go on?" }))
+                    : throw new InvalidOperationException("a bug");
+            })
+            .AddEdge(Workflow.Start, "last")
+            .Build();
+        await using var engine = await Engine.StartAsync(postgres, [ending]);
+        var (id, _) = await engine.Runner.CreateAsync("ending", null, null, Ct);
+
+        var running = engine.Runner.RunAsync(id, Ct);
+        await entered.Task;
+        Assert.True(await engine.Store.CancelAsync(id, Ct));
+        release.SetResult();
+
+        Assert.Equal(RunOutcome.Cancelled, await running.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        var run = (await engine.Store.GetAsync(id, Ct))!;
+        Assert.Equal((RunStatus.Cancelled, null, null), (run.Status, run.Error, run.Interrupt));
+    }
+
     [Fact]
     public async Task AWorkerThatLosesAStepToAnotherWriter_GoesOnFromThatStep_WhileTheRunIsStillItsOwn()
     {
