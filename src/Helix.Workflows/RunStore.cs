@@ -42,6 +42,9 @@ internal sealed record ClaimedRun(Guid Id, string Workflow, int Step, IReadOnlyL
 {
     public JsonNode? ResumeFor(int step, string taskId) =>
         Resume["step"]?.GetValue<int>() == step && Resume["task"]?.GetValue<string>() == taskId ? Resume["value"] : null;
+
+    /// <summary>The state at <see cref="Step"/>.</summary>
+    public JsonObject StateIn(IWorkflow workflow) => RunStore.Rebuild(workflow, Snapshot, Deltas);
 }
 
 /// <summary>How a step's commit went.</summary>
@@ -138,7 +141,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks) SELECT id, 0, '', '', '[]', $3 FROM created
             """))
         {
-            Add(command, id, workflow, Json(Tasks(entry)), Json(input), Text(sourceKey), (object?)parentId ?? DBNull.Value, (object?)parentStep ?? DBNull.Value, Json(state),
+            Add(command, id, workflow, Json(Tasks(entry)), Json(input), Text(sourceKey), parentId, parentStep, Json(state),
                 Text(owner), new NpgsqlParameter { Value = (object?)lease ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
             {
@@ -222,8 +225,12 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         AddStateQueries(batch, id, step);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var (state, deltas) = await ReadStateAsync(reader, id, cancellationToken).ConfigureAwait(false);
-        return deltas.Count == 0 ? state : workflow.Apply(state, deltas);
+        return Rebuild(workflow, state, deltas);
     }
+
+    /// <summary>A snapshot with the writes committed after it applied in order.</summary>
+    internal static JsonObject Rebuild(IWorkflow workflow, JsonObject snapshot, IReadOnlyList<KeyValuePair<string, JsonNode?>> deltas) =>
+        deltas.Count == 0 ? snapshot : workflow.Apply(snapshot, deltas);
 
     /// <summary>Writes of tasks of <paramref name="step"/> that completed in an earlier attempt of the step (reused, never re-run).</summary>
     internal async Task<Dictionary<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>>> PendingWritesAsync(Guid id, int step, CancellationToken cancellationToken)
@@ -461,8 +468,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
               AND ($4::timestamptz IS NULL OR created_at < $4)
             ORDER BY created_at DESC, id LIMIT $5
             """);
-        Add(command, (object?)query.Id ?? DBNull.Value, (object?)query.Workflow ?? DBNull.Value, (object?)query.Status ?? DBNull.Value,
-            query.Before is { } before ? before.UtcDateTime : DBNull.Value, Math.Clamp(query.Limit, 1, 1000));
+        Add(command, query.Id, query.Workflow, query.Status, query.Before?.UtcDateTime, Math.Clamp(query.Limit, 1, 1000));
         var runs = new List<RunView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -551,20 +557,13 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     private static NpgsqlBatchCommand Command(string sql, params object?[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(parameter is NpgsqlParameter p ? p : new NpgsqlParameter { Value = parameter ?? DBNull.Value });
-        }
+        command.Parameters.AddRange(Array.ConvertAll(parameters, Parameter));
         return command;
     }
 
-    private static void Add(NpgsqlCommand command, params object?[] parameters)
-    {
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(parameter is NpgsqlParameter p ? p : new NpgsqlParameter { Value = parameter ?? DBNull.Value });
-        }
-    }
+    private static void Add(NpgsqlCommand command, params object?[] parameters) => command.Parameters.AddRange(Array.ConvertAll(parameters, Parameter));
+
+    private static NpgsqlParameter Parameter(object? value) => value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value };
 
     private static NpgsqlParameter Json(JsonNode? node) =>
         new() { Value = node is null ? DBNull.Value : node.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb };

@@ -137,7 +137,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                 ? RunOutcome.Failed
                 : await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
         }
-        var state = run.Deltas.Count == 0 ? run.Snapshot : graph.Apply(run.Snapshot, run.Deltas);
+        var state = run.StateIn(graph);
         var step = run.Step;
         var tasks = run.Next;
 
@@ -159,7 +159,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             LogStepTaken(logger, run.Id, step);
             // The loop counts from the last committed step again: the same step when only some of its tasks were taken.
             (run, step, tasks) = (again, again.Step, again.Next);
-            state = again.Deltas.Count == 0 ? again.Snapshot : graph.Apply(again.Snapshot, again.Deltas);
+            state = again.StateIn(graph);
             return null;
         }
         try
