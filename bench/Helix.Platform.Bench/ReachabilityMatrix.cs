@@ -39,7 +39,7 @@ public class ReachabilityMatrix
                 Flows = [new FlowSpec { To = "postgres-pooler", Port = 5432 }, new FlowSpec { To = "redis", Port = 6379 }],
             })],
         };
-        _model = ModelBuilder.Build(spec);
+        _model = PlatformCompiler.Model(spec);
         _objects = [.. TreeVerifier.Analyse(GitOpsRenderer.Render(_model), null).Objects];
         if (Reachability.Analyse(_objects, _model).Findings.Count > 0)
         {

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using Helix.Platform.Model;
+using Helix.Platform;
 using Helix.Platform.Rendering;
+using OrchestratorComponent = Helix.Platform.Components.Orchestrator;
 using Helix.Platform.Spec;
 using Helix.Testing;
 using Helix.Workflows;
@@ -25,7 +26,7 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, NatsFix
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static V1Deployment Rendered() =>
-        KubernetesYaml.Deserialize<V1Deployment>(GitOpsRenderer.Render(ModelBuilder.Build(SpecLoader.Load(Path.Combine(TestEnvironment.RepositoryRoot(), "platform", "helix.yaml")).Spec!))
+        KubernetesYaml.Deserialize<V1Deployment>(GitOpsRenderer.Render(PlatformCompiler.Model(SpecLoader.Load(Path.Combine(TestEnvironment.RepositoryRoot(), "platform", "helix.yaml")).Spec!))
             .Text("gitops/apps/orchestrator/base/deployment.yaml"), strict: true);
 
     [Fact]
@@ -38,8 +39,8 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, NatsFix
         Assert.Equal("research", settings["Orchestrator:Routes:0:Workflow"]);
         Assert.Equal("http://ollama.ollama.svc.cluster.local:11434", settings["Ollama:Url"]);
         Assert.Equal("http://steel.steel.svc.cluster.local:3000", settings["Steel:Url"]);
-        var mount = Assert.Single(container.VolumeMounts, m => m.MountPath == Workloads.OrchestratorSecretsRoot);
-        Assert.Equal(Workloads.OrchestratorSecret, deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
+        var mount = Assert.Single(container.VolumeMounts, m => m.MountPath == OrchestratorComponent.SecretsRoot);
+        Assert.Equal(OrchestratorComponent.Secret, deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
 
         await using var scope = nats.CreateScope();
         await using var schema = await postgres.CreateSchemaAsync(Ct);

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Helix.Platform.Components;
 using Helix.Platform.Model;
+using Helix.Platform.Output;
 using Helix.Platform.Rendering;
 using Helix.Platform.Spec;
 using Helix.Platform.Verification;
@@ -8,7 +10,7 @@ namespace Helix.Platform.Tests;
 
 public sealed class GitOpsRenderTests
 {
-    private static readonly PlatformModel Model = ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
 
     private static string RepositoryRoot => Path.GetDirectoryName(Path.GetDirectoryName(ReferenceSpec.Path))!;
 
@@ -18,7 +20,7 @@ public sealed class GitOpsRenderTests
     public void Render_IsByteIdentical_FromOneRunToTheNext()
     {
         var first = GitOpsRenderer.Render(Model);
-        var second = GitOpsRenderer.Render(ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!));
+        var second = GitOpsRenderer.Render(PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!));
         Assert.Equal(first.Paths, second.Paths);
         Assert.All(first.Paths, p => Assert.Equal(first.Text(p), second.Text(p)));
         Assert.All(first.Paths, p => Assert.DoesNotContain("\r", first.Text(p), StringComparison.Ordinal));
@@ -95,10 +97,10 @@ public sealed class GitOpsRenderTests
         var files = GitOpsRenderer.Render(Model);
         var text = files.Text("gitops/platform/ingress/base/ingress-routes.yaml");
         Assert.Equal(Model.Spec.Routes.Count, text.Split("kind: IngressRoute").Length - 1);
-        foreach (var route in Model.Spec.Routes)
+        foreach (var route in Model.Routes)
         {
-            var block = text.Split("---\n").Single(d => d.Contains($"name: {Ingress.RouteName(route)}\n", StringComparison.Ordinal));
-            Assert.Equal(route.Auth == RouteAuth.Sso, block.Contains("- name: authentik\n", StringComparison.Ordinal));
+            var block = text.Split("---\n").Single(d => d.Contains($"name: {route.Name}\n", StringComparison.Ordinal));
+            Assert.Equal(route.Route.Auth == RouteAuth.Sso, block.Contains("- name: authentik\n", StringComparison.Ordinal));
         }
     }
 
@@ -119,7 +121,7 @@ public sealed class GitOpsRenderTests
             GitOpsRenderer.Render(Model).Write(root.FullName, GitOpsRenderer.OwnedFolders);
             Assert.True(File.Exists(Path.Combine(root.FullName, "gitops", "tenants", "acme", "base", "resource-quota.yaml")));
 
-            var without = ModelBuilder.Build(Model.Spec with { Tenants = [] });
+            var without = PlatformCompiler.Model(Model.Spec with { Tenants = [] });
             var changes = GitOpsRenderer.Render(without).Write(root.FullName, GitOpsRenderer.OwnedFolders);
 
             Assert.All(changes.Where(c => c.Path.StartsWith("gitops/tenants/", StringComparison.Ordinal)), c => Assert.Equal(FileChangeKind.Deleted, c.Kind));
@@ -150,7 +152,7 @@ public sealed class GitOpsRenderTests
     [Fact]
     public void ThePoliciesFollowTheSpecsMode_AuditThenEnforce()
     {
-        var enforce = ModelBuilder.Build(Model.Spec with { SupplyChain = Model.Spec.SupplyChain with { Mode = PolicyMode.Enforce } });
+        var enforce = PlatformCompiler.Model(Model.Spec with { SupplyChain = Model.Spec.SupplyChain with { Mode = PolicyMode.Enforce } });
         var files = GitOpsRenderer.Render(enforce);
         foreach (var policy in new[] { "verify-images.yaml", "restrict-registries.yaml", "pod-security.yaml" })
         {
@@ -180,8 +182,8 @@ public sealed class GitOpsRenderTests
     [Fact]
     public void LokiRetention_IsWrittenInHours()
     {
-        Assert.Equal("336h", PlatformComponents.Hours("14d"));
-        Assert.Equal("72h", PlatformComponents.Hours("72h"));
+        Assert.Equal("336h", Observability.Hours("14d"));
+        Assert.Equal("72h", Observability.Hours("72h"));
     }
 
     private static JsonElement Document(FileSet files, string path) => TreeVerifier.Documents(new StringReader(files.Text(path)))[0].Document;

@@ -9,7 +9,7 @@ namespace Helix.Platform.Tests;
 
 public sealed class InfraTests
 {
-    private static readonly PlatformModel Model = ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
 
     private static Dictionary<string, string> Infra(PlatformModel model) =>
         TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).ToDictionary(f => f.Path, f => f.Text);
@@ -133,7 +133,7 @@ public sealed class InfraTests
         {
             NodePools = [.. Model.Spec.NodePools.Select(p => p.Role == NodeRole.Db ? p with { Name = "pg", Count = 5, ServerType = "ccx33", Labels = new() { ["disk"] = "nvme" } } : p)],
         };
-        var model = ModelBuilder.Build(spec);
+        var model = PlatformCompiler.Model(spec);
         var files = Infra(model);
         var server = Json(files, "servers").GetProperty("resource").GetProperty("hcloud_server").GetProperty("pg");
         Assert.Equal(5, server.GetProperty("count").GetInt32());

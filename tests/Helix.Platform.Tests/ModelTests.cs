@@ -5,7 +5,7 @@ namespace Helix.Platform.Tests;
 
 public sealed class ModelTests
 {
-    private static PlatformModel Reference() => ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static PlatformModel Reference() => PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
 
     [Fact]
     public void Steps_AreTheSeedsNine_TerraformFirst_ThenOneSyncWaveEach()
@@ -15,10 +15,10 @@ public sealed class ModelTests
         Assert.Equal(Owner.Terraform, model.Steps[0].Owner);
         Assert.Null(model.Steps[0].SyncWave);
         Assert.All(model.Steps.Skip(1), s => Assert.Equal(s.Number * 10, s.SyncWave));
-        Assert.Equal(["cilium", "network-policies", "longhorn", "cnpg", "postgres", "postgres-pooler", "redis", "nats"], model.Steps[1].Components);
-        Assert.Equal(["argocd"], model.Steps[3].Components);
-        Assert.Equal(["kyverno"], model.Steps[6].Components);
-        Assert.Contains("acme", model.Steps[7].Components);
+        Assert.Equal(["cilium", "network-policies", "longhorn", "cnpg", "postgres", "postgres-pooler", "redis", "nats"], model.Steps[1].Parts);
+        Assert.Equal(["argocd"], model.Steps[3].Parts);
+        Assert.Equal(["kyverno"], model.Steps[6].Parts);
+        Assert.Contains("acme", model.Steps[7].Parts);
     }
 
     [Fact]
@@ -26,9 +26,9 @@ public sealed class ModelTests
     {
         var model = Reference();
         var later = new List<string>();
-        foreach (var component in model.Components)
+        foreach (var component in model.Parts)
         {
-            foreach (var dependency in component.DependsOn.Where(d => model.Component(d).Step > component.Step))
+            foreach (var dependency in component.DependsOn.Where(d => model.Part(d).Step > component.Step))
             {
                 later.Add($"{component.Name}->{dependency}");
             }
@@ -46,10 +46,10 @@ public sealed class ModelTests
     public void Components_HaveUniqueNames_AndOneOwnerEach_TenantsOwnedByDevtron()
     {
         var model = Reference();
-        Assert.Equal(model.Components.Count, model.Components.Select(c => c.Name).Distinct().Count());
-        Assert.Equal(Owner.Devtron, model.Component("acme").Owner);
-        Assert.All(model.Components.Where(c => c.Name != "acme"), c => Assert.Equal(Owner.GitOps, c.Owner));
-        Assert.Empty(model.TerraformResources.Intersect(model.Components.Select(c => c.Name)));
+        Assert.Equal(model.Parts.Count, model.Parts.Select(c => c.Name).Distinct().Count());
+        Assert.Equal(Owner.Devtron, model.Part("acme").Owner);
+        Assert.All(model.Parts.Where(c => c.Name != "acme"), c => Assert.Equal(Owner.GitOps, c.Owner));
+        Assert.Empty(model.TerraformResources.Intersect(model.Parts.Select(c => c.Name)));
     }
 
     [Fact]
@@ -74,10 +74,10 @@ public sealed class ModelTests
     public void TenantsAndApps_LandInTheirZones()
     {
         var model = Reference();
-        Assert.Equal("app", model.Component("acme").Zone);
-        Assert.Equal("app", model.Component("orchestrator").Zone);
-        Assert.Equal("db", model.Component("postgres").Zone);
-        Assert.Equal("platform", model.Component("traefik").Zone);
+        Assert.Equal("app", model.Part("acme").Zone);
+        Assert.Equal("app", model.Part("orchestrator").Zone);
+        Assert.Equal("db", model.Part("postgres").Zone);
+        Assert.Equal("platform", model.Part("traefik").Zone);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class ModelTests
         var model = Reference();
         var graph = MermaidGraph.Render(model);
         Assert.Equal(graph, MermaidGraph.Render(Reference()));
-        Assert.All(model.Components, c => Assert.Contains($"[\"{c.Name}<br/>", graph, StringComparison.Ordinal));
+        Assert.All(model.Parts, c => Assert.Contains($"[\"{c.Name}<br/>", graph, StringComparison.Ordinal));
         Assert.Contains("webhook_receiver -->|\"4222 async enqueue\"| nats", graph, StringComparison.Ordinal);
         Assert.DoesNotContain("\r", graph, StringComparison.Ordinal);
     }

@@ -11,7 +11,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class ReachabilityTests
 {
-    private static readonly PlatformModel Model = ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec! is var spec
+    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec! is var spec
         ? spec with { Tenants = [.. spec.Tenants, new TenantSpec { Name = "globex", Team = "globex-dev", Flows = [new FlowSpec { To = "redis", Port = 6379 }] }] }
         : throw new InvalidOperationException());
 

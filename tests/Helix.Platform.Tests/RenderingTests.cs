@@ -1,5 +1,5 @@
 using System.Text;
-using Helix.Platform.Rendering;
+using Helix.Platform.Output;
 
 namespace Helix.Platform.Tests;
 

@@ -120,7 +120,7 @@ public sealed class TreeVerifierTests : IDisposable
     [Fact]
     public void AWaveHandEditedOutOfOrder_IsCaughtAgainstTheModel_EvenWithoutTheAnnotation()
     {
-        var model = Model.ModelBuilder.Build(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var model = PlatformCompiler.Model(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
         Write("platform/cilium/application.yaml", App("cilium", 20));
         Write("platform/longhorn/application.yaml", App("longhorn", 19)); // depends-on annotation removed by hand
         var finding = Assert.Single(TreeVerifier.Verify(_tree.FullName, model));
@@ -165,7 +165,7 @@ public sealed class TreeVerifierTests : IDisposable
         Assert.Equal(TreeRules.SsoRule, withoutIntent.Rule);
         Assert.Equal("IngressRoute/traefik/devtron-helix-example-com", withoutIntent.Resource);
 
-        var model = Model.ModelBuilder.Build(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var model = PlatformCompiler.Model(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
         var withIntent = TreeVerifier.Verify(_tree.FullName, model).Where(f => f.Rule == TreeRules.SsoRule).ToList();
         Assert.Contains(withIntent, f => f.Resource == "IngressRoute/traefik/argocd-helix-example-com");
         Assert.Contains(withIntent, f => f.Message == "the spec's SSO route orchestrator.helix.example.com has no IngressRoute");

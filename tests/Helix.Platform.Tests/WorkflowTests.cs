@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Helix.Platform.Infra;
-using Helix.Platform.Model;
 using SpecLoader = Helix.Platform.Spec.SpecLoader;
 using YamlDotNet.RepresentationModel;
 
@@ -8,7 +7,7 @@ namespace Helix.Platform.Tests;
 
 public sealed partial class WorkflowTests
 {
-    private static readonly Dictionary<string, string> Rendered = Workflows.Render(ModelBuilder.Build(SpecLoader.Load(ReferenceSpec.Path).Spec!))
+    private static readonly Dictionary<string, string> Rendered = Workflows.Render(PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!))
         .ToDictionary(w => Path.GetFileName(w.Path), w => w.Text);
 
     private static YamlMappingNode Parse(string name)

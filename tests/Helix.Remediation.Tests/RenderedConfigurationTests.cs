@@ -1,6 +1,7 @@
 using System.Net;
-using Helix.Platform.Model;
+using Helix.Platform;
 using Helix.Platform.Rendering;
+using RemediationComponent = Helix.Platform.Components.Remediation;
 using Helix.Platform.Spec;
 using Helix.Remediation.Tests.Support;
 using Helix.Testing;
@@ -19,7 +20,7 @@ namespace Helix.Remediation.Tests;
 public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixture git)
 {
     private static V1Deployment Rendered(PlatformSpec spec) =>
-        KubernetesYaml.Deserialize<V1Deployment>(GitOpsRenderer.Render(ModelBuilder.Build(spec)).Text("gitops/apps/remediation/base/deployment.yaml"), strict: true);
+        KubernetesYaml.Deserialize<V1Deployment>(GitOpsRenderer.Render(PlatformCompiler.Model(spec)).Text("gitops/apps/remediation/base/deployment.yaml"), strict: true);
 
     private static PlatformSpec ReferenceSpec() => SpecLoader.Load(Path.Combine(TestEnvironment.RepositoryRoot(), "platform", "helix.yaml")).Spec!;
 
@@ -31,15 +32,15 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixt
         var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
         var settings = container.Env.ToDictionary(e => e.Name.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
         Assert.Equal("Act", settings["Remediation:Mode"]);
-        Assert.Equal(Workloads.ApplicationLabel, settings["Remediation:ApplicationLabel"]);
+        Assert.Equal(RemediationComponent.ApplicationLabel, settings["Remediation:ApplicationLabel"]);
         Assert.Equal("helix-platform", settings["PullRequests:Owner"]);
         Assert.Equal("platform", settings["PullRequests:Repository"]);
         // Every secret is a file of the mounted Secret, and the Secret is mounted there.
-        var mount = Assert.Single(container.VolumeMounts, m => m.MountPath == Workloads.RemediationSecretsRoot);
-        Assert.Equal(Workloads.RemediationSecret, deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
+        var mount = Assert.Single(container.VolumeMounts, m => m.MountPath == RemediationComponent.SecretsRoot);
+        Assert.Equal(RemediationComponent.Secret, deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
         var references = settings.Where(s => s.Value?.StartsWith("file:", StringComparison.Ordinal) == true).ToList();
         Assert.Equal(5, references.Count);
-        Assert.All(references, r => Assert.StartsWith($"file:{Workloads.RemediationSecretsRoot}/", r.Value, StringComparison.Ordinal));
+        Assert.All(references, r => Assert.StartsWith($"file:{RemediationComponent.SecretsRoot}/", r.Value, StringComparison.Ordinal));
 
         using var repo = git.CreateBareRepository();
         await using var schema = await postgres.CreateSchemaAsync(ct);
@@ -108,7 +109,7 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixt
     [Fact]
     public void ArgoCdNotifications_PostTheServicesFormat_ToItsRoute()
     {
-        var argocd = GitOpsRenderer.Render(ModelBuilder.Build(ReferenceSpec())).Text("gitops/platform/argocd/application.yaml");
+        var argocd = GitOpsRenderer.Render(PlatformCompiler.Model(ReferenceSpec())).Text("gitops/platform/argocd/application.yaml");
         Assert.Contains("url: http://remediation.helix-remediation.svc.cluster.local/v1/signals/argocd", argocd, StringComparison.Ordinal);
         Assert.Contains("value: Bearer $remediation-token", argocd, StringComparison.Ordinal);
         foreach (var trigger in new[] { "on-health-degraded", "on-sync-failed", "on-deployed" })

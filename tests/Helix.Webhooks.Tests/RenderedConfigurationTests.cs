@@ -1,8 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Helix.Platform.Model;
+using Helix.Platform;
 using Helix.Platform.Rendering;
+using Helix.Platform.Components;
 using Helix.Platform.Spec;
 using Helix.Testing;
 using k8s;
@@ -22,7 +23,7 @@ public sealed class RenderedConfigurationTests(NatsFixture nats)
     private static V1Deployment RenderedReceiver()
     {
         var spec = SpecLoader.Load(Path.Combine(TestEnvironment.RepositoryRoot(), "platform", "helix.yaml")).Spec!;
-        var files = GitOpsRenderer.Render(ModelBuilder.Build(spec));
+        var files = GitOpsRenderer.Render(PlatformCompiler.Model(spec));
         return KubernetesYaml.Deserialize<V1Deployment>(files.Text("gitops/apps/webhook-receiver/base/deployment.yaml"), strict: true);
     }
 
@@ -45,7 +46,7 @@ public sealed class RenderedConfigurationTests(NatsFixture nats)
             }
             var settings = container.Env.ToDictionary(e => e.Name.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
             Assert.Equal("GitHub", settings["Receiver:Sources:github:Scheme"]);
-            Assert.Equal($"file:{Workloads.WebhookSecretsRoot}/github/secret", settings["Receiver:Sources:github:Secrets:0"]);
+            Assert.Equal($"file:{WebhookReceiver.SecretsRoot}/github/secret", settings["Receiver:Sources:github:Secrets:0"]);
             Assert.StartsWith("nats://nats.nats.svc.cluster.local:", settings["Nats:Url"], StringComparison.Ordinal);
             foreach (var (name, value) in settings.ToList())
             {

@@ -1,6 +1,6 @@
 using System.Text;
+using Helix.Platform.Components;
 using Helix.Platform.Model;
-using Helix.Platform.Rendering;
 
 namespace Helix.Platform.Infra;
 
@@ -81,7 +81,7 @@ public static class BringUp
     private static string HelmFromApplication(PlatformModel model, string application, string ns, bool createNamespace = false)
     {
         var folder = model.Application(application).Folder;
-        var chart = application == "cilium" ? Pins.Cilium : Pins.ArgoCd;
+        var chart = application == Cilium.Name ? Cilium.Pin : ArgoCd.Pin;
         return $"yq '.spec.sources[0].helm.valuesObject' gitops/{folder}/application.yaml > /tmp/{application}-values.yaml\n" +
             $"helm upgrade --install {(application == "argocd" ? "argocd" : application)} {chart.Chart} --repo {chart.Repo} --version {chart.Version} \\\n" +
             $"  --namespace {ns}{(createNamespace ? " --create-namespace" : "")} --values /tmp/{application}-values.yaml --wait\n";

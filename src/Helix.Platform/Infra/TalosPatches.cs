@@ -1,5 +1,5 @@
 using Helix.Platform.Model;
-using Helix.Platform.Rendering;
+using Helix.Platform.Output;
 using Helix.Platform.Spec;
 
 namespace Helix.Platform.Infra;
@@ -16,7 +16,7 @@ public static class TalosPatches
     /// <summary>The pool that runs the control plane (the seed names none; the infra pool's three nodes hold etcd's quorum).</summary>
     public const NodeRole ControlPlaneRole = NodeRole.Infra;
 
-    public const int KubePrismPort = 7445;
+    public const int KubePrismPort = Meta.KubePrismPort;
 
     public static IEnumerable<(string Path, string Text)> Render(PlatformModel model)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Spec;
 
@@ -219,9 +220,9 @@ public static class TerraformRenderer
                         ["load_balancer_id"] = "${hcloud_load_balancer.ingress.id}",
                         ["protocol"] = "tcp",
                         ["listen_port"] = 443,
-                        ["destination_port"] = 30443,
+                        ["destination_port"] = Traefik.WebsecureNodePort,
                         ["proxyprotocol"] = true,
-                        ["health_check"] = new JsonObject { ["protocol"] = "tcp", ["port"] = 30443, ["interval"] = 10, ["timeout"] = 5, ["retries"] = 3 },
+                        ["health_check"] = new JsonObject { ["protocol"] = "tcp", ["port"] = Traefik.WebsecureNodePort, ["interval"] = 10, ["timeout"] = 5, ["retries"] = 3 },
                     },
                     ["kubernetes_api"] = new JsonObject { ["load_balancer_id"] = "${hcloud_load_balancer.api.id}", ["protocol"] = "tcp", ["listen_port"] = 6443, ["destination_port"] = 6443 },
                     ["talos_api"] = new JsonObject { ["load_balancer_id"] = "${hcloud_load_balancer.api.id}", ["protocol"] = "tcp", ["listen_port"] = 50000, ["destination_port"] = 50000 },
@@ -267,7 +268,7 @@ public static class TerraformRenderer
                         ["machine_configuration_input"] = $"${{data.talos_machine_configuration.{Id(egress.Name)}.machine_configuration}}",
                         ["node"] = $"${{tolist(hcloud_server.{Id(egress.Name)}[count.index].network)[0].ip}}",
                         ["config_patches"] = new JsonArray(
-                            $"${{yamlencode({{ machine = {{ nodeLabels = {{ \"{Rendering.NetworkPolicies.EgressIpNodeLabel}\" = hcloud_floating_ip.nat[count.index].ip_address }} }} }})}}",
+                            $"${{yamlencode({{ machine = {{ nodeLabels = {{ \"{NetworkPolicies.EgressIpNodeLabel}\" = hcloud_floating_ip.nat[count.index].ip_address }} }} }})}}",
                             "${yamlencode({ apiVersion = \"v1alpha1\", kind = \"LinkConfig\", name = \"eth0\", addresses = [{ address = format(\"%s/32\", hcloud_floating_ip.nat[count.index].ip_address) }] })}"),
                         ["depends_on"] = new JsonArray("talos_machine_bootstrap.cluster", "hcloud_floating_ip_assignment.nat"),
                     },

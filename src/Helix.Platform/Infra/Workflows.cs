@@ -1,5 +1,5 @@
 using Helix.Platform.Model;
-using Helix.Platform.Rendering;
+using Helix.Platform.Output;
 using Helix.Platform.Spec;
 
 namespace Helix.Platform.Infra;

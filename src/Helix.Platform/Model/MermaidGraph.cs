@@ -15,7 +15,7 @@ public static class MermaidGraph
         text.Append("Boxes are the components Helix installs, grouped by network zone (each default-deny);\n");
         text.Append("arrows are the only connections the zero-trust policies allow, with their ports.\n\n");
         text.Append("```mermaid\nflowchart LR\n");
-        foreach (var zone in model.Components.GroupBy(c => c.Zone).OrderBy(g => ZoneOrder(model.Spec, g.Key)))
+        foreach (var zone in model.Parts.GroupBy(c => c.Zone).OrderBy(g => ZoneOrder(model.Spec, g.Key)))
         {
             text.Append("  subgraph zone_").Append(Id(zone.Key)).Append(" [\"zone: ").Append(zone.Key).Append(" (default-deny)\"]\n");
             foreach (var component in zone.OrderBy(c => c.Step).ThenBy(c => c.Name, StringComparer.Ordinal))
@@ -33,7 +33,7 @@ public static class MermaidGraph
         foreach (var step in model.Steps)
         {
             text.Append("| ").Append(step.Number).Append(" | ").Append(step.SyncWave?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "–")
-                .Append(" | ").Append(step.Owner).Append(" | ").Append(step.Title).Append(": ").Append(string.Join(", ", step.Components)).Append(" |\n");
+                .Append(" | ").Append(step.Owner).Append(" | ").Append(step.Title).Append(": ").Append(string.Join(", ", step.Parts)).Append(" |\n");
         }
         return text.ToString();
     }

@@ -11,23 +11,31 @@ public enum Owner
 }
 
 /// <summary>One of the seed's nine installation steps; a GitOps step owns the ten sync waves from ten times its number.</summary>
-public sealed record InstallStep(int Number, string Title, Owner Owner, IReadOnlyList<string> Components)
+public sealed record InstallStep(int Number, string Title, Owner Owner, IReadOnlyList<string> Parts)
 {
     /// <summary>The first ArgoCD sync wave of the step's applications; null for Terraform's step.</summary>
     public int? SyncWave => Owner == Owner.Terraform ? null : Number * 10;
 }
 
-/// <summary>A box of the seed diagram that Helix installs: where it runs and what it waits for.</summary>
-public sealed record Component(string Name, string Namespace, string Zone, Owner Owner, int Step, IReadOnlyList<string> DependsOn)
+/// <summary>
+/// A part of a component with pods of its own: its zone, its namespace, its place in the flow
+/// matrix and what it waits for (the CNPG component has the operator, the cluster and the pooler).
+/// </summary>
+public sealed record Part(string Name, string Namespace, string Zone, IReadOnlyList<string> DependsOn)
 {
-    /// <summary>The ArgoCD Application that installs it (the CNPG operator, cluster and pooler are one).</summary>
+    public Owner Owner { get; init; } = Owner.GitOps;
+
+    /// <summary>The ArgoCD Application that installs it: its component's (the model sets it).</summary>
     public string Application { get; init; } = Name;
+
+    /// <summary>Its component's installation step (the model sets it).</summary>
+    public int Step { get; init; }
 
     /// <summary>Labels that tell its pods from others in a shared namespace; empty when the namespace is its own.</summary>
     public IReadOnlyDictionary<string, string> PodLabels { get; init; } = new Dictionary<string, string>();
 }
 
-/// <summary>Traffic between a component and something outside the cluster's pods.</summary>
+/// <summary>Traffic between a part and something outside the cluster's pods.</summary>
 public enum Peer
 {
     /// <summary>Anything outside the cluster (Cilium's <c>world</c>).</summary>
@@ -42,59 +50,89 @@ public enum Peer
 
 /// <summary>
 /// An intended connection with a peer outside the pods: <paramref name="Outbound"/> from the
-/// component, or inbound to it. World egress is either limited to <paramref name="Fqdns"/> or, for
+/// part, or inbound to it. World egress is either limited to <paramref name="Fqdns"/> or, for
 /// egress apps, any host through the egress gateway.
 /// </summary>
-public sealed record PeerFlow(string Component, Peer Peer, bool Outbound, IReadOnlyList<int> Ports, string Why, IReadOnlyList<string> Fqdns)
+public sealed record PeerFlow(string Part, Peer Peer, bool Outbound, IReadOnlyList<int> Ports, string Why, IReadOnlyList<string> Fqdns)
 {
     public bool ViaGateway => Peer == Peer.World && Outbound && Fqdns.Count == 0;
+
+    /// <summary>Declared by Argo CD: the model adds the host of every chart repository a component installs from.</summary>
+    public bool WithChartRepositories { get; init; }
 }
 
 /// <summary>
-/// One ArgoCD Application of the root app-of-apps: its folder under <c>gitops/</c>, its project and
-/// its sync wave. Waves follow the DAG: ten per installation step, and within a step one more than
-/// the highest wave of what it depends on.
+/// One ArgoCD Application of the root app-of-apps: its folder under <c>gitops/</c>, its project,
+/// destination namespace and sync wave. Waves follow the DAG: ten per installation step, and within
+/// a step one more than the highest wave of what it depends on.
 /// </summary>
-public sealed record GitOpsApp(string Name, string Folder, string Project, int Step, int Wave, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Components);
+public sealed record GitOpsApp(string Name, string Folder, string Project, string Namespace, int Step, int Wave, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Parts);
 
-/// <summary>An intended connection: client component to server component on a TCP port.</summary>
+/// <summary>An intended connection: client part to server part on a TCP port.</summary>
 public sealed record Flow(string From, string To, int Port, string Why);
 
+/// <summary>A route of the spec with what it resolves to: its domain (the longest that holds its host) and its target.</summary>
+public sealed record ResolvedRoute(RouteSpec Route, DomainSpec Domain, RouteTarget Target)
+{
+    /// <summary>The IngressRoute's name: its host, and its path when not the root.</summary>
+    public string Name =>
+        (Route.Host.Replace('.', '-') + (Route.Path == "/" ? "" : "-" + Route.Path.Trim('/').Replace('/', '-'))).ToLowerInvariant();
+}
+
 /// <summary>
-/// Facts derived once from the spec: components with their zones, namespaces, owners and install
-/// steps; the intended flow matrix from the seed's arrows; the install-order DAG.
+/// Facts derived once from the spec and the components' declarations: parts with their zones,
+/// namespaces, owners and install steps; the intended flow matrix; the install-order DAG; routes
+/// resolved to their domains and targets; the secrets, charts and CRDs the platform needs.
 /// </summary>
 public sealed record PlatformModel(
     PlatformSpec Spec,
-    IReadOnlyList<Component> Components,
+    IReadOnlyList<ComponentDeclaration> Declarations,
+    IReadOnlyList<Part> Parts,
     IReadOnlyList<InstallStep> Steps,
     IReadOnlyList<Flow> Flows,
+    IReadOnlyList<PeerFlow> PeerFlows,
     IReadOnlyList<string> TerraformResources,
-    IReadOnlyList<GitOpsApp> Applications)
+    IReadOnlyList<GitOpsApp> Applications,
+    IReadOnlyList<ResolvedRoute> Routes)
 {
-    /// <summary>Intended traffic with the world, the API server and the nodes.</summary>
-    public IReadOnlyList<PeerFlow> PeerFlows { get; init; } = [];
-
     public GitOpsApp Application(string name) =>
         Applications.FirstOrDefault(a => a.Name == name) ?? throw new KeyNotFoundException($"no application '{name}'");
 
+    public ComponentDeclaration Declaration(string application) =>
+        Declarations.FirstOrDefault(d => d.Name == application) ?? throw new KeyNotFoundException($"no component '{application}'");
+
     /// <summary>Every namespace the platform renders, with its zone (kube-system is Talos', not Helix's).</summary>
     public IReadOnlyList<(string Namespace, string Zone)> Namespaces() =>
-        Components.Where(c => c.Namespace != "kube-system")
+        Parts.Where(c => c.Namespace != "kube-system")
             .GroupBy(c => c.Namespace, StringComparer.Ordinal)
             .Select(g => (g.Key, g.First().Zone))
             .OrderBy(n => n.Key, StringComparer.Ordinal)
             .ToList();
 
-    public Component Component(string name) =>
-        Components.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"no component '{name}'");
+    public Part Part(string name) =>
+        Parts.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"no part '{name}'");
 
-    /// <summary>Components in an order that respects every dependency (stable: by step, then name).</summary>
-    public IReadOnlyList<Component> InstallOrder()
+    /// <summary>Where people open a UI: its route's host, or <c>&lt;target&gt;.</c> the first domain.</summary>
+    public string Host(string target) => Routes.FirstOrDefault(r => r.Route.To == target)?.Route.Host ?? $"{target}.{Spec.Domains[0].Name}";
+
+    /// <summary>Every chart repository a component installs from, sorted.</summary>
+    public IReadOnlyList<string> ChartRepositories() =>
+        Declarations.SelectMany(d => d.Charts).Select(c => c.Repo).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Every Secret the platform needs, by namespace and name.</summary>
+    public IReadOnlyList<SecretNeed> Secrets() =>
+        Declarations.SelectMany(d => d.Secrets)
+            .GroupBy(s => (s.Namespace, s.Name))
+            .Select(g => g.First() with { Keys = g.SelectMany(s => s.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() })
+            .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Parts in an order that respects every dependency (stable: by step, then name).</summary>
+    public IReadOnlyList<Part> InstallOrder()
     {
-        var ordered = new List<Component>();
+        var ordered = new List<Part>();
         var done = new HashSet<string>(StringComparer.Ordinal);
-        var remaining = Components.OrderBy(c => c.Step).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
+        var remaining = Parts.OrderBy(c => c.Step).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
         while (remaining.Count > 0)
         {
             var next = remaining.FirstOrDefault(c => c.DependsOn.All(done.Contains))

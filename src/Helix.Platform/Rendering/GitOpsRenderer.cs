@@ -1,4 +1,6 @@
+using Helix.Platform.Components;
 using Helix.Platform.Model;
+using Helix.Platform.Output;
 using Helix.Platform.Spec;
 using k8s.Models;
 
@@ -17,16 +19,6 @@ public static class GitOpsRenderer
 
     public const string Root = "gitops";
 
-    /// <summary>Kinds only the platform writes: an app or tenant project may not, so zero trust and quotas stay the platform's.</summary>
-    public static readonly IReadOnlyList<GroupKind> PlatformOwnedKinds =
-    [
-        new("", "ResourceQuota"),
-        new("", "LimitRange"),
-        new("networking.k8s.io", "NetworkPolicy"),
-        new("cilium.io", "CiliumNetworkPolicy"),
-        new("kyverno.io", "Policy"),
-    ];
-
     public static FileSet Render(PlatformModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -37,49 +29,22 @@ public static class GitOpsRenderer
         files.Add($"{Root}/bootstrap/projects.yaml", YamlWriter.WriteAll(Projects(model)));
         files.Add($"{Root}/bootstrap/namespaces.yaml", YamlWriter.WriteAll(Namespaces(model)));
 
+        var components = ComponentRegistry.For(spec).ToDictionary(c => c.Declare(spec).Name, StringComparer.Ordinal);
         foreach (var app in model.Applications)
         {
-            var rendered = Component(model, app);
+            var rendered = components[app.Name].Render(model);
             files.Add($"{Root}/{app.Folder}/application.yaml", YamlWriter.Write(Application(spec, app, rendered)));
             foreach (var file in rendered.Files)
             {
                 files.Add($"{Root}/{app.Folder}/base/{file.Name}", YamlWriter.WriteAll(file.Objects));
             }
-        }
-        foreach (var (name, text) in Policies.TestSuite(model))
-        {
-            files.Add($"{Root}/{model.Application("policies").Folder}/tests/{name}", text);
+            foreach (var file in rendered.Unsynced)
+            {
+                files.Add($"{Root}/{app.Folder}/{file.Path}", file.Text);
+            }
         }
         files.Add(".sops.yaml", YamlWriter.Write(SopsConfig(spec)));
         return files;
-    }
-
-    private static ComponentRender Component(PlatformModel model, GitOpsApp app)
-    {
-        var spec = model.Spec;
-        if (PlatformComponents.Render(model, app) is { } platform)
-        {
-            return app.Name == "policies" ? Policies.Render(model, platform) : platform;
-        }
-        if (app.Name == "ingress")
-        {
-            return Ingress.Render(spec);
-        }
-        if (app.Name == "network-policies")
-        {
-            return new ComponentRender("kube-system", [],
-            [
-                .. NetworkPolicies.PlatformNamespaces(model).Select(ns => new ManifestFile($"{ns}.yaml", NetworkPolicies.ForNamespace(model, ns))),
-                new ManifestFile("egress-gateways.yaml", NetworkPolicies.EgressGateways(model).ToList()),
-            ]);
-        }
-        if (spec.Apps.FirstOrDefault(a => a.Name == app.Name) is { } own)
-        {
-            return Workloads.Render(model, own);
-        }
-        var tenant = spec.Tenants.FirstOrDefault(t => ModelBuilder.TenantApplication(t.Name) == app.Name)
-            ?? throw new InvalidOperationException($"no renderer for application '{app.Name}'");
-        return Workloads.Tenant(model, tenant);
     }
 
     /// <summary>The app-of-apps: every folder's <c>application.yaml</c> and the bootstrap objects, nothing else.</summary>
@@ -97,14 +62,14 @@ public static class GitOpsRenderer
     {
         var spec = model.Spec;
         var platformNamespaces = model.Applications.Where(a => a.Project == "platform")
-            .SelectMany(a => a.Components).Select(c => model.Component(c).Namespace)
+            .SelectMany(a => a.Parts).Select(c => model.Part(c).Namespace)
             .Append("argocd").Append("kube-system")
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         yield return new Resource<AppProjectSpec>("argoproj.io/v1alpha1", "AppProject",
             Meta.Object("platform", "argocd", "root", annotations: Meta.Wave(-1)),
             new AppProjectSpec(
                 "The platform's components (seed steps 2 to 9): charts from the pinned repositories and this repository's manifests",
-                Pins.Repositories().Prepend(spec.GitOps.RepoUrl).ToList(),
+                model.ChartRepositories().Prepend(spec.GitOps.RepoUrl).ToList(),
                 platformNamespaces.Select(ns => new ApplicationDestination(Meta.InCluster, ns)).ToList(),
                 [new GroupKind("*", "*")]));
         yield return new Resource<AppProjectSpec>("argoproj.io/v1alpha1", "AppProject",
@@ -113,9 +78,9 @@ public static class GitOpsRenderer
                 "Helix's own services: namespaced objects in their namespaces only; network policy and quotas stay the platform's",
                 [spec.GitOps.RepoUrl],
                 model.Applications.Where(a => a.Project == "apps")
-                    .Select(a => new ApplicationDestination(Meta.InCluster, model.Component(a.Components[0]).Namespace)).ToList(),
+                    .Select(a => new ApplicationDestination(Meta.InCluster, a.Namespace)).ToList(),
                 [],
-                PlatformOwnedKinds));
+                Meta.PlatformOwnedKinds));
     }
 
     private static IEnumerable<object> Namespaces(PlatformModel model)
@@ -127,7 +92,7 @@ public static class GitOpsRenderer
             {
                 ApiVersion = "v1",
                 Kind = "Namespace",
-                Metadata = Meta.Object(ns, null, "root", Workloads.NamespaceLabels(zone, PodSecurity(ns, zone)), Meta.Wave(-1)),
+                Metadata = Meta.Object(ns, null, "root", Pods.NamespaceLabels(zone, PodSecurity(ns, zone)), Meta.Wave(-1)),
             };
         }
     }
@@ -143,12 +108,12 @@ public static class GitOpsRenderer
     private static Resource<ApplicationSpec> Application(PlatformSpec spec, GitOpsApp app, ComponentRender rendered)
     {
         var sources = rendered.Charts
-            .Select(c => new ApplicationSource(c.Repo, c.Version, Chart: c.Chart, Helm: new HelmSource(c.ReleaseName, c.Values)))
+            .Select(c => new ApplicationSource(c.Pin.Repo, c.Pin.Version, Chart: c.Pin.Chart, Helm: new HelmSource(c.ReleaseName, c.Values)))
             .ToList();
         if (rendered.Files.Count > 0)
         {
             sources.Add(new ApplicationSource(spec.GitOps.RepoUrl, spec.GitOps.Branch, Path: $"{Root}/{app.Folder}/base",
-                Plugin: new PluginSource(PlatformComponents.SopsPlugin)));
+                Plugin: new PluginSource(ArgoCd.SopsPlugin)));
         }
         var annotations = Meta.Wave(app.Wave);
         if (app.DependsOn.Count > 0)
@@ -163,7 +128,7 @@ public static class GitOpsRenderer
         return new Resource<ApplicationSpec>("argoproj.io/v1alpha1", "Application", metadata,
             new ApplicationSpec(
                 app.Project,
-                new ApplicationDestination(Meta.InCluster, rendered.Namespace),
+                new ApplicationDestination(Meta.InCluster, app.Namespace),
                 sources,
                 null,
                 Sync(prune: true),

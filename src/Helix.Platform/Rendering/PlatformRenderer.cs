@@ -1,5 +1,6 @@
 using Helix.Platform.Infra;
 using Helix.Platform.Model;
+using Helix.Platform.Output;
 
 namespace Helix.Platform.Rendering;
 

@@ -94,7 +94,7 @@ public static class Reachability
         var world = new List<WorldEgress>();
         foreach (var w in workloads.Where(w => w.Name != KubeDns))
         {
-            var flows = byComponent.Where(c => c.Value == w).SelectMany(c => model.PeerFlows.Where(p => p.Component == c.Key)).ToList();
+            var flows = byComponent.Where(c => c.Value == w).SelectMany(c => model.PeerFlows.Where(p => p.Part == c.Key)).ToList();
             findings.AddRange(Peers(w, selecting[w], egressEnforced[w], ingressEnforced[w], flows, gateways, world));
         }
         return new ReachabilityReport(workloads, connections, world, findings);
@@ -306,7 +306,7 @@ public static class Reachability
         var workloads = new List<Workload>();
         var byKey = new Dictionary<string, Workload>(StringComparer.Ordinal);
         var byComponent = new Dictionary<string, Workload>(StringComparer.Ordinal);
-        foreach (var component in model.Components.Where(c => c.Namespace != "kube-system"))
+        foreach (var component in model.Parts.Where(c => c.Namespace != "kube-system"))
         {
             var key = component.Namespace + "|" + string.Join(",", component.PodLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
             if (!byKey.TryGetValue(key, out var existing))

@@ -48,7 +48,7 @@ public static class TreeVerifier
         Analyse(files, open, intent).Findings;
 
     /// <summary>A render not yet written: its GitOps tree as ArgoCD would sync it (the Kyverno suites left out).</summary>
-    public static TreeReport Analyse(Rendering.FileSet files, PlatformModel? intent)
+    public static TreeReport Analyse(Output.FileSet files, PlatformModel? intent)
     {
         ArgumentNullException.ThrowIfNull(files);
         var paths = files.Paths.Where(p => p.StartsWith(Rendering.GitOpsRenderer.Root + "/", StringComparison.Ordinal) && !IsTestSuite(p)).ToList();

@@ -1,14 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Helix.Platform.Rendering;
+namespace Helix.Platform.Components;
 
 /// <summary>Grafana dashboards of Helix's own services, from the metrics they export.</summary>
-internal static class Dashboards
+internal static class HelixDashboards
 {
+    public const string Uid = "helix-services";
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string HelixServices()
+    public static string Render()
     {
         var panels = new JsonArray(
             Panel(1, "Webhook deliveries by outcome", "sum by (source, outcome) (rate(helix_webhooks_requests_total[5m]))", "reqps", 0),
@@ -16,7 +18,7 @@ internal static class Dashboards
             Panel(3, "HTTP server p99 by service", "histogram_quantile(0.99, sum by (le, job) (rate(http_server_request_duration_seconds_bucket[5m])))", "s", 24));
         var dashboard = new JsonObject
         {
-            ["uid"] = "helix-services",
+            ["uid"] = Uid,
             ["title"] = "Helix services",
             ["tags"] = new JsonArray("helix"),
             ["timezone"] = "utc",

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Helix.Platform.Model;
+using Helix.Platform.Output;
+using Helix.Platform.Spec;
 using k8s.Models;
 
-namespace Helix.Platform.Rendering;
+namespace Helix.Platform.Components;
 
 /// <summary>
 /// Zero trust from the model alone: every namespace default-deny both ways, then exactly the
@@ -10,18 +12,35 @@ namespace Helix.Platform.Rendering;
 /// for egress apps, the world through the egress gateway. Same-namespace traffic and DNS to
 /// kube-dns stay open: a component's own replicas talk to each other, and every pod resolves names.
 /// </summary>
-internal static class NetworkPolicies
+internal sealed class NetworkPolicies : IComponent
 {
+    public const string Name = "network-policies";
     public const string NamespaceLabel = "k8s:io.kubernetes.pod.namespace";
     public const string EgressIpNodeLabel = "helix.io/egress-ip";
 
-    /// <summary>Policies of one namespace: a baseline and one policy per component with flows.</summary>
+    public ComponentDeclaration Declare(PlatformSpec spec) => new()
+    {
+        Name = Name,
+        Namespace = Cilium.Namespace,
+        Step = 2,
+        // Default deny and the flow matrix, in force from the first wave after Cilium.
+        Parts = [new(Name, Cilium.Namespace, "platform", [Cilium.Name])],
+        CrdsUsed = [Cilium.NetworkPolicy, Cilium.EgressGatewayPolicy],
+    };
+
+    public ComponentRender Render(PlatformModel model) => new([],
+    [
+        .. PlatformNamespaces(model).Select(ns => new ManifestFile($"{ns}.yaml", ForNamespace(model, ns))),
+        new ManifestFile("egress-gateways.yaml", EgressGateways(model).ToList()),
+    ]);
+
+    /// <summary>Policies of one namespace: a baseline and one policy per part with flows.</summary>
     public static List<object> ForNamespace(PlatformModel model, string ns)
     {
         var policies = new List<object> { Baseline(ns) };
-        foreach (var component in model.Components.Where(c => c.Namespace == ns).OrderBy(c => c.Name, StringComparer.Ordinal))
+        foreach (var component in model.Parts.Where(c => c.Namespace == ns).OrderBy(c => c.Name, StringComparer.Ordinal))
         {
-            if (ForComponent(model, component) is { } policy)
+            if (ForPart(model, component) is { } policy)
             {
                 policies.Add(policy);
             }
@@ -30,13 +49,13 @@ internal static class NetworkPolicies
     }
 
     /// <summary>Namespaces whose policies the platform's network Application carries (tenants carry their own).</summary>
-    public static IEnumerable<string> PlatformNamespaces(PlatformModel model)
+    private static IEnumerable<string> PlatformNamespaces(PlatformModel model)
     {
         var tenants = model.Spec.Tenants.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         return model.Namespaces().Select(n => n.Namespace).Where(ns => !tenants.Contains(ns));
     }
 
-    public static IEnumerable<object> EgressGateways(PlatformModel model)
+    private static IEnumerable<object> EgressGateways(PlatformModel model)
     {
         var ips = model.Spec.Infra.NatEgressIps;
         var apps = model.Spec.Apps.Where(a => a.Egress).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
@@ -46,7 +65,7 @@ internal static class NetworkPolicies
             // Open-source Cilium has one gateway per policy: apps are spread over the egress IPs.
             var ip = ips[i % ips.Count];
             yield return new Resource<EgressGatewayPolicySpec>("cilium.io/v2", "CiliumEgressGatewayPolicy",
-                Meta.Object($"egress-{app.Name}", null, "network-policies"),
+                Meta.Object($"egress-{app.Name}", null, Name),
                 new EgressGatewayPolicySpec(
                     [new EgressSelector(
                         new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = app.Name } },
@@ -58,7 +77,7 @@ internal static class NetworkPolicies
     }
 
     private static Resource<CiliumPolicySpec> Baseline(string ns) => new("cilium.io/v2", "CiliumNetworkPolicy",
-        Meta.Object("baseline", ns, "network-policies"),
+        Meta.Object("baseline", ns, Name),
         new CiliumPolicySpec(
             $"Default deny for {ns}: only its own pods, and DNS through kube-dns",
             new CiliumSelector(),
@@ -71,21 +90,21 @@ internal static class NetworkPolicies
                     ToPorts: [new CiliumPortRule([new CiliumPort("53", "UDP"), new CiliumPort("53", "TCP")], new CiliumL7Rules([new CiliumFqdn(MatchPattern: "*")]))]),
             ]));
 
-    private static Resource<CiliumPolicySpec>? ForComponent(PlatformModel model, Component component)
+    private static Resource<CiliumPolicySpec>? ForPart(PlatformModel model, Part component)
     {
         var ingress = new List<CiliumIngressRule>();
         var egress = new List<CiliumEgressRule>();
         foreach (var group in model.Flows.Where(f => f.To == component.Name && Source(model, f.From) is { } s && s.Namespace != component.Namespace)
                      .GroupBy(f => f.From, StringComparer.Ordinal))
         {
-            ingress.Add(new CiliumIngressRule(FromEndpoints: [Selector(model.Component(group.Key))], ToPorts: [Tcp(group.Select(f => f.Port))]));
+            ingress.Add(new CiliumIngressRule(FromEndpoints: [Selector(model.Part(group.Key))], ToPorts: [Tcp(group.Select(f => f.Port))]));
         }
         foreach (var group in model.Flows.Where(f => f.From == component.Name && Source(model, f.To) is { } d && d.Namespace != component.Namespace)
                      .GroupBy(f => f.To, StringComparer.Ordinal))
         {
-            egress.Add(new CiliumEgressRule(ToEndpoints: [Selector(model.Component(group.Key))], ToPorts: [Tcp(group.Select(f => f.Port))]));
+            egress.Add(new CiliumEgressRule(ToEndpoints: [Selector(model.Part(group.Key))], ToPorts: [Tcp(group.Select(f => f.Port))]));
         }
-        foreach (var peer in model.PeerFlows.Where(p => p.Component == component.Name))
+        foreach (var peer in model.PeerFlows.Where(p => p.Part == component.Name))
         {
             var entities = Entities(peer.Peer);
             if (!peer.Outbound)
@@ -108,7 +127,7 @@ internal static class NetworkPolicies
             return null;
         }
         return new Resource<CiliumPolicySpec>("cilium.io/v2", "CiliumNetworkPolicy",
-            Meta.Object(component.Name, component.Namespace, "network-policies"),
+            Meta.Object(component.Name, component.Namespace, Name),
             new CiliumPolicySpec(
                 $"What {component.Name} may open and accept beyond its namespace (the model's flows)",
                 new CiliumSelector(component.PodLabels.Count > 0 ? component.PodLabels : null),
@@ -117,11 +136,11 @@ internal static class NetworkPolicies
                 egress.Count > 0 ? egress : null));
     }
 
-    /// <summary>Components in kube-system (Cilium itself) are not policed by Helix.</summary>
-    private static Component? Source(PlatformModel model, string name) =>
-        model.Components.FirstOrDefault(c => c.Name == name) is { Namespace: not "kube-system" } c ? c : null;
+    /// <summary>Parts in kube-system (Cilium itself) are not policed by Helix.</summary>
+    private static Part? Source(PlatformModel model, string name) =>
+        model.Parts.FirstOrDefault(c => c.Name == name) is { Namespace: not "kube-system" } c ? c : null;
 
-    public static CiliumSelector Selector(Component component)
+    public static CiliumSelector Selector(Part component)
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal) { [NamespaceLabel] = component.Namespace };
         foreach (var (key, value) in component.PodLabels)

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using k8s.Models;
 
-namespace Helix.Platform.Rendering;
+namespace Helix.Platform.Output;
 
 // Typed records for the custom resources Helix renders: only the fields Helix sets, named and
 // nested as each CRD defines them (checked against the embedded CRD schemas by the tests and by
@@ -104,7 +104,7 @@ public sealed record CnpgMonitoring(bool EnablePodMonitor);
 
 public sealed record CnpgDatabaseSpec(string Name, string Owner, NameRef Cluster, string Ensure);
 
-public sealed record PoolerSpec(NameRef Cluster, int Instances, string Type, PgBouncerSpec Pgbouncer, CnpgMonitoring Monitoring, V1PodTemplateSpec Template);
+public sealed record CnpgPoolerSpec(NameRef Cluster, int Instances, string Type, PgBouncerSpec Pgbouncer, CnpgMonitoring Monitoring, V1PodTemplateSpec Template);
 
 public sealed record PgBouncerSpec(string PoolMode, IReadOnlyDictionary<string, string> Parameters);
 

@@ -6,7 +6,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.EventEmitters;
 
-namespace Helix.Platform.Rendering;
+namespace Helix.Platform.Output;
 
 /// <summary>
 /// Writes typed objects (KubernetesClient models, Helix's CRD records) as YAML, the same bytes for

@@ -1,7 +1,7 @@
 using System.Text;
 using DiffPlex;
 
-namespace Helix.Platform.Rendering;
+namespace Helix.Platform.Output;
 
 /// <summary>A change a render would make on disk.</summary>
 public sealed record FileChange(string Path, FileChangeKind Kind, string UnifiedDiff);

@@ -1,8 +1,7 @@
-using Helix.Platform.Model;
 using Helix.Platform.Spec;
 using k8s.Models;
 
-namespace Helix.Platform.Rendering;
+namespace Helix.Platform.Output;
 
 /// <summary>Labels, annotations and node placement every rendered object shares.</summary>
 internal static class Meta
@@ -13,6 +12,19 @@ internal static class Meta
     public const string DependsOnAnnotation = "helix.io/depends-on";
     public const string SyncWaveAnnotation = "argocd.argoproj.io/sync-wave";
     public const string NodeRoleLabel = "helix.io/node-role";
+
+    /// <summary>Talos' KubePrism: the API server on every node's loopback (Cilium has no kube-proxy to reach it otherwise).</summary>
+    public const int KubePrismPort = 7445;
+
+    /// <summary>Kinds only the platform writes: an app or tenant project may not, so zero trust and quotas stay the platform's.</summary>
+    public static readonly IReadOnlyList<GroupKind> PlatformOwnedKinds =
+    [
+        new("", "ResourceQuota"),
+        new("", "LimitRange"),
+        new("networking.k8s.io", "NetworkPolicy"),
+        new("cilium.io", "CiliumNetworkPolicy"),
+        new("kyverno.io", "Policy"),
+    ];
 
     /// <summary>Where ArgoCD deploys: the cluster it runs in.</summary>
     public const string InCluster = "https://kubernetes.default.svc";
@@ -49,8 +61,6 @@ internal static class Meta
     public static List<V1Toleration> Tolerations(NodeRole role) => role is NodeRole.Db or NodeRole.Egress
         ? [new V1Toleration { Key = NodeRoleLabel, OperatorProperty = "Equal", Value = SpecBinder.Kebab(role.ToString()), Effect = "NoSchedule" }]
         : [];
-
-    public static string Owner(Owner owner) => owner.ToString().ToLowerInvariant();
 
     /// <summary>The cluster-internal DNS name of a Service.</summary>
     public static string Dns(string service, string ns) => $"{service}.{ns}.svc.cluster.local";

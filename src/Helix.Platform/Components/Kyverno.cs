@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using Helix.Platform.Model;
+using Helix.Platform.Output;
 using Helix.Platform.Spec;
 using k8s.Models;
 
-namespace Helix.Platform.Rendering;
+namespace Helix.Platform.Components;
 
 /// <summary>
 /// Seed step 7, Kyverno: keyless cosign signatures from the CI's identity on every image of the app
@@ -11,8 +12,16 @@ namespace Helix.Platform.Rendering;
 /// for the platform), in the spec's mode (audit first, then enforce). Next to the policies, a
 /// Kyverno CLI suite (<c>tests/</c>, not synced) with pods that must pass and pods that must fail.
 /// </summary>
-internal static class Policies
+internal sealed class Kyverno : IComponent
 {
+    /// <summary>The Application (and folder, <c>gitops/platform/policies</c>, which the seed links).</summary>
+    public const string Name = "policies";
+    public const string Namespace = "kyverno";
+    /// <summary>The policy engine's part.</summary>
+    public const string Engine = "kyverno";
+    public static readonly ChartPin Pin = new("https://kyverno.github.io/kyverno/", "kyverno", "3.4.0");
+    private static readonly CrdKind ClusterPolicy = new("kyverno.io", "ClusterPolicy");
+
     public const string VerifyImagesPolicy = "verify-image-signatures";
     public const string RegistriesPolicy = "restrict-image-registries";
     public const string RestrictedPolicy = "pod-security-restricted";
@@ -25,19 +34,46 @@ internal static class Policies
     private static List<string> Baseline(PlatformModel model) =>
         model.Namespaces().Where(n => n.Zone != "app" && n.Namespace is not ("longhorn-system" or "monitoring")).Select(n => n.Namespace).ToList();
 
-    public static ComponentRender Render(PlatformModel model, ComponentRender chart) =>
-        chart with
+    public ComponentDeclaration Declare(PlatformSpec spec) => new()
+    {
+        Name = Name,
+        Namespace = Namespace,
+        Step = 7,
+        Parts = [new(Engine, Namespace, "platform", [Observability.Prometheus])],
+        Charts = [Pin],
+        Metrics = [new(Engine, 8000)],
+        PeerFlows =
+        [
+            new(Engine, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+            new(Engine, Peer.KubeApiserver, false, [9443], "admission webhook", []),
+            new(Engine, Peer.World, true, [443], "image signatures and the transparency log",
+                ["ghcr.io", "pkg-containers.githubusercontent.com", "rekor.sigstore.dev", "tuf-repo-cdn.sigstore.dev"]),
+        ],
+        CrdsInstalled = [ClusterPolicy, new("kyverno.io", "Policy"), new("kyverno.io", "PolicyException")],
+        CrdsUsed = [ClusterPolicy],
+    };
+
+    public ComponentRender Render(PlatformModel model) => new(
+    [
+        new(Pin, Engine, new JsonObject
         {
-            Files =
-            [
-                new ManifestFile("verify-images.yaml", [VerifyImages(model)]),
-                new ManifestFile("restrict-registries.yaml", [Registries(model)]),
-                new ManifestFile("pod-security.yaml", [PodSecurity(RestrictedPolicy, "restricted", Covered(model), model), PodSecurity(BaselinePolicy, "baseline", Baseline(model), model)]),
-            ],
-        };
+            ["admissionController"] = new JsonObject { ["replicas"] = 3, ["serviceMonitor"] = new JsonObject { ["enabled"] = true } },
+            ["backgroundController"] = new JsonObject { ["replicas"] = 2, ["serviceMonitor"] = new JsonObject { ["enabled"] = true } },
+            ["cleanupController"] = new JsonObject { ["replicas"] = 2, ["serviceMonitor"] = new JsonObject { ["enabled"] = true } },
+            ["reportsController"] = new JsonObject { ["replicas"] = 2, ["serviceMonitor"] = new JsonObject { ["enabled"] = true } },
+        }),
+    ],
+    [
+        new ManifestFile("verify-images.yaml", [VerifyImages(model)]),
+        new ManifestFile("restrict-registries.yaml", [Registries(model)]),
+        new ManifestFile("pod-security.yaml", [PodSecurity(RestrictedPolicy, "restricted", Covered(model), model), PodSecurity(BaselinePolicy, "baseline", Baseline(model), model)]),
+    ])
+    {
+        Unsynced = [.. TestSuite(model).Select(f => new UnsyncedFile($"tests/{f.Name}", f.Text))],
+    };
 
     /// <summary>Kyverno CLI suite: <c>kyverno test gitops/platform/policies/tests</c>.</summary>
-    public static IEnumerable<(string Name, string Text)> TestSuite(PlatformModel model)
+    private static IEnumerable<(string Name, string Text)> TestSuite(PlatformModel model)
     {
         var registry = model.Spec.SupplyChain.Registries[0];
         var ns = Covered(model)[0];
@@ -100,7 +136,7 @@ internal static class Policies
     {
         var spec = model.Spec;
         return new("kyverno.io/v1", "ClusterPolicy",
-            Meta.Object(VerifyImagesPolicy, null, "policies"),
+            Meta.Object(VerifyImagesPolicy, null, Name),
             new ClusterPolicySpec(false, 30,
             [
                 new KyvernoRule("cosign-keyless", Pods(Covered(model)), VerifyImages:
@@ -118,7 +154,7 @@ internal static class Policies
         var allowed = string.Join(" | ", model.Spec.SupplyChain.Registries.Select(r => $"{r}/*"));
         JsonObject Images() => new() { ["image"] = allowed };
         return new("kyverno.io/v1", "ClusterPolicy",
-            Meta.Object(RegistriesPolicy, null, "policies"),
+            Meta.Object(RegistriesPolicy, null, Name),
             new ClusterPolicySpec(true, 10,
             [
                 new KyvernoRule("allowed-registries", Pods(Covered(model)), Validate: new KyvernoValidate(Action(model.Spec),
@@ -135,7 +171,7 @@ internal static class Policies
     }
 
     private static Resource<ClusterPolicySpec> PodSecurity(string name, string level, IReadOnlyList<string> namespaces, PlatformModel model) => new("kyverno.io/v1", "ClusterPolicy",
-        Meta.Object(name, null, "policies"),
+        Meta.Object(name, null, Name),
         new ClusterPolicySpec(true, 10,
         [
             new KyvernoRule(level, Pods(namespaces), Validate: new KyvernoValidate(Action(model.Spec),

@@ -1,0 +1,75 @@
+using System.Text.Json.Nodes;
+using Helix.Platform.Model;
+using Helix.Platform.Output;
+using Helix.Platform.Spec;
+
+namespace Helix.Platform.Components;
+
+/// <summary>Seed step 3: Authentik, the identity provider and ForwardAuth outpost, on the platform's PostgreSQL and Redis.</summary>
+internal sealed class Authentik : IComponent
+{
+    public const string Name = "authentik";
+    public const string Namespace = "authentik";
+    public static readonly ChartPin Pin = new("https://charts.goauthentik.io", "authentik", "2025.4.1");
+    public const int Port = 9000;
+
+    /// <summary>The path of the embedded outpost on every host it protects.</summary>
+    public const string OutpostPath = "/outpost.goauthentik.io/";
+
+    private const string Server = "authentik-server";
+    private const string Secret = "authentik-secrets";
+
+    public static string ServerUrl => $"http://{Meta.Dns(Server, Namespace)}";
+
+    public ComponentDeclaration Declare(PlatformSpec spec) => new()
+    {
+        Name = Name,
+        Namespace = Namespace,
+        Step = 3,
+        Parts = [new(Name, Namespace, "platform", [Cnpg.Pooler, Redis.Name, Traefik.Name])],
+        Charts = [Pin],
+        Flows =
+        [
+            new(Name, Cnpg.Pooler, Cnpg.Port, "database"),
+            new(Name, Redis.Name, Redis.Port, "cache"),
+        ],
+        Metrics = [new(Name, 9300)],
+        RouteTargets = [new(Name, Name, Server, Namespace, 80, Port)],
+        Secrets =
+        [
+            new(Namespace, Secret, ["AUTHENTIK_POSTGRESQL__PASSWORD", "AUTHENTIK_SECRET_KEY"], SecretCreator.Operator, "the signing key and the database password"),
+            new(Namespace, Redis.AuthSecret, ["password"], SecretCreator.Operator, "Redis' password"),
+        ],
+    };
+
+    public ComponentRender Render(PlatformModel model) => new(
+    [
+        new(Pin, Name, new JsonObject
+        {
+            ["global"] = new JsonObject
+            {
+                // AUTHENTIK_SECRET_KEY and AUTHENTIK_POSTGRESQL__PASSWORD, SOPS-encrypted in this folder.
+                ["envFrom"] = new JsonArray(new JsonObject { ["secretRef"] = new JsonObject { ["name"] = Secret } }),
+                ["env"] = new JsonArray(
+                    // PgBouncer in transaction mode cannot hold server-side cursors across transactions.
+                    new JsonObject { ["name"] = "AUTHENTIK_POSTGRESQL__DISABLE_SERVER_SIDE_CURSORS", ["value"] = "true" },
+                    new JsonObject { ["name"] = "AUTHENTIK_REDIS__PASSWORD", ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = Redis.AuthSecret, ["key"] = "password" } } }),
+            },
+            ["authentik"] = new JsonObject
+            {
+                ["postgresql"] = new JsonObject { ["host"] = Cnpg.PoolerHost, ["name"] = Name, ["user"] = Name, ["port"] = Cnpg.Port },
+                ["redis"] = new JsonObject { ["host"] = Redis.Host },
+                ["error_reporting"] = new JsonObject { ["enabled"] = false },
+            },
+            ["server"] = new JsonObject
+            {
+                ["replicas"] = 2,
+                ["pdb"] = new JsonObject { ["enabled"] = true },
+                ["metrics"] = new JsonObject { ["enabled"] = true, ["serviceMonitor"] = new JsonObject { ["enabled"] = true } },
+            },
+            ["worker"] = new JsonObject { ["replicas"] = 2, ["pdb"] = new JsonObject { ["enabled"] = true } },
+            ["postgresql"] = new JsonObject { ["enabled"] = false },
+            ["redis"] = new JsonObject { ["enabled"] = false },
+        }),
+    ], []);
+}

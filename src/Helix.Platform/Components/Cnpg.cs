@@ -1,0 +1,182 @@
+using System.Text.Json.Nodes;
+using Helix.Platform.Model;
+using Helix.Platform.Output;
+using Helix.Platform.Spec;
+using k8s.Models;
+
+namespace Helix.Platform.Components;
+
+/// <summary>
+/// Seed step 2: CloudNativePG (operator and Barman Cloud backup plugin), the platform's PostgreSQL
+/// cluster on the db pool, a database and role per consumer, and PgBouncer in front of it.
+/// </summary>
+internal sealed class Cnpg : IComponent
+{
+    public const string Name = "cnpg";
+    public const string OperatorNamespace = "cnpg-system";
+    public const string Namespace = "postgres";
+    public static readonly ChartPin Pin = new("https://cloudnative-pg.github.io/charts", "cloudnative-pg", "0.26.0");
+    public static readonly ChartPin BarmanCloudPin = new("https://cloudnative-pg.github.io/charts", "plugin-barman-cloud", "0.2.0");
+    public const string PostgresImage = "ghcr.io/cloudnative-pg/postgresql:17.5";
+
+    /// <summary>The cluster's part and name; its primary's Service is <c>postgres-rw</c>.</summary>
+    public const string Cluster = "postgres";
+
+    /// <summary>The pooler's part and Service name.</summary>
+    public const string Pooler = "postgres-pooler";
+
+    public const int Port = 5432;
+    private const string BarmanPlugin = "barman-cloud.cloudnative-pg.io";
+    private const string ObjectStore = "postgres-backups";
+    private const string Group = "postgresql.cnpg.io";
+
+    /// <summary>Where clients connect: the pooler.</summary>
+    public static string PoolerHost => Meta.Dns(Pooler, Namespace);
+
+    /// <summary>The primary, direct: for schema migrations, which take session-level locks.</summary>
+    public static string PrimaryHost => Meta.Dns($"{Cluster}-rw", Namespace);
+
+    /// <summary>The Secret holding a consumer role's password (CNPG's managed role reads it here).</summary>
+    public static string RoleSecret(string user) => $"postgres-{user}";
+
+    /// <summary>Databases on the cluster: one role and database per consumer, named after it.</summary>
+    public static IReadOnlyList<string> DatabaseUsers(PlatformSpec spec) =>
+        PlatformDatabaseUsers
+            .Concat(spec.Apps.Where(a => a.Kind is AppKind.Orchestrator or AppKind.Remediation).Select(a => a.Name))
+            .ToList();
+
+    private static readonly string[] PlatformDatabaseUsers = [Authentik.Name, Devtron.Name];
+
+    public ComponentDeclaration Declare(PlatformSpec spec)
+    {
+        var pg = spec.Data.Postgres;
+        var region = spec.Infra.Aws.Region;
+        return new()
+        {
+            Name = Name,
+            Namespace = OperatorNamespace,
+            Step = 2,
+            Parts =
+            [
+                new(Name, OperatorNamespace, "platform", [Longhorn.Name, CertManager.Name]),
+                new(Cluster, Namespace, "db", [Name])
+                {
+                    PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["cnpg.io/cluster"] = Cluster, ["cnpg.io/podRole"] = "instance" },
+                },
+                new(Pooler, Namespace, "db", [Cluster])
+                {
+                    PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["cnpg.io/poolerName"] = Pooler },
+                },
+            ],
+            Charts = [Pin, BarmanCloudPin],
+            Flows =
+            [
+                new(Pooler, Cluster, Port, "pooled connections"),
+                new(Name, Cluster, 8000, "instance manager status"),
+            ],
+            Metrics = [new(Name, 8080), new(Cluster, 9187), new(Pooler, 9127)],
+            PeerFlows =
+            [
+                new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+                new(Name, Peer.KubeApiserver, false, [9443], "admission webhook", []),
+                new(Cluster, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+                new(Cluster, Peer.World, true, [443], "backups to S3", [$"s3.{region}.amazonaws.com", $"*.s3.{region}.amazonaws.com"]),
+                new(Pooler, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+            ],
+            Secrets =
+            [
+                new(Namespace, pg.Backup.CredentialsSecret, ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY", "REGION"], SecretCreator.Operator, "backups to the S3 bucket"),
+                .. DatabaseUsers(spec).Select(u => new SecretNeed(Namespace, RoleSecret(u), ["password", "username"], SecretCreator.Operator, $"the password of role {u}")),
+            ],
+            CrdsInstalled =
+            [
+                new(Group, "Cluster"), new(Group, "Database"), new(Group, "Pooler"), new(Group, "ScheduledBackup"), new(Group, "Backup"),
+                new("barmancloud.cnpg.io", "ObjectStore"),
+            ],
+            CrdsUsed = [new(Group, "Cluster"), new(Group, "Database"), new(Group, "Pooler"), new(Group, "ScheduledBackup"), new("barmancloud.cnpg.io", "ObjectStore")],
+            NodePools = [NodeRole.Db],
+            Storage = [new(Cluster, pg.Storage, $"each of {pg.Instances} instances")],
+        };
+    }
+
+    public ComponentRender Render(PlatformModel model)
+    {
+        var pg = model.Spec.Data.Postgres;
+        var users = DatabaseUsers(model.Spec);
+        var objectStore = new Resource<ObjectStoreSpec>("barmancloud.cnpg.io/v1", "ObjectStore",
+            Meta.Object(ObjectStore, Namespace, Name, annotations: Meta.Wave(1)),
+            new ObjectStoreSpec(pg.Backup.Retention, new ObjectStoreConfiguration(
+                $"s3://{pg.Backup.Bucket}/",
+                new S3Credentials(
+                    new SecretKeyRef(pg.Backup.CredentialsSecret, "ACCESS_KEY_ID"),
+                    new SecretKeyRef(pg.Backup.CredentialsSecret, "ACCESS_SECRET_KEY"),
+                    new SecretKeyRef(pg.Backup.CredentialsSecret, "REGION")),
+                new CompressionSettings("gzip"), new CompressionSettings("gzip"))));
+        var cluster = new Resource<CnpgClusterSpec>($"{Group}/v1", "Cluster",
+            Meta.Object(Cluster, Namespace, Name, annotations: Meta.Wave(1)),
+            new CnpgClusterSpec(
+                pg.Instances,
+                PostgresImage,
+                new CnpgStorage(pg.Storage, Longhorn.StorageClass),
+                new CnpgAffinity(true, "required", "kubernetes.io/hostname", Meta.NodeSelector(NodeRole.Db), Meta.Tolerations(NodeRole.Db)),
+                new CnpgPostgresConfiguration(new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["max_connections"] = "200",
+                    ["shared_buffers"] = "512MB",
+                    ["log_min_duration_statement"] = "1s",
+                }),
+                new CnpgBootstrap(new CnpgInitDb("app", "app")),
+                new CnpgManaged(users.Select(u => new CnpgRole(u, "present", true, new NameRef(RoleSecret(u)))).ToList()),
+                [new CnpgPlugin(BarmanPlugin, true, new Dictionary<string, string>(StringComparer.Ordinal) { ["barmanObjectName"] = ObjectStore })],
+                new CnpgMonitoring(true),
+                new V1ResourceRequirements
+                {
+                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1"), ["memory"] = new("2Gi") },
+                    Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("2Gi") },
+                }));
+        var databases = users.Select(u => (object)new Resource<CnpgDatabaseSpec>($"{Group}/v1", "Database",
+            Meta.Object(RoleSecret(u), Namespace, Name, annotations: Meta.Wave(2)),
+            new CnpgDatabaseSpec(u.Replace('-', '_'), u, new NameRef(Cluster), "present"))).ToList();
+        var pooler = new Resource<CnpgPoolerSpec>($"{Group}/v1", "Pooler",
+            Meta.Object(Pooler, Namespace, Name, annotations: Meta.Wave(2)),
+            new CnpgPoolerSpec(new NameRef(Cluster), pg.Pooler.Instances, "rw",
+                new PgBouncerSpec(SpecBinder.Kebab(pg.Pooler.Mode.ToString()), new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["max_client_conn"] = "1000",
+                    ["default_pool_size"] = "20",
+                    // Clients prepare statements at protocol level; PgBouncer 1.21+ keeps them per server connection.
+                    ["max_prepared_statements"] = "200",
+                }),
+                new CnpgMonitoring(true),
+                new V1PodTemplateSpec
+                {
+                    Spec = new V1PodSpec
+                    {
+                        Containers = [],
+                        NodeSelector = Meta.NodeSelector(NodeRole.Db),
+                        Tolerations = Meta.Tolerations(NodeRole.Db),
+                    },
+                }));
+        var backup = new Resource<ScheduledBackupSpec>($"{Group}/v1", "ScheduledBackup",
+            Meta.Object("postgres-daily", Namespace, Name, annotations: Meta.Wave(2)),
+            new ScheduledBackupSpec(pg.Backup.Schedule, true, "self", new NameRef(Cluster), "plugin", new NameRef(BarmanPlugin)));
+
+        return new ComponentRender(
+        [
+            new(Pin, Name, new JsonObject
+            {
+                ["replicaCount"] = 2,
+                ["monitoring"] = new JsonObject { ["podMonitorEnabled"] = true, ["grafanaDashboard"] = new JsonObject { ["create"] = true } },
+                ["config"] = new JsonObject { ["clusterWide"] = true },
+            }),
+            new(BarmanCloudPin, "barman-cloud", new JsonObject()),
+        ],
+        [
+            new ManifestFile("object-store.yaml", [objectStore]),
+            new ManifestFile("cluster.yaml", [cluster]),
+            new ManifestFile("databases.yaml", databases),
+            new ManifestFile("pooler.yaml", [pooler]),
+            new ManifestFile("scheduled-backup.yaml", [backup]),
+        ]);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using Helix.Platform.Model;
+using Helix.Platform.Output;
+using Helix.Platform.Spec;
+
+namespace Helix.Platform.Components;
+
+/// <summary>Seed step 5: Devtron on top of the platform's Argo CD, PostgreSQL, Redis and NATS.</summary>
+internal sealed class Devtron : IComponent
+{
+    public const string Name = "devtron";
+    public const string Namespace = "devtroncd";
+    public static readonly ChartPin Pin = new("https://helm.devtron.ai", "devtron-operator", "0.22.94");
+    public const int Port = 8080;
+
+    /// <summary>Devtron's API, as the cluster reaches it.</summary>
+    public static string ApiUrl => $"http://{Meta.Dns(Service, Namespace)}/orchestrator";
+
+    /// <summary>The Secret with the API token (key <c>token</c>) that tenants' jobs call Devtron's API with.</summary>
+    public const string ApiTokenSecret = "devtron-api-token";
+
+    private const string Service = "devtron-service";
+
+    public ComponentDeclaration Declare(PlatformSpec spec) => new()
+    {
+        Name = Name,
+        Namespace = Namespace,
+        Step = 5,
+        Parts = [new(Name, Namespace, "platform", [ArgoCd.Name, Cnpg.Pooler, Redis.Name, Nats.Name])],
+        Charts = [Pin],
+        Flows =
+        [
+            new(Name, ArgoCd.Name, ArgoCd.Port, "management"),
+            new(Name, Authentik.Name, Authentik.Port, "OIDC identity"),
+            new(Name, Cnpg.Pooler, Cnpg.Port, "external CNPG"),
+            new(Name, Redis.Name, Redis.Port, "external Redis"),
+            new(Name, Nats.Name, Nats.Port, "external NATS"),
+        ],
+        PeerFlows =
+        [
+            new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+            new(Name, Peer.World, true, [443], "Git and registries for CI", ["github.com", "api.github.com", "ghcr.io"]),
+        ],
+        RouteTargets = [new(Name, Name, Service, Namespace, 80, Port)],
+        Secrets = [new(Namespace, ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")],
+    };
+
+    public ComponentRender Render(PlatformModel model) => new(
+    [
+        new(Pin, Name, new JsonObject
+        {
+            ["installer"] = new JsonObject { ["modules"] = new JsonArray("cicd") },
+            ["global"] = new JsonObject
+            {
+                ["storageClass"] = Longhorn.StorageClass,
+                // The platform's CNPG cluster through its pooler, not the chart's own PostgreSQL.
+                ["externalPostgres"] = new JsonObject { ["enabled"] = true, ["PG_ADDR"] = Cnpg.PoolerHost, ["PG_PORT"] = $"{Cnpg.Port}", ["PG_USER"] = Name, ["PG_DATABASE"] = Name },
+            },
+            ["argo-cd"] = new JsonObject { ["enabled"] = false }, // the platform's ArgoCD (step 4) is Devtron's
+            ["components"] = new JsonObject
+            {
+                ["devtron"] = new JsonObject { ["ingress"] = new JsonObject { ["enabled"] = false } },
+            },
+            ["configs"] = new JsonObject { ["BASE_URL_SCHEME"] = "https", ["BASE_URL"] = model.Host(Name), ["PROMETHEUS_URL"] = Observability.PrometheusUrl },
+        }),
+    ], []);
+}

@@ -1,0 +1,77 @@
+using Helix.Platform.Model;
+using Helix.Platform.Output;
+using Helix.Platform.Spec;
+using k8s.Models;
+
+namespace Helix.Platform.Components;
+
+/// <summary>Seed step 8: Ollama, the orchestrator's language models, with its models on a volume of its own.</summary>
+internal sealed class Ollama(AppSpec app) : UpstreamApp(app)
+{
+    public const int Port = 11434;
+    private const string DefaultStorage = "50Gi";
+
+    protected override int ServedPort => Port;
+
+    protected override IReadOnlyList<StorageClaim> Storage() => [new(App.Name, App.Storage ?? DefaultStorage, "the models")];
+
+    public override ComponentRender Render(PlatformModel model)
+    {
+        var labels = Pods.Selector(App);
+        var container = new V1Container
+        {
+            Name = "ollama",
+            Image = App.Image,
+            Ports = [new V1ContainerPort { Name = "http", ContainerPort = Port, Protocol = "TCP" }],
+            Env =
+            [
+                Pods.Env("OLLAMA_HOST", $"0.0.0.0:{Port}"),
+                Pods.Env("OLLAMA_MODELS", "/models"),
+                Pods.Env("HOME", "/models"),
+                Pods.Env("OLLAMA_KEEP_ALIVE", "30m"),
+            ],
+            Resources = Pods.Resources(App.Resources),
+            LivenessProbe = Pods.Http("/", 10, 3, "http"),
+            ReadinessProbe = Pods.Http("/", 5, 2, "http"),
+            SecurityContext = Pods.Restricted(Pods.OtherUser),
+            VolumeMounts = [new() { Name = "models", MountPath = "/models" }, new() { Name = "tmp", MountPath = "/tmp" }],
+        };
+        var statefulSet = new V1StatefulSet
+        {
+            ApiVersion = "apps/v1",
+            Kind = "StatefulSet",
+            Metadata = Meta.Object(App.Name, App.Namespace, App.Name),
+            Spec = new V1StatefulSetSpec
+            {
+                ServiceName = App.Name,
+                Replicas = App.Replicas,
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Spec = Pods.PodSpec(App, NodeRole.Compute, [container], [new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }], Pods.OtherUser, terminationGrace: 30),
+                },
+                VolumeClaimTemplates =
+                [
+                    new V1PersistentVolumeClaim
+                    {
+                        Metadata = new V1ObjectMeta { Name = "models" },
+                        Spec = new V1PersistentVolumeClaimSpec
+                        {
+                            AccessModes = ["ReadWriteOnce"],
+                            StorageClassName = Longhorn.StorageClass,
+                            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(App.Storage ?? DefaultStorage) } },
+                        },
+                    },
+                ],
+            },
+        };
+        return new ComponentRender([],
+        [
+            new("service-account.yaml", [Pods.ServiceAccount(App)]),
+            new("stateful-set.yaml", [statefulSet]),
+            new("service.yaml", [Pods.Service(App, Port, "http")]),
+            new("pod-disruption-budget.yaml", [Pods.Pdb(App)]),
+        ]);
+    }
+}

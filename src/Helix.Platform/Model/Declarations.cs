@@ -1,0 +1,102 @@
+using Helix.Platform.Spec;
+
+namespace Helix.Platform.Model;
+
+// What a component declares about itself (Components/, one file each): the model is built from
+// these records alone, and every fact in them is written once, in the component that owns it.
+
+/// <summary>Where a component's Application lives: its folder under <c>gitops/</c> and its AppProject.</summary>
+public enum ApplicationKind
+{
+    /// <summary><c>platform/&lt;name&gt;</c>, project <c>platform</c>: the seed's boxes and the AI tier.</summary>
+    Platform,
+
+    /// <summary><c>apps/&lt;name&gt;</c>, project <c>apps</c>: Helix's own services, fenced to their namespaces.</summary>
+    Service,
+
+    /// <summary><c>tenants/&lt;tenant&gt;</c>, project <c>platform</c>: a tenant's namespace, quota and policies.</summary>
+    Tenant,
+}
+
+/// <summary>A Helm chart at one pinned version: bumping it is one reviewed line in its component.</summary>
+public sealed record ChartPin(string Repo, string Chart, string Version);
+
+/// <summary>Who creates a Secret the platform needs.</summary>
+public enum SecretCreator
+{
+    /// <summary>A controller in the cluster writes it (cert-manager's certificates and ACME keys).</summary>
+    Controller,
+
+    /// <summary>Terraform's output, committed SOPS-encrypted by the operator.</summary>
+    Terraform,
+
+    /// <summary>The operator, with values generated at random or issued elsewhere, committed SOPS-encrypted.</summary>
+    Operator,
+}
+
+/// <summary>A Secret a component reads: where, which keys, and who makes it.</summary>
+public sealed record SecretNeed(string Namespace, string Name, IReadOnlyList<string> Keys, SecretCreator Creator, string Why);
+
+/// <summary>A UI or API a route can send traffic to: the Service Traefik calls and the port of the pods behind it.</summary>
+public sealed record RouteTarget(string Name, string Part, string Service, string Namespace, int ServicePort, int PodPort);
+
+/// <summary>A port Prometheus scrapes on a part's pods.</summary>
+public sealed record MetricsPort(string Part, int Port);
+
+/// <summary>A persistent volume a part claims (Longhorn's storage class).</summary>
+public sealed record StorageClaim(string Part, string Size, string Why);
+
+/// <summary>A custom resource kind, as <c>group/Kind</c>.</summary>
+public sealed record CrdKind(string Group, string Kind)
+{
+    public override string ToString() => $"{Group}/{Kind}";
+}
+
+/// <summary>Everything one component says about itself; the model reads nothing else.</summary>
+public sealed record ComponentDeclaration
+{
+    /// <summary>Its ArgoCD Application (and folder) name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The Application's destination namespace.</summary>
+    public required string Namespace { get; init; }
+
+    /// <summary>The seed's installation step (2 to 9).</summary>
+    public required int Step { get; init; }
+
+    public ApplicationKind Kind { get; init; } = ApplicationKind.Platform;
+
+    /// <summary>Its parts with pods of their own: a zone, a namespace, a place in the flow matrix.</summary>
+    public IReadOnlyList<Part> Parts { get; init; } = [];
+
+    public IReadOnlyList<ChartPin> Charts { get; init; } = [];
+
+    /// <summary>Connections between parts it needs (as client) or accepts (as server).</summary>
+    public IReadOnlyList<Flow> Flows { get; init; } = [];
+
+    /// <summary>Connections with the API server, the nodes and the world, day-one egress included.</summary>
+    public IReadOnlyList<PeerFlow> PeerFlows { get; init; } = [];
+
+    public IReadOnlyList<MetricsPort> Metrics { get; init; } = [];
+
+    /// <summary>What a route may name as its target.</summary>
+    public IReadOnlyList<RouteTarget> RouteTargets { get; init; } = [];
+
+    public IReadOnlyList<SecretNeed> Secrets { get; init; } = [];
+
+    public IReadOnlyList<CrdKind> CrdsInstalled { get; init; } = [];
+
+    /// <summary>Custom resource kinds among its own objects (what a chart renders is the chart's).</summary>
+    public IReadOnlyList<CrdKind> CrdsUsed { get; init; } = [];
+
+    /// <summary>Node pools its pods run on (a tainted pool takes a toleration).</summary>
+    public IReadOnlyList<NodeRole> NodePools { get; init; } = [];
+
+    public IReadOnlyList<StorageClaim> Storage { get; init; } = [];
+
+    /// <summary>Grafana dashboards it ships, by uid.</summary>
+    public IReadOnlyList<string> Dashboards { get; init; } = [];
+
+    /// <summary>Alert rules it ships, by name.</summary>
+    public IReadOnlyList<string> AlertRules { get; init; } = [];
+}

@@ -1,0 +1,77 @@
+using Helix.Platform.Components;
+using Helix.Platform.Model;
+using Helix.Platform.Output;
+using Helix.Platform.Rendering;
+using Helix.Platform.Verification;
+
+namespace Helix.Platform;
+
+/// <summary>What one verification saw: every finding, every object read, and the reachability matrix.</summary>
+public sealed record VerificationResult(IReadOnlyList<Finding> Findings, TreeVerifier.TreeReport Tree, ReachabilityReport? Reachability)
+{
+    public bool Passed => Findings.All(f => f.Severity != Severity.Error);
+}
+
+/// <summary>
+/// The compiler's one entry point, used by the CLI, the tests and the benchmarks:
+/// spec -> model (from the components' declarations) -> files -> verification.
+/// </summary>
+public static class PlatformCompiler
+{
+    /// <summary>Where the zero-trust picture (drawn from the rendered policies) is written.</summary>
+    public const string ZeroTrustPicture = "docs/architecture/zero-trust.svg";
+
+    /// <summary>Folders a render owns completely: files there that the render no longer produces are removed.</summary>
+    public static IReadOnlyList<string> OwnedFolders => PlatformRenderer.OwnedFolders;
+
+    /// <summary>The model of a loaded spec, built from what each of its components declares.</summary>
+    public static PlatformModel Model(Spec.PlatformSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return ModelBuilder.Build(spec, [.. ComponentRegistry.For(spec).Select(c => c.Declare(spec))]);
+    }
+
+    /// <summary>Every file the spec renders into (the zero-trust picture is added by <see cref="RenderAndVerify"/>).</summary>
+    public static FileSet Render(PlatformModel model) => PlatformRenderer.Render(model);
+
+    /// <summary>Renders, verifies the render as a cluster would get it (GitOps tree and infra), and adds the zero-trust picture.</summary>
+    public static (FileSet Files, VerificationResult Verification) RenderAndVerify(PlatformModel model)
+    {
+        var files = Render(model);
+        var verification = Verify(files, model);
+        files.Add(ZeroTrustPicture, MatrixView.Svg(verification.Reachability ?? Reachability.Analyse(verification.Tree.Objects, model)));
+        return (files, verification);
+    }
+
+    /// <summary>Verifies a render not yet written: the same rules as a tree on disk.</summary>
+    public static VerificationResult Verify(FileSet files, PlatformModel model)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var tree = TreeVerifier.Analyse(files, model);
+        var infra = InfraVerifier.Verify([.. files.Paths.Where(IsInfra)], files.Text, model);
+        return new VerificationResult([.. tree.Findings, .. infra], tree, tree.Reachability);
+    }
+
+    /// <summary>
+    /// Verifies a tree on disk as ArgoCD and Terraform would take it, hand edits included: a repository
+    /// root (its <c>gitops/</c> and <c>infra/</c>), or a GitOps folder (and the <c>infra/</c> beside it,
+    /// when there is one). Without a model, only the rules that need no statement of intent run.
+    /// </summary>
+    public static VerificationResult Verify(string root, PlatformModel? model)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var repository = Directory.Exists(Path.Combine(root, GitOpsRenderer.Root)) ? root : Path.GetDirectoryName(Path.GetFullPath(root))!;
+        var gitops = repository == root ? Path.Combine(root, GitOpsRenderer.Root) : root;
+        var tree = TreeVerifier.Analyse(TreeVerifier.Files(gitops), file => new StreamReader(Path.Combine(gitops, file)), model);
+        var infraRoot = Path.Combine(repository, "infra");
+        var infraFiles = Directory.Exists(infraRoot)
+            ? Directory.EnumerateFiles(infraRoot, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(repository, f).Replace('\\', '/')).Where(IsInfra).Order(StringComparer.Ordinal).ToList()
+            : [];
+        string Read(string path) => File.ReadAllText(Path.Combine(repository, path));
+        var infra = model is null ? InfraVerifier.Verify(infraFiles, Read) : InfraVerifier.Verify(infraFiles, Read, model);
+        return new VerificationResult([.. tree.Findings, .. infra], tree, tree.Reachability);
+    }
+
+    private static bool IsInfra(string path) => path.StartsWith("infra/", StringComparison.Ordinal);
+}
