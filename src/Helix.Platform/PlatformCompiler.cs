@@ -39,7 +39,7 @@ public static class PlatformCompiler
     {
         var files = Render(model);
         var verification = Verify(files, model);
-        files.Add(ZeroTrustPicture, MatrixView.Svg(verification.Reachability ?? Reachability.Analyse(verification.Tree.Objects, model)));
+        files.AddGenerated(ZeroTrustPicture, MatrixView.Svg(verification.Reachability ?? Reachability.Analyse(verification.Tree.Objects, model)));
         return (files, verification);
     }
 

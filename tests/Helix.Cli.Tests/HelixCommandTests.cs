@@ -162,6 +162,40 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void VerifyTree_ChecksInfraToo_FromTheRepositoryRoot_OrBesideTheGitOpsFolder()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-verify-infra-");
+        try
+        {
+            foreach (var folder in new[] { "gitops", "infra" })
+            {
+                foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, folder), "*", SearchOption.AllDirectories))
+                {
+                    var copy = Path.Combine(dir.FullName, Path.GetRelativePath(Root, file));
+                    Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                    File.Copy(file, copy);
+                }
+            }
+            Assert.Equal(0, Run("verify", "--spec", Spec, "--tree", dir.FullName).Exit);
+
+            // A hand edit of a Talos patch that the machine-config schema does not know.
+            var patch = Path.Combine(dir.FullName, "infra", "talos", "compute.yaml");
+            File.WriteAllText(patch, File.ReadAllText(patch).Replace("  proxy:", "  proxi:", StringComparison.Ordinal));
+            foreach (var tree in new[] { dir.FullName, Path.Combine(dir.FullName, "gitops") })
+            {
+                var (exit, output, _) = Run("verify", "--spec", Spec, "--tree", tree, "--output", "json");
+                Assert.Equal(1, exit);
+                using var findings = JsonDocument.Parse(output);
+                Assert.Contains(findings.RootElement.EnumerateArray(), f => f.GetProperty("file").GetString() == "infra/talos/compute.yaml");
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Render_OfABrokenSpec_Exits2_AndWritesNothing()
     {
         var dir = Directory.CreateTempSubdirectory("helix-render-");

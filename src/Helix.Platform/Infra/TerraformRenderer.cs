@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Helix.Platform.Components;
 using Helix.Platform.Model;
+using Helix.Platform.Output;
 using Helix.Platform.Spec;
 
 namespace Helix.Platform.Infra;
@@ -47,8 +48,17 @@ public static class TerraformRenderer
         yield return File("outputs", Outputs(spec));
     }
 
-    private static (string, string) File(string name, JsonObject content) =>
-        ($"{Folder}/{name}.tf.json", content.ToJsonString(Indented).ReplaceLineEndings("\n") + "\n");
+    /// <summary>A root module file; its first key is Terraform's JSON comment, saying it is generated.</summary>
+    private static (string, string) File(string name, JsonObject content)
+    {
+        var file = new JsonObject { ["//"] = GeneratedHeader.Notice };
+        foreach (var (key, value) in content.ToList())
+        {
+            content.Remove(key);
+            file[key] = value;
+        }
+        return ($"{Folder}/{name}.tf.json", file.ToJsonString(Indented).ReplaceLineEndings("\n") + "\n");
+    }
 
     private static JsonObject Versions(PlatformSpec spec)
     {

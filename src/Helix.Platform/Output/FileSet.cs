@@ -44,6 +44,9 @@ public sealed class FileSet
         }
     }
 
+    /// <summary>Adds a file of the render, with the notice that it is generated (<see cref="GeneratedHeader"/>).</summary>
+    public void AddGenerated(string path, string text) => Add(path, GeneratedHeader.Stamp(path, text));
+
     public string Text(string path) => Encoding.UTF8.GetString(_files[path]);
 
     /// <summary>What <see cref="Write"/> would change under <paramref name="root"/>, as unified diffs.</summary>

@@ -25,25 +25,25 @@ public static class GitOpsRenderer
         var spec = model.Spec;
         var files = new FileSet();
 
-        files.Add($"{Root}/bootstrap/root.yaml", YamlWriter.Write(RootApplication(spec)));
-        files.Add($"{Root}/bootstrap/projects.yaml", YamlWriter.WriteAll(Projects(model)));
-        files.Add($"{Root}/bootstrap/namespaces.yaml", YamlWriter.WriteAll(Namespaces(model)));
+        files.AddGenerated($"{Root}/bootstrap/root.yaml", YamlWriter.Write(RootApplication(spec)));
+        files.AddGenerated($"{Root}/bootstrap/projects.yaml", YamlWriter.WriteAll(Projects(model)));
+        files.AddGenerated($"{Root}/bootstrap/namespaces.yaml", YamlWriter.WriteAll(Namespaces(model)));
 
         var components = ComponentRegistry.For(spec).ToDictionary(c => c.Declare(spec).Name, StringComparer.Ordinal);
         foreach (var app in model.Applications)
         {
             var rendered = components[app.Name].Render(model);
-            files.Add($"{Root}/{app.Folder}/application.yaml", YamlWriter.Write(Application(spec, app, rendered)));
+            files.AddGenerated($"{Root}/{app.Folder}/application.yaml", YamlWriter.Write(Application(spec, app, rendered)));
             foreach (var file in rendered.Files)
             {
-                files.Add($"{Root}/{app.Folder}/base/{file.Name}", YamlWriter.WriteAll(file.Objects));
+                files.AddGenerated($"{Root}/{app.Folder}/base/{file.Name}", YamlWriter.WriteAll(file.Objects));
             }
             foreach (var file in rendered.Unsynced)
             {
-                files.Add($"{Root}/{app.Folder}/{file.Path}", file.Text);
+                files.AddGenerated($"{Root}/{app.Folder}/{file.Path}", file.Text);
             }
         }
-        files.Add(".sops.yaml", YamlWriter.Write(SopsConfig(spec)));
+        files.AddGenerated(".sops.yaml", YamlWriter.Write(SopsConfig(spec)));
         return files;
     }
 

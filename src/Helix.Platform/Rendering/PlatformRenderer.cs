@@ -16,7 +16,7 @@ public static class PlatformRenderer
         var files = GitOpsRenderer.Render(model);
         foreach (var (path, text) in TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).Concat(Workflows.Render(model)))
         {
-            files.Add(path, text);
+            files.AddGenerated(path, text);
         }
         files.Add("docs/architecture/platform.md", MermaidGraph.Render(model));
         files.Add(BringUp.Path, BringUp.Render(model));

@@ -153,7 +153,8 @@ public static partial class InfraVerifier
                 findings.Add(new Finding(Severity.Error, file, "-", TerraformRule, "the file is not a JSON object", "write the blocks as the properties of one object"));
                 continue;
             }
-            foreach (var block in root.EnumerateObject())
+            // "//" is Terraform's JSON comment (the generated-file notice).
+            foreach (var block in root.EnumerateObject().Where(b => b.Name != "//"))
             {
                 if (!TopLevel.Contains(block.Name))
                 {
