@@ -15,6 +15,17 @@ public static class EventSubjects
         return $"{options.SubjectPrefix}.>";
     }
 
+    /// <summary>Where every event of one webhook source goes: <c>{prefix}.{source}</c> (the source's name is its only subject token).</summary>
+    public static string Source(EventStreamOptions options, string source)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(source);
+        return $"{options.SubjectPrefix}.{source}";
+    }
+
+    /// <summary>What a consumer of one source's events filters on.</summary>
+    public static string SourceFilter(EventStreamOptions options, string source) => $"{Source(options, source)}.>";
+
     /// <summary>
     /// The subject of one delivery. A provider's type may hold anything: dots stay token separators
     /// (<c>invoice.paid</c> becomes two tokens, so consumers can filter on <c>helix.events.stripe.invoice.&gt;</c>),

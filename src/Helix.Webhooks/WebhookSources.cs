@@ -75,7 +75,7 @@ internal sealed class WebhookSources : IDisposable
                         [$"Configuration key '{ReceiverOptions.Section}:Sources:{name}:Secrets:{i}': {e.Message}"]);
                 }
             }
-            var subject = $"{events.Value.SubjectPrefix}.{options.Subject ?? name}";
+            var subject = EventSubjects.Source(events.Value, name);
             sources[name] = new WebhookSource(name, options, scheme, keys, subject, events.Value.InlineBodyLimit);
         }
         _sources = sources.ToFrozenDictionary(StringComparer.Ordinal);

@@ -62,6 +62,14 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task ASubjectOverride_IsRefused_SoNoSourceHidesItsEventsFromConsumers()
+    {
+        // A source's events go to {prefix}.{source}, the subjects the Orchestrator filters on (Helix.Events owns the grammar).
+        var error = await StartWith(new() { ["Receiver:Sources:acme:Scheme"] = "GitHub", ["Receiver:Sources:acme:Secrets:0"] = "env:PATH", ["Receiver:Sources:acme:Subject"] = "elsewhere" });
+        Assert.Contains("were not found on the instance of Helix.Webhooks.Configuration.SourceOptions: 'Subject'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GenericSchemeWithoutItsSettings_IsRefused()
     {
         var error = await StartWith(new() { ["Receiver:Sources:acme:Scheme"] = "Generic" });

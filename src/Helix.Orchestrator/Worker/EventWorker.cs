@@ -105,7 +105,7 @@ internal sealed partial class EventWorker(
             MaxAge = _events.MaxAge,
             NumReplicas = _events.Replicas,
         }, cancellationToken).ConfigureAwait(false);
-        var filters = _options.Routes.Select(r => $"{_events.SubjectPrefix}.{r.Source}.>").Distinct(StringComparer.Ordinal).ToList();
+        var filters = _options.Routes.Select(r => EventSubjects.SourceFilter(_events, r.Source)).Distinct(StringComparer.Ordinal).ToList();
         return await js.CreateOrUpdateConsumerAsync(_events.StreamName, new ConsumerConfig(_options.Consumer)
         {
             DurableName = _options.Consumer,

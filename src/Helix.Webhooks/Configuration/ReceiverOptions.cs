@@ -81,10 +81,6 @@ internal sealed record SourceOptions : IValidatableObject
     [Range(1, 64 << 20)]
     public int MaxBodyBytes { get; init; } = 1 << 20;
 
-    /// <summary>Subject events of this source go to, below the events prefix; default <c>{prefix}.{name}</c>.</summary>
-    [RegularExpression(@"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")]
-    public string? Subject { get; init; }
-
     /// <summary>Accepted media types; default: what the scheme's provider sends.</summary>
     public List<string>? ContentTypes { get; init; }
 
