@@ -45,7 +45,7 @@ internal sealed class ArgoCd : IComponent
             Metrics = [new(Name, 8082), new(Name, 8083), new(Name, 8084)],
             PeerFlows =
             [
-                new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+                PeerFlow.KubernetesApi(Name),
                 new(Name, Peer.World, true, [443], "the GitOps repository and chart repositories", [gitHost]) { WithChartRepositories = true },
             ],
             RouteTargets = [new(Name, Name, Server, Namespace, 80, Port)],

@@ -34,8 +34,8 @@ internal sealed class CertManager : IComponent
         Metrics = [new(Name, 9402)],
         PeerFlows =
         [
-            new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
-            new(Name, Peer.KubeApiserver, false, [10250], "admission webhook", []),
+            PeerFlow.KubernetesApi(Name),
+            PeerFlow.AdmissionWebhook(Name, 10250),
             new(Name, Peer.World, true, [443], "ACME and Route 53 DNS-01",
                 [.. Issuers.Select(i => new Uri(i.Directory).Host).Reverse(), "route53.amazonaws.com", "sts.amazonaws.com"]),
         ],

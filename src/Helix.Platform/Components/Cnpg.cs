@@ -77,11 +77,11 @@ internal sealed class Cnpg : IComponent
             Metrics = [new(Name, 8080), new(Cluster, 9187), new(Pooler, 9127)],
             PeerFlows =
             [
-                new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
-                new(Name, Peer.KubeApiserver, false, [9443], "admission webhook", []),
-                new(Cluster, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+                PeerFlow.KubernetesApi(Name),
+                PeerFlow.AdmissionWebhook(Name, 9443),
+                PeerFlow.KubernetesApi(Cluster),
                 new(Cluster, Peer.World, true, [443], "backups to S3", [$"s3.{region}.amazonaws.com", $"*.s3.{region}.amazonaws.com"]),
-                new(Pooler, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+                PeerFlow.KubernetesApi(Pooler),
             ],
             Secrets =
             [

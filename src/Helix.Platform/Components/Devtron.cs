@@ -38,7 +38,7 @@ internal sealed class Devtron : IComponent
         ],
         PeerFlows =
         [
-            new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+            PeerFlow.KubernetesApi(Name),
             new(Name, Peer.World, true, [443], "Git and registries for CI", ["github.com", "api.github.com", "ghcr.io"]),
         ],
         RouteTargets = [new(Name, Name, Service, Namespace, 80, Port)],

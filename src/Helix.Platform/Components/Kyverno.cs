@@ -44,8 +44,8 @@ internal sealed class Kyverno : IComponent
         Metrics = [new(Engine, 8000)],
         PeerFlows =
         [
-            new(Engine, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
-            new(Engine, Peer.KubeApiserver, false, [9443], "admission webhook", []),
+            PeerFlow.KubernetesApi(Engine),
+            PeerFlow.AdmissionWebhook(Engine, 9443),
             new(Engine, Peer.World, true, [443], "image signatures and the transparency log",
                 ["ghcr.io", "pkg-containers.githubusercontent.com", "rekor.sigstore.dev", "tuf-repo-cdn.sigstore.dev"]),
         ],

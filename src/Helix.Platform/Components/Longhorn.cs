@@ -25,9 +25,9 @@ internal sealed class Longhorn : IComponent
         Metrics = [new(Name, 9500)],
         PeerFlows =
         [
-            new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
-            new(Name, Peer.KubeApiserver, false, [9501], "admission webhook", []),
-            new(Name, Peer.KubeApiserver, false, [9502], "admission webhook", []),
+            PeerFlow.KubernetesApi(Name),
+            PeerFlow.AdmissionWebhook(Name, 9501),
+            PeerFlow.AdmissionWebhook(Name, 9502),
         ],
         CrdsInstalled = [new("longhorn.io", "Volume"), new("longhorn.io", "Engine"), new("longhorn.io", "Replica"), new("longhorn.io", "Setting"), new("longhorn.io", "RecurringJob")],
         // The manager and CSI node plugin carry no tolerations: the untainted pools.

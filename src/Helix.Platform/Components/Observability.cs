@@ -52,7 +52,7 @@ internal sealed class Observability : IComponent
             Charts = [PrometheusStackPin, LokiPin, AlloyPin],
             PeerFlows =
             [
-                new(Prometheus, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+                PeerFlow.KubernetesApi(Prometheus),
                 new(Prometheus, Peer.Nodes, true, [9100, 10250], "node exporter and kubelet metrics", []),
             ],
             RouteTargets = [new(Grafana, Prometheus, $"{Prometheus}-grafana", Namespace, 80, 3000)],

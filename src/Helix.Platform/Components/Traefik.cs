@@ -39,7 +39,7 @@ internal sealed class Traefik : IComponent
         Metrics = [new(Name, 9100)],
         PeerFlows =
         [
-            new(Name, Peer.KubeApiserver, true, [6443], "Kubernetes API", []),
+            PeerFlow.KubernetesApi(Name),
             new(Name, Peer.World, false, [WebsecurePort], "HTTPS from the load balancer (proxy protocol)", []),
         ],
         CrdsInstalled = [IngressRoute, Middleware, new("traefik.io", "TLSOption")],

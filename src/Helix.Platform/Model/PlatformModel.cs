@@ -55,7 +55,16 @@ public enum Peer
 /// </summary>
 public sealed record PeerFlow(string Part, Peer Peer, bool Outbound, IReadOnlyList<int> Ports, string Why, IReadOnlyList<string> Fqdns)
 {
+    /// <summary>The API server's port as pods reach it.</summary>
+    public const int KubernetesApiPort = 6443;
+
     public bool ViaGateway => Peer == Peer.World && Outbound && Fqdns.Count == 0;
+
+    /// <summary>A part that talks to the Kubernetes API (operators, controllers).</summary>
+    public static PeerFlow KubernetesApi(string part) => new(part, Peer.KubeApiserver, true, [KubernetesApiPort], "Kubernetes API", []);
+
+    /// <summary>A part that serves an admission webhook the API server calls.</summary>
+    public static PeerFlow AdmissionWebhook(string part, int port) => new(part, Peer.KubeApiserver, false, [port], "admission webhook", []);
 
     /// <summary>Declared by Argo CD: the model adds the host of every chart repository a component installs from.</summary>
     public bool WithChartRepositories { get; init; }
