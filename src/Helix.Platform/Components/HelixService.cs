@@ -54,7 +54,7 @@ internal abstract class HelixService(AppSpec app) : IComponent
         Flows = [.. Flows(spec)],
         Metrics = [new(App.Name, HttpPort)],
         PeerFlows = App.Egress
-            ? [new(App.Name, Peer.World, true, [80, 443], "through the egress gateway", [])]
+            ? [PeerFlow.ThroughEgressGateway(App.Name)]
             : [.. WorldEgress(spec)],
         RouteTargets = [new(App.Name, App.Name, App.Name, App.Namespace, ServicePort, HttpPort)],
         Secrets = [.. Secrets(spec)],

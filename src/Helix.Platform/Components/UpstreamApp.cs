@@ -26,7 +26,7 @@ internal abstract class UpstreamApp(AppSpec app) : IComponent
                 PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["app.kubernetes.io/name"] = App.Name },
             },
         ],
-        PeerFlows = App.Egress ? [new(App.Name, Peer.World, true, [80, 443], "through the egress gateway", [])] : [],
+        PeerFlows = App.Egress ? [PeerFlow.ThroughEgressGateway(App.Name)] : [],
         RouteTargets = [new(App.Name, App.Name, App.Name, App.Namespace, ServedPort, ServedPort)],
         NodePools = [NodeRole.Compute],
         Storage = Storage(),

@@ -63,6 +63,9 @@ public sealed record PeerFlow(string Part, Peer Peer, bool Outbound, IReadOnlyLi
     /// <summary>A part that talks to the Kubernetes API (operators, controllers).</summary>
     public static PeerFlow KubernetesApi(string part) => new(part, Peer.KubeApiserver, true, [KubernetesApiPort], "Kubernetes API", []);
 
+    /// <summary>An egress app: the world on 80 and 443, through the egress gateway only.</summary>
+    public static PeerFlow ThroughEgressGateway(string part) => new(part, Peer.World, true, [80, 443], "through the egress gateway", []);
+
     /// <summary>A part that serves an admission webhook the API server calls.</summary>
     public static PeerFlow AdmissionWebhook(string part, int port) => new(part, Peer.KubeApiserver, false, [port], "admission webhook", []);
 

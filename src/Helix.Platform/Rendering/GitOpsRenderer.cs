@@ -29,7 +29,10 @@ public static class GitOpsRenderer
         files.AddGenerated($"{Root}/bootstrap/projects.yaml", YamlWriter.WriteAll(Projects(model)));
         files.AddGenerated($"{Root}/bootstrap/namespaces.yaml", YamlWriter.WriteAll(Namespaces(model)));
 
-        var components = ComponentRegistry.For(spec).ToDictionary(c => c.Declare(spec).Name, StringComparer.Ordinal);
+        // The registry lists components in the order the model holds their declarations: no second Declare.
+        var components = ComponentRegistry.For(spec)
+            .Select((component, i) => (model.Declarations[i].Name, component))
+            .ToDictionary(c => c.Name, c => c.component, StringComparer.Ordinal);
         foreach (var app in model.Applications)
         {
             var rendered = components[app.Name].Render(model);
