@@ -3,6 +3,10 @@ namespace Helix.Events;
 /// <summary>NATS header names of the event envelope.</summary>
 public static class EventHeaders
 {
+    /// <summary>The envelope's version; from version 2 its text values are in <see cref="EnvelopeText"/> form.</summary>
+    public const string Envelope = "Helix-Envelope";
+    public const string CurrentEnvelope = "2";
+
     /// <summary>JetStream de-duplication key: <c>{source}:{delivery id}</c>.</summary>
     public const string MsgId = "Nats-Msg-Id";
     public const string Source = "Helix-Source";

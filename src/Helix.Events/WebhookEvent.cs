@@ -38,29 +38,29 @@ public sealed record WebhookEvent
 
     public string? TraceState { get; init; }
 
-    /// <summary>The JetStream de-duplication key of this delivery.</summary>
-    public string MessageId => MessageIdFor(Source, DeliveryId);
+    /// <summary>The JetStream de-duplication key of this delivery: <c>{source}:{delivery id}</c>, the id in <see cref="EnvelopeText"/> form.</summary>
+    public string MessageId => $"{Source}:{EnvelopeText.Encode(DeliveryId)}";
 
-    public static string MessageIdFor(string source, string deliveryId) => $"{source}:{deliveryId}";
-
+    /// <summary>The envelope as NATS headers; provider text in <see cref="EnvelopeText"/> form, so it arrives exactly as sent.</summary>
     public NatsHeaders ToHeaders()
     {
         var headers = new NatsHeaders
         {
+            [EventHeaders.Envelope] = EventHeaders.CurrentEnvelope,
             [EventHeaders.MsgId] = MessageId,
-            [EventHeaders.Source] = Source,
-            [EventHeaders.EventType] = EventType,
-            [EventHeaders.DeliveryId] = DeliveryId,
+            [EventHeaders.Source] = EnvelopeText.Encode(Source),
+            [EventHeaders.EventType] = EnvelopeText.Encode(EventType),
+            [EventHeaders.DeliveryId] = EnvelopeText.Encode(DeliveryId),
             [EventHeaders.ReceivedAt] = ReceivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             [EventHeaders.BodyLength] = BodyLength.ToString(CultureInfo.InvariantCulture),
         };
         if (ContentType is not null)
         {
-            headers[EventHeaders.ContentType] = ContentType;
+            headers[EventHeaders.ContentType] = EnvelopeText.Encode(ContentType);
         }
         if (BodyReference is not null)
         {
-            headers[EventHeaders.BodyReference] = BodyReference;
+            headers[EventHeaders.BodyReference] = EnvelopeText.Encode(BodyReference);
         }
         if (TraceParent is not null)
         {
@@ -72,37 +72,45 @@ public sealed record WebhookEvent
         }
         foreach (var (name, value) in ProviderHeaders)
         {
-            headers[EventHeaders.ProviderHeaderPrefix + name] = value;
+            headers[EventHeaders.ProviderHeaderPrefix + name] = EnvelopeText.Encode(value);
         }
         return headers;
     }
 
-    /// <summary>Reads an event back from a JetStream message; throws <see cref="FormatException"/> when it is not one.</summary>
+    /// <summary>Reads an event back from a JetStream message; throws <see cref="FormatException"/> (and nothing else) when it is not one.</summary>
     public static WebhookEvent FromMessage(NatsHeaders? headers, ReadOnlyMemory<byte> payload)
     {
         if (headers is null)
         {
             throw new FormatException("not a Helix webhook event: the message has no headers");
         }
+        // Envelopes written before EnvelopeText carried their text as it came.
+        Func<string, string> text = Optional(headers, EventHeaders.Envelope) is null ? value => value : EnvelopeText.Decode;
 
         var provider = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, values) in headers)
         {
             if (name.StartsWith(EventHeaders.ProviderHeaderPrefix, StringComparison.OrdinalIgnoreCase))
             {
-                provider[name[EventHeaders.ProviderHeaderPrefix.Length..]] = values.ToString();
+                provider[name[EventHeaders.ProviderHeaderPrefix.Length..]] = text(values.ToString());
             }
         }
 
+        var receivedAt = Required(headers, EventHeaders.ReceivedAt);
+        var bodyLength = Required(headers, EventHeaders.BodyLength);
         return new WebhookEvent
         {
-            Source = Required(headers, EventHeaders.Source),
-            EventType = Required(headers, EventHeaders.EventType),
-            DeliveryId = Required(headers, EventHeaders.DeliveryId),
-            ReceivedAt = DateTimeOffset.Parse(Required(headers, EventHeaders.ReceivedAt), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-            BodyLength = long.Parse(Required(headers, EventHeaders.BodyLength), CultureInfo.InvariantCulture),
-            ContentType = Optional(headers, EventHeaders.ContentType),
-            BodyReference = Optional(headers, EventHeaders.BodyReference),
+            Source = text(Required(headers, EventHeaders.Source)),
+            EventType = text(Required(headers, EventHeaders.EventType)),
+            DeliveryId = text(Required(headers, EventHeaders.DeliveryId)),
+            ReceivedAt = DateTimeOffset.TryParse(receivedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                ? at
+                : throw new FormatException($"not a Helix webhook event: {EventHeaders.ReceivedAt} is not a time"),
+            BodyLength = long.TryParse(bodyLength, NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+                ? length
+                : throw new FormatException($"not a Helix webhook event: {EventHeaders.BodyLength} is not a length in bytes"),
+            ContentType = Optional(headers, EventHeaders.ContentType) is { } contentType ? text(contentType) : null,
+            BodyReference = Optional(headers, EventHeaders.BodyReference) is { } reference ? text(reference) : null,
             TraceParent = Optional(headers, EventHeaders.TraceParent),
             TraceState = Optional(headers, EventHeaders.TraceState),
             Body = payload,

@@ -20,7 +20,11 @@ internal static class Outcomes
     public const string MissingSignature = "missing_signature";
     public const string BadSignature = "bad_signature";
     public const string Stale = "stale_timestamp";
+    public const string Unprocessable = "unprocessable";
+    public const string Replay = "replay";
     public const string Unavailable = "unavailable";
+    public const string Refused = "refused";
+    public const string Failed = "failed";
 }
 
 internal sealed class ReceiverMetrics : IDisposable

@@ -45,13 +45,16 @@ internal sealed class StreamReadiness(INatsConnection connection) : IHealthCheck
 }
 
 /// <summary>
-/// Creates or updates the events stream and the bodies bucket at start-up; while NATS is not
+/// Creates or updates the events stream, the bodies bucket and (when a source has a replay window)
+/// the replay bucket at start-up; while NATS is not
 /// there it keeps trying (the service is not ready meanwhile) instead of failing the pod.
 /// </summary>
 internal sealed partial class StreamProvisioner(
     INatsConnection connection,
     StreamReadiness readiness,
     IOptions<EventStreamOptions> options,
+    WebhookSources sources,
+    EventPublisher publisher,
     TimeProvider time,
     ILogger<StreamProvisioner> logger) : BackgroundService
 {
@@ -74,6 +77,10 @@ internal sealed partial class StreamProvisioner(
             {
                 await connection.ConnectAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
                 await EventStreams.EnsureAsync(new NatsJSContext((NatsConnection)connection), options.Value, stoppingToken).ConfigureAwait(false);
+                if (sources.LongestReplayWindow is { } window)
+                {
+                    await publisher.EnsureReplayBucketAsync(window, stoppingToken).ConfigureAwait(false);
+                }
                 readiness.MarkProvisioned();
                 LogProvisioned(logger, options.Value.StreamName);
                 return;

@@ -14,7 +14,7 @@ namespace Helix.Webhooks;
 /// <c>POST /webhooks/{source}</c>. Cheap refusals first (method, source, declared size, media type,
 /// rate), then the body, the signature, and last the durable enqueue. 202 only after JetStream's
 /// acknowledgement; 200 for a delivery already stored; 503 with Retry-After when the broker
-/// cannot take it, so the provider retries.
+/// cannot take it now, so the provider retries; a 4xx for what no retry can change.
 /// </summary>
 internal sealed partial class WebhookEndpoint(
     WebhookSources sources,
@@ -25,6 +25,11 @@ internal sealed partial class WebhookEndpoint(
     ILogger<WebhookEndpoint> logger)
 {
     public const string Route = "/webhooks/{source}";
+
+    // Real ids are short (Stripe's about 30 characters, GitHub's a GUID); these bound what a
+    // signed but hostile body can make the envelope carry.
+    public const int MaxDeliveryIdLength = 1024;
+    public const int MaxEventTypeLength = 256;
 
     public async Task<IResult> HandleAsync(HttpContext context, string source)
     {
@@ -92,8 +97,15 @@ internal sealed partial class WebhookEndpoint(
         }
 
         var delivery = webhookSource.Scheme.Describe(context.Request.Headers, body);
+        if (Uncarriable(delivery) is { } problem)
+        {
+            return Reject(source, Outcomes.Unprocessable, StatusCodes.Status422UnprocessableEntity, problem);
+        }
         var webhookEvent = CreateEvent(context, webhookSource, delivery, body, now);
         var subject = EventSubjects.For(webhookSource.Subject, webhookEvent.EventType, webhookEvent.DeliveryId);
+        ReplayCheck? replay = webhookSource.Options.ReplayWindow is { } window
+            ? new ReplayCheck(window, Convert.ToHexStringLower(SHA256.HashData(body)))
+            : null;
 
         using var activity = ReceiverMetrics.ActivitySource.StartActivity("webhook enqueue", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "nats");
@@ -107,9 +119,13 @@ internal sealed partial class WebhookEndpoint(
             {
                 TraceParent = Activity.Current?.Id,
                 TraceState = Activity.Current?.TraceStateString,
-            }, subject, options.Value.PublishTimeout).ConfigureAwait(false);
+            }, subject, options.Value.PublishTimeout, replay).ConfigureAwait(false);
             metrics.Enqueued(source, Stopwatch.GetElapsedTime(started));
 
+            if (outcome == PublishOutcome.Replay)
+            {
+                return Reject(source, Outcomes.Replay, StatusCodes.Status409Conflict, "this signed body was delivered before under another delivery id, within the replay window");
+            }
             if (outcome == PublishOutcome.Duplicate)
             {
                 metrics.Count(source, Outcomes.Duplicate);
@@ -124,8 +140,40 @@ internal sealed partial class WebhookEndpoint(
             activity?.SetStatus(ActivityStatusCode.Error, e.Reason);
             LogUnavailable(logger, source, e.Reason);
             context.Response.Headers.RetryAfter = Seconds(options.Value.RetryAfter);
-            return Reject(source, Outcomes.Unavailable, StatusCodes.Status503ServiceUnavailable, "the event could not be stored now; nothing was enqueued, retry later");
+            // A publish that timed out may still be stored: the retry is then answered "duplicate".
+            return Reject(source, Outcomes.Unavailable, StatusCodes.Status503ServiceUnavailable, "the event could not be confirmed as stored; retry later (a retry of a delivery that was stored after all is answered 200 duplicate)");
         }
+        catch (EventRefusedException e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Reason);
+            LogRefused(logger, source, e.Status, e.Reason, e.InnerException);
+            return Reject(source, Outcomes.Refused, e.Status, e.Reason);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Unforeseen: answered as such (with a reason), never as "try again later".
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            LogFailed(logger, source, e);
+            return Reject(source, Outcomes.Failed, StatusCodes.Status500InternalServerError, "the event could not be stored because of an error in the receiver; it is logged");
+        }
+    }
+
+    /// <summary>Why the delivery's id or type cannot travel in the envelope, or null when they can.</summary>
+    private static string? Uncarriable(Delivery delivery)
+    {
+        if (delivery.Problem is { } problem)
+        {
+            return problem;
+        }
+        if (delivery.Id is { } id && EnvelopeText.Problem(id, MaxDeliveryIdLength) is { } idProblem)
+        {
+            return "the delivery id " + idProblem;
+        }
+        if (delivery.EventType is { } type && EnvelopeText.Problem(type, MaxEventTypeLength) is { } typeProblem)
+        {
+            return "the event type " + typeProblem;
+        }
+        return null;
     }
 
     private static WebhookEvent CreateEvent(HttpContext context, WebhookSource source, Delivery delivery, byte[] body, DateTimeOffset now)
@@ -179,8 +227,8 @@ internal sealed partial class WebhookEndpoint(
 
     private static string? SlackChallenge(ReadOnlySpan<byte> body)
     {
-        var (type, challenge) = Signing.JsonStrings(body, "type", "challenge");
-        return type == "url_verification" ? challenge : null;
+        var strings = Signing.JsonStrings(body, "type", "challenge");
+        return strings.First == "url_verification" ? strings.Second : null;
     }
 
     private IResult TooLarge(string source, WebhookSource webhookSource) =>
@@ -205,4 +253,10 @@ internal sealed partial class WebhookEndpoint(
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Cannot enqueue for {Source}, answered 503: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string source, string reason);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "The broker refused an event for {Source}, answered {Status}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string source, int status, string reason, Exception? exception);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Error, Message = "Enqueueing an event for {Source} failed, answered 500")]
+    private static partial void LogFailed(ILogger logger, string source, Exception exception);
 }

@@ -85,6 +85,9 @@ internal sealed class WebhookSources : IDisposable
 
     public IEnumerable<WebhookSource> All => _sources.Values;
 
+    /// <summary>The longest replay window of any source, or null when no source has a replay guard.</summary>
+    public TimeSpan? LongestReplayWindow => _sources.Values.Max(source => source.Options.ReplayWindow);
+
     private static IWebhookScheme CreateScheme(SourceOptions options) => options.Scheme switch
     {
         SchemeKind.StandardWebhooks => new StandardWebhooksScheme(),

@@ -89,4 +89,12 @@ public sealed class ConfigurationTests
         var error = await StartWith(new() { ["Nats:Url"] = "http://nats:4222" });
         Assert.Contains("'Nats:Url'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ReplayWindow_OnASchemeThatSignsItsTimestamp_IsRefused_SayingWhy()
+    {
+        var error = await StartWith(new() { ["Receiver:Sources:acme:ReplayWindow"] = "00:10:00" });
+        Assert.Contains("ReplayWindow", error.Message, StringComparison.Ordinal);
+        Assert.Contains("StandardWebhooks signs them", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -41,6 +41,8 @@ internal sealed class ReceiverHost : IAsyncDisposable
 
     public string BodiesBucket => StreamName + "_BODIES";
 
+    public string ReplayBucket => StreamName + "_REPLAY";
+
     public CapturedLogs Logs { get; }
 
     public IServiceProvider Services => _app.Services;
@@ -63,6 +65,7 @@ internal sealed class ReceiverHost : IAsyncDisposable
             ["Events:StreamName"] = streamName,
             ["Events:SubjectPrefix"] = subjectPrefix,
             ["Events:BodiesBucket"] = streamName + "_BODIES",
+            ["Receiver:ReplayBucket"] = streamName + "_REPLAY",
             ["Events:MaxBytes"] = (256 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Receiver:Sources:acme:Scheme"] = "StandardWebhooks",
             ["Receiver:Sources:acme:Secrets:0"] = "file:" + secretFile,
@@ -142,11 +145,12 @@ internal sealed class ReceiverHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        await _app.StopAsync(); // a stop, not only a dispose: background services end as they do in a pod
         await _app.DisposeAsync();
         await using (var client = new NatsClient(NatsUrl))
         {
             var js = client.CreateJetStreamContext();
-            foreach (var stream in new[] { StreamName, "OBJ_" + BodiesBucket })
+            foreach (var stream in new[] { StreamName, "OBJ_" + BodiesBucket, "KV_" + ReplayBucket })
             {
                 try
                 {

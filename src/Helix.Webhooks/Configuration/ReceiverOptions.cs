@@ -24,6 +24,10 @@ internal sealed partial record ReceiverOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Key-value bucket that remembers signed bodies for sources with a <see cref="SourceOptions.ReplayWindow"/>.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9_-]+$")]
+    public string ReplayBucket { get; init; } = "HELIX_WEBHOOK_REPLAY";
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Sources.Count == 0)
@@ -92,11 +96,30 @@ internal sealed record SourceOptions : IValidatableObject
     /// <summary>Settings of the <see cref="SchemeKind.Generic"/> scheme.</summary>
     public GenericSchemeOptions? Generic { get; init; }
 
+    /// <summary>
+    /// Replay guard for schemes that sign neither a delivery id nor a timestamp (GitHub, Shopify,
+    /// Generic without a timestamp): a signed body seen under another delivery id within this window
+    /// is refused (409). The trade-off: two genuine deliveries with byte-identical bodies within the
+    /// window count as one. Off when unset.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan? ReplayWindow { get; init; }
+
+    /// <summary>True when the scheme signs nothing that tells one delivery from a replay of it.</summary>
+    public bool SignsNoDeliveryOrTime => Scheme is SchemeKind.GitHub or SchemeKind.Shopify
+        || (Scheme == SchemeKind.Generic && Generic?.TimestampHeader is null);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Scheme == SchemeKind.Generic && Generic is null)
         {
             yield return new ValidationResult("the Generic scheme needs its settings (Generic:SignatureHeader, ...)", [nameof(Generic)]);
+        }
+        if (ReplayWindow is not null && !SignsNoDeliveryOrTime)
+        {
+            yield return new ValidationResult(
+                $"the replay guard is for schemes that sign no delivery id or timestamp (GitHub, Shopify, Generic without TimestampHeader); {Scheme} signs them, so replays are refused already: remove ReplayWindow",
+                [nameof(ReplayWindow)]);
         }
         for (var i = 0; i < Secrets.Count; i++)
         {

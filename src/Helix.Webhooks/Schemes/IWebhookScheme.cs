@@ -41,4 +41,8 @@ internal readonly record struct Verification(VerificationStatus Status, string R
 
 /// <param name="Id">The provider's delivery id, or null when it sends none.</param>
 /// <param name="EventType">The provider's event type, or null when it names none.</param>
-internal readonly record struct Delivery(string? Id, string? EventType);
+/// <param name="Problem">Why the id or type the provider sent cannot be read, or null.</param>
+internal readonly record struct Delivery(string? Id, string? EventType, string? Problem = null)
+{
+    public static Delivery From(BodyStrings strings) => new(strings.First, strings.Second, strings.Problem);
+}

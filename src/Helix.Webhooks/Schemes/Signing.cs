@@ -73,31 +73,40 @@ internal static class Signing
 
     public static byte[] Utf8(string value) => Encoding.UTF8.GetBytes(value);
 
-    /// <summary>Top-level string properties of a JSON body, without building a document; nothing when it is not JSON.</summary>
-    public static (string? First, string? Second) JsonStrings(ReadOnlySpan<byte> body, string first, string second)
+    /// <summary>
+    /// Top-level string properties of a JSON body, without building a document; nothing when it is
+    /// not JSON. A property that is there but is not Unicode text (invalid UTF-8, an unpaired
+    /// surrogate escape) is named in <see cref="BodyStrings.Problem"/>: it cannot be carried.
+    /// </summary>
+    public static BodyStrings JsonStrings(ReadOnlySpan<byte> body, string first, string second)
     {
-        string? a = null, b = null;
+        string? a = null, b = null, problem = null;
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return (null, null);
+                return default;
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isFirst = reader.ValueTextEquals(first);
                 var isSecond = !isFirst && reader.ValueTextEquals(second);
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.String && (isFirst || isSecond))
+                if (reader.TokenType == JsonTokenType.String && ((isFirst && a is null) || (isSecond && b is null)))
                 {
-                    if (isFirst)
+                    var name = isFirst ? first : second;
+                    if (!TryGetString(ref reader, out var value))
                     {
-                        a ??= reader.GetString();
+                        problem ??= $"the body's \"{name}\" is not Unicode text (invalid UTF-8 or an unpaired surrogate escape)";
+                    }
+                    else if (isFirst)
+                    {
+                        a = value;
                     }
                     else
                     {
-                        b ??= reader.GetString();
+                        b = value;
                     }
                 }
                 else
@@ -110,6 +119,26 @@ internal static class Signing
         {
             // A body that is not (complete) JSON names nothing; it was verified all the same.
         }
-        return (a, b);
+        return new BodyStrings(a, b, problem);
+    }
+
+    private static bool TryGetString(ref Utf8JsonReader reader, out string? value)
+    {
+        try
+        {
+            value = reader.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString refuses text it cannot transcode to UTF-16 without loss.
+            value = null;
+            return false;
+        }
     }
 }
+
+/// <param name="First">The first property's text, or null when it is not there.</param>
+/// <param name="Second">The second property's text, or null when it is not there.</param>
+/// <param name="Problem">Why a property that is there cannot be read, or null.</param>
+internal readonly record struct BodyStrings(string? First, string? Second, string? Problem);

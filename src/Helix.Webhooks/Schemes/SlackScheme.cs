@@ -35,9 +35,5 @@ internal sealed class SlackScheme : IWebhookScheme
     }
 
     /// <summary>The Events API names each event (<c>event_id</c>); slash commands and interactions carry no id.</summary>
-    public Delivery Describe(IHeaderDictionary headers, ReadOnlySpan<byte> body)
-    {
-        var (id, type) = Signing.JsonStrings(body, "event_id", "type");
-        return new Delivery(id, type);
-    }
+    public Delivery Describe(IHeaderDictionary headers, ReadOnlySpan<byte> body) => Delivery.From(Signing.JsonStrings(body, "event_id", "type"));
 }

@@ -64,6 +64,9 @@ internal sealed class StandardWebhooksScheme : IWebhookScheme
         return Signing.CheckTimestamp(timestamp, now, tolerance);
     }
 
-    public Delivery Describe(IHeaderDictionary headers, ReadOnlySpan<byte> body) =>
-        new(Signing.Header(headers, IdHeader), Signing.JsonStrings(body, "type", "").First);
+    public Delivery Describe(IHeaderDictionary headers, ReadOnlySpan<byte> body)
+    {
+        var type = Signing.JsonStrings(body, "type", "");
+        return new Delivery(Signing.Header(headers, IdHeader), type.First, type.Problem);
+    }
 }

@@ -49,9 +49,5 @@ internal sealed class StripeScheme : IWebhookScheme
     }
 
     /// <summary>Stripe's event id (<c>evt_...</c>) and type live in the body.</summary>
-    public Delivery Describe(IHeaderDictionary headers, ReadOnlySpan<byte> body)
-    {
-        var (id, type) = Signing.JsonStrings(body, "id", "type");
-        return new Delivery(id, type);
-    }
+    public Delivery Describe(IHeaderDictionary headers, ReadOnlySpan<byte> body) => Delivery.From(Signing.JsonStrings(body, "id", "type"));
 }
