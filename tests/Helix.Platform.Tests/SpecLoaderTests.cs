@@ -197,7 +197,7 @@ public sealed class SpecLoaderTests
     [Fact]
     public void AWebhookReceiverWithoutWebhooks_IsAnError()
     {
-        var text = ReferenceSpec.With("    webhooks:\n      - name: github\n        scheme: github\n        secret: webhook-github\n      - name: stripe\n        scheme: stripe\n        secret: webhook-stripe\n      - name: research\n        scheme: standard-webhooks\n        secret: webhook-research\n", "");
+        var text = ReferenceSpec.With("    webhooks:\n      - name: github\n        scheme: github\n        secret: webhook-github\n        replayWindow: 1h\n      - name: stripe\n        scheme: stripe\n        secret: webhook-stripe\n      - name: research\n        scheme: standard-webhooks\n        secret: webhook-research\n", "");
         var errors = SpecLoader.Parse(text, File).Errors;
         var error = Assert.Single(errors, e => e.Message == "webhook receiver 'webhook-receiver' accepts no webhooks");
         Assert.Contains(errors, e => e.Message.StartsWith("events of 'research' never arrive", StringComparison.Ordinal));
@@ -212,6 +212,18 @@ public sealed class SpecLoaderTests
         var errors = SpecLoader.Parse(text, File).Errors;
         Assert.Contains(errors, e => e.Message.StartsWith("webhook 'github' is declared twice", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Message == "app 'remediation' is not a webhook receiver but lists webhooks");
+    }
+
+    [Fact]
+    public void ReplayWindow_IsADuration_OnlyForSchemesThatSignNoIdOrTime()
+    {
+        var onStripe = Single(ReferenceSpec.With("        secret: webhook-stripe\n", "        secret: webhook-stripe\n        replayWindow: 1h\n"));
+        Assert.Equal("webhook 'stripe' signs its delivery's time, so replays are refused already", onStripe.Message);
+        Assert.Contains("remove replayWindow", onStripe.Fix, StringComparison.Ordinal);
+        Assert.Equal(File, onStripe.File);
+
+        var notADuration = Single(ReferenceSpec.With("        replayWindow: 1h\n", "        replayWindow: an hour\n"));
+        Assert.Equal("replay window 'an hour' is not a duration", notADuration.Message);
     }
 
     [Fact]

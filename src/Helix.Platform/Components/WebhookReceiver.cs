@@ -27,6 +27,10 @@ internal sealed class WebhookReceiver(AppSpec app) : HelixService(app)
         {
             yield return Pods.Env($"Receiver__Sources__{source.Name}__Scheme", Scheme(source.Scheme));
             yield return Pods.Env($"Receiver__Sources__{source.Name}__Secrets__0", SecretFile($"{SecretsRoot}/{source.Name}", "secret"));
+            if (source.ReplayWindow is { } window)
+            {
+                yield return Pods.Env($"Receiver__Sources__{source.Name}__ReplayWindow", SpecLoader.ParseDuration(window).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+            }
         }
     }
 

@@ -371,6 +371,13 @@ public sealed record WebhookSourceSpec
 
     /// <summary>Name of the Secret (SOPS-encrypted in the GitOps repo) whose key <c>secret</c> holds the signing secret.</summary>
     public required string Secret { get; init; }
+
+    /// <summary>
+    /// For github and shopify, which sign no delivery id or time: refuse a signed body seen again under
+    /// another delivery id within this many minutes or hours (<c>1h</c>). Identical genuine bodies in
+    /// the window count as one.
+    /// </summary>
+    public string? ReplayWindow { get; init; }
 }
 
 public sealed record ResourcesSpec

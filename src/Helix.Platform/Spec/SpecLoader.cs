@@ -191,6 +191,15 @@ public static partial class SpecLoader
                 {
                     CheckName(webhook, nameof(WebhookSourceSpec.Name), webhook.Name);
                     CheckName(webhook, nameof(WebhookSourceSpec.Secret), webhook.Secret);
+                    if (webhook.ReplayWindow is { } window && !Duration().IsMatch(window))
+                    {
+                        Error(webhook, nameof(WebhookSourceSpec.ReplayWindow), $"replay window '{window}' is not a duration", "write minutes or hours, such as 30m or 2h");
+                    }
+                    if (webhook.ReplayWindow is not null && webhook.Scheme is not (WebhookScheme.Github or WebhookScheme.Shopify))
+                    {
+                        Error(webhook, nameof(WebhookSourceSpec.ReplayWindow), $"webhook '{webhook.Name}' signs its delivery's time, so replays are refused already",
+                            "remove replayWindow; it is for github and shopify, which sign neither an id nor a time");
+                    }
                 }
             }
 
