@@ -23,6 +23,19 @@ if ! scripts/services.sh start; then
 fi
 eval "$(scripts/services.sh env)"
 
+# Helm v4 for `helix verify --charts`, and the upstream chart sources beside the repository as the chart cache.
+if ! scripts/tools.sh install; then
+  stop_services
+  echo "test.sh: Helm could not be installed (see above); no test ran"
+  summary 0 1 ""
+  exit 1
+fi
+eval "$(scripts/tools.sh env)"
+if [[ -z ${HELIX_CHARTS:-} && -d ../shared/charts ]]; then
+  HELIX_CHARTS=$(cd ../shared/charts && pwd)
+  export HELIX_CHARTS
+fi
+
 echo "test.sh: building ($configuration)"
 if ! dotnet build Helix.slnx -c "$configuration" -warnaserror >"$results/build.log" 2>&1; then
   grep -E ': (error|warning) ' "$results/build.log" | sort -u

@@ -65,12 +65,15 @@ internal sealed class Cli(TextWriter stdout, TextWriter stderr, bool colour)
         return result;
     }
 
-    /// <summary>Prints findings (or their JSON) and a count; exit 1 when any is an error.</summary>
-    public int Report(IReadOnlyList<Finding> findings, string what, bool json)
+    /// <summary>One chart a verification rendered: what <c>helix verify --charts</c> reports per chart.</summary>
+    public sealed record ChartSummary(string Application, string Chart, string Version, int Wave, int Objects, int Findings);
+
+    /// <summary>Prints findings (or the JSON <c>{"findings": [...], "charts": [...]}</c>) and a count; exit 1 when any is an error.</summary>
+    public int Report(IReadOnlyList<Finding> findings, IReadOnlyList<ChartSummary> charts, string what, bool json)
     {
         if (json)
         {
-            Stdout.WriteLine(JsonSerializer.Serialize(findings, Json));
+            Stdout.WriteLine(JsonSerializer.Serialize(new { findings, charts }, Json));
         }
         else
         {

@@ -96,13 +96,16 @@ public sealed record WebhookEvent
             }
         }
 
+        var source = text(Required(headers, EventHeaders.Source));
+        var eventType = text(Required(headers, EventHeaders.EventType));
+        var deliveryId = text(Required(headers, EventHeaders.DeliveryId));
         var receivedAt = Required(headers, EventHeaders.ReceivedAt);
         var bodyLength = Required(headers, EventHeaders.BodyLength);
         return new WebhookEvent
         {
-            Source = text(Required(headers, EventHeaders.Source)),
-            EventType = text(Required(headers, EventHeaders.EventType)),
-            DeliveryId = text(Required(headers, EventHeaders.DeliveryId)),
+            Source = source,
+            EventType = eventType,
+            DeliveryId = deliveryId,
             ReceivedAt = DateTimeOffset.TryParse(receivedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
                 ? at
                 : throw new FormatException($"not a Helix webhook event: {EventHeaders.ReceivedAt} is not a time"),

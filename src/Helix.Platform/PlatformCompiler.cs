@@ -1,3 +1,4 @@
+using Helix.Platform.Charts;
 using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
@@ -72,6 +73,21 @@ public static class PlatformCompiler
         var infra = model is null ? InfraVerifier.Verify(infraFiles, Read) : InfraVerifier.Verify(infraFiles, Read, model);
         return new VerificationResult([.. tree.Findings, .. infra], tree, tree.Reachability);
     }
+
+    /// <summary>
+    /// Renders every chart the tree's Applications install with real Helm and checks values, output
+    /// and install order (see <see cref="ChartVerifier"/>). The Kubernetes version is the spec's when a
+    /// model is given.
+    /// </summary>
+    public static ChartReport VerifyCharts(TreeVerifier.TreeReport tree, PlatformModel? model, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var kubeVersion = model?.Spec.Cluster.KubernetesVersion.TrimStart('v') ?? DefaultKubeVersion;
+        return ChartVerifier.Verify(tree.Objects, ChartSettings.FromEnvironment(kubeVersion, environment), environment);
+    }
+
+    /// <summary>The Kubernetes version charts are rendered for when no spec says which.</summary>
+    public const string DefaultKubeVersion = "1.35.0";
 
     private static bool IsInfra(string path) => path.StartsWith("infra/", StringComparison.Ordinal);
 }

@@ -105,7 +105,7 @@ public sealed class HelixCommandTests
             var (exit, output, _) = Run("verify", "--tree", dir.FullName, "--output", "json");
             Assert.Equal(1, exit);
             using var findings = JsonDocument.Parse(output);
-            Assert.Equal("no-plaintext-secret", findings.RootElement[0].GetProperty("rule").GetString());
+            Assert.Equal("no-plaintext-secret", findings.RootElement.GetProperty("findings")[0].GetProperty("rule").GetString());
 
             File.Delete(Path.Combine(dir.FullName, "secret.yaml"));
             var (clean, text, _) = Run("verify", "--tree", dir.FullName);
@@ -186,7 +186,7 @@ public sealed class HelixCommandTests
                 var (exit, output, _) = Run("verify", "--spec", Spec, "--tree", tree, "--output", "json");
                 Assert.Equal(1, exit);
                 using var findings = JsonDocument.Parse(output);
-                Assert.Contains(findings.RootElement.EnumerateArray(), f => f.GetProperty("file").GetString() == "infra/talos/compute.yaml");
+                Assert.Contains(findings.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("file").GetString() == "infra/talos/compute.yaml");
             }
         }
         finally

@@ -17,7 +17,7 @@ internal static class RenderCommand
             var (files, verification) = Cli.RenderAndVerify(model, cli.Stderr);
             if (!verification.Passed)
             {
-                cli.Report(verification.Findings, "the render", cli.WantsJson(result));
+                cli.Report(verification.Findings, [], "the render", cli.WantsJson(result));
                 cli.Stderr.WriteLine("nothing written: the render does not pass verification");
                 return Cli.Failed;
             }

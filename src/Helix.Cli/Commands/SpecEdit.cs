@@ -32,7 +32,7 @@ internal static class SpecEdit
         var (files, verification) = Cli.RenderAndVerify(PlatformCompiler.Model(loaded.Spec!), cli.Stderr);
         if (!verification.Passed)
         {
-            cli.Report(verification.Findings, "the render", false);
+            cli.Report(verification.Findings, [], "the render", false);
             cli.Stderr.WriteLine("nothing written: the render does not pass verification");
             return Cli.Failed;
         }

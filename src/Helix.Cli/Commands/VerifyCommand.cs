@@ -2,6 +2,7 @@ using System.CommandLine;
 using Helix.Platform;
 using Helix.Platform.Model;
 using Helix.Platform.Verification;
+using static Helix.Cli.Cli;
 
 namespace Helix.Cli.Commands;
 
@@ -13,7 +14,8 @@ internal static class VerifyCommand
         var tree = new Option<string>("--tree") { Description = "Verify this tree on disk (a repository root, or its gitops/ folder: what ArgoCD syncs and infra/ beside it, hand edits included) instead of a fresh render" };
         var matrix = new Option<bool>("--matrix") { Description = "Also print the reachability matrix by zone, and who reaches the world" };
         var svg = new Option<string?>("--svg") { Description = "With --matrix: write the matrix as an SVG picture to this path" };
-        var command = new Command("verify", "Verify the render of the spec, or a tree on disk: schemas, zero trust, signatures, SSO, waves, owners, workloads, secrets, infra; exit 1 on any error") { tree, matrix, svg };
+        var charts = new Option<bool>("--charts") { Description = "Also render every pinned chart with Helm v4 (HELIX_HELM or helm on PATH; charts from HELIX_CHARTS) and check its values, output and install order" };
+        var command = new Command("verify", "Verify the render of the spec, or a tree on disk: schemas, zero trust, signatures, SSO, waves, owners, workloads, secrets, infra; exit 1 on any error") { tree, matrix, svg, charts };
         command.SetAction(result =>
         {
             var json = cli.WantsJson(result);
@@ -23,7 +25,7 @@ internal static class VerifyCommand
                 {
                     var (files, verification) = Cli.RenderAndVerify(model, cli.Stderr);
                     Matrix(result, verification, model);
-                    return cli.Report(verification.Findings, $"the render of {result.GetValue(cli.Spec)} ({files.Paths.Count} files)", json);
+                    return Report(result, verification, model, $"the render of {result.GetValue(cli.Spec)} ({files.Paths.Count} files)", json);
                 });
             }
             if (!Directory.Exists(root))
@@ -35,16 +37,41 @@ internal static class VerifyCommand
             if (!File.Exists(specPath))
             {
                 cli.Stderr.WriteLine($"no spec at {specPath}: checking {root} without the platform's statement of intent");
-                return cli.Report(PlatformCompiler.Verify(root, null).Findings, root, json);
+                return Report(result, PlatformCompiler.Verify(root, null), null, root, json);
             }
             return cli.WithModel(result, model =>
             {
                 var verification = PlatformCompiler.Verify(root, model);
                 Matrix(result, verification, model);
-                return cli.Report(verification.Findings, root, json);
+                return Report(result, verification, model, root, json);
             });
         });
         return command;
+
+        int Report(ParseResult result, VerificationResult verification, PlatformModel? model, string what, bool json)
+        {
+            if (!result.GetValue(charts))
+            {
+                return cli.Report(verification.Findings, [], what, json);
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var report = PlatformCompiler.VerifyCharts(verification.Tree, model, Environment.GetEnvironmentVariable);
+            if (report.Error is { } error)
+            {
+                cli.Stderr.WriteLine($"charts: {error}");
+                return cli.Report([.. verification.Findings, new Finding(Severity.Error, "-", "-", "chart-tool", error, "install Helm v4: scripts/tools.sh install")], [], what, json);
+            }
+            cli.Stderr.WriteLine($"rendered {report.Charts.Count} charts in {clock.ElapsedMilliseconds} ms ({report.Charts.Count(c => c.FromCache)} from the output cache, Helm {report.HelmTime.TotalMilliseconds:0} ms)");
+            var summaries = report.Charts.Select(c => new ChartSummary(c.Release.Application, c.Release.Pin.Chart, c.Release.Pin.Version, c.Release.Wave, c.Objects.Count, c.Findings.Count)).ToList();
+            if (!json)
+            {
+                foreach (var chart in summaries)
+                {
+                    cli.Stdout.WriteLine($"chart {chart.Chart} {chart.Version} ({chart.Application}, wave {chart.Wave}): {chart.Objects} objects, {chart.Findings} finding(s)");
+                }
+            }
+            return cli.Report([.. verification.Findings, .. report.Findings], summaries, what, json);
+        }
 
         void Matrix(ParseResult result, VerificationResult verification, PlatformModel model)
         {

@@ -1,0 +1,239 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Helix.Platform.Verification;
+
+namespace Helix.Platform.Charts;
+
+/// <summary>What one chart release produced: its objects (chart output, as the cluster gets it) and findings.</summary>
+public sealed record ChartResult(ChartRelease Release, IReadOnlyList<JsonElement> Objects, IReadOnlyList<Finding> Findings, bool FromCache)
+{
+    /// <summary>The name findings and objects of this release are filed under: <c>charts/&lt;application&gt;/&lt;chart&gt;-&lt;version&gt;</c>.</summary>
+    public string Source => ChartVerifier.SourceOf(Release);
+}
+
+/// <summary>Every chart release of a tree, rendered and checked; <see cref="Error"/> when charts could not be rendered at all.</summary>
+public sealed record ChartReport(IReadOnlyList<ChartResult> Charts, string? Error, TimeSpan HelmTime)
+{
+    public IEnumerable<Finding> Findings => Charts.SelectMany(c => c.Findings);
+}
+
+/// <summary>Where charts and rendered output come from.</summary>
+/// <param name="Cache">Where the pinned charts are.</param>
+/// <param name="KubeVersion">The cluster's Kubernetes version (<c>--kube-version</c>).</param>
+/// <param name="OutputCache">Folder of rendered output by chart, version, values and capabilities; null for none.</param>
+public sealed record ChartSettings(ChartCache Cache, string KubeVersion, string? OutputCache)
+{
+    /// <summary>Settings from the environment: <c>HELIX_CHARTS</c>, <c>HELIX_CACHE</c> (default <c>$XDG_CACHE_HOME/helix</c>).</summary>
+    public static ChartSettings FromEnvironment(string kubeVersion, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var cacheRoot = environment("HELIX_CACHE") is { Length: > 0 } configured ? configured
+            : Path.Combine(environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(environment("HOME") ?? Path.GetTempPath(), ".cache"), "helix");
+        return new ChartSettings(ChartCache.FromEnvironment(environment), kubeVersion, Path.Combine(cacheRoot, "renders"));
+    }
+}
+
+/// <summary>
+/// Renders every chart an Application installs with real Helm, as Argo CD would on the first sync:
+/// release name, namespace, exact values, the cluster's Kubernetes version, and as API versions only
+/// the CRDs that earlier waves installed (so Capabilities-guarded templates behave as they will).
+/// Checks the values against the chart, and the output against install order: an object of a kind
+/// whose CRD is not installed by an earlier wave (or by the same release) cannot be applied.
+/// Releases of one wave render in parallel; output is cached by everything that determines it.
+/// </summary>
+public static class ChartVerifier
+{
+    public const string MissingRule = "chart-missing";
+    public const string RenderRule = "chart-render";
+    public const string ValuesRule = "chart-values";
+    public const string CrdOrderRule = "crd-before-use";
+
+    public static string SourceOf(ChartRelease release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        return $"charts/{release.Application}/{release.Pin.Chart}-{release.Pin.Version}";
+    }
+
+    /// <summary>Renders and checks the chart releases of <paramref name="tree"/>'s Applications.</summary>
+    public static ChartReport Verify(IReadOnlyList<(string File, JsonElement Object)> tree, ChartSettings settings, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(settings);
+        var releases = ChartRelease.FromTree(tree);
+        if (releases.Count == 0)
+        {
+            return new ChartReport([], null, TimeSpan.Zero);
+        }
+        Helm helm;
+        try
+        {
+            helm = Helm.Locate(environment);
+        }
+        catch (ChartToolException e)
+        {
+            return new ChartReport([], e.Message, TimeSpan.Zero);
+        }
+
+        // CRDs by the wave that installs them: the tree's own manifests (by the Application that syncs their folder), then chart output.
+        var crds = new List<(int Wave, string Source, Crd Crd)>();
+        foreach (var (file, o) in tree)
+        {
+            if (Crd.From(o) is { } crd)
+            {
+                var owner = releases.Where(r => r.GitPaths.Any(p => InFolder(file, p))).Select(r => (int?)r.Wave).FirstOrDefault();
+                crds.Add((owner ?? int.MinValue, file, crd));
+            }
+        }
+
+        var results = new List<ChartResult>();
+        var helmTicks = 0L;
+        foreach (var wave in releases.GroupBy(r => r.Wave).OrderBy(g => g.Key))
+        {
+            var available = crds.Where(c => c.Wave < wave.Key).Select(c => c.Crd).ToList();
+            var apiVersions = available.SelectMany(c => c.ApiVersions()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var rendered = new ChartResult[wave.Count()];
+            Parallel.ForEach(wave.Select((r, i) => (r, i)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                rendered[item.i] = Render(item.r, helm, settings, apiVersions, crds, available);
+                Interlocked.Add(ref helmTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+            });
+            foreach (var result in rendered)
+            {
+                results.Add(result);
+                foreach (var o in result.Objects)
+                {
+                    if (Crd.From(o) is { } crd)
+                    {
+                        crds.Add((wave.Key, result.Source, crd));
+                    }
+                }
+            }
+        }
+        return new ChartReport(results, null, TimeSpan.FromTicks(helmTicks));
+    }
+
+    private static ChartResult Render(ChartRelease release, Helm helm, ChartSettings settings, IReadOnlyList<string> apiVersions,
+        IReadOnlyList<(int Wave, string Source, Crd Crd)> allCrds, IReadOnlyList<Crd> available)
+    {
+        var source = SourceOf(release);
+        var resource = $"Application/argocd/{release.Application}";
+        if (settings.Cache.Find(release.Pin) is not { } chartDirectory)
+        {
+            return new ChartResult(release, [], [new Finding(Severity.Error, release.File, resource, MissingRule,
+                $"chart {release.Pin.Chart} {release.Pin.Version} is not in the chart cache ({settings.Cache.Root})", settings.Cache.HowToFetch(release.Pin))], false);
+        }
+
+        var findings = new List<Finding>();
+        foreach (var problem in ValuesCheck.Check(release.Pin.Chart, chartDirectory, release.Values))
+        {
+            findings.Add(new Finding(Severity.Error, release.File, resource, ValuesRule,
+                $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version}); Helm ignores it, so the chart's default stays in place",
+                problem.Suggestion is { } suggestion ? $"write {suggestion}" : "remove it, or write a key the chart's values.yaml has"));
+        }
+
+        var valuesYaml = release.Values.ToJsonString(); // JSON is YAML: Helm reads it as given
+        var key = CacheKey(helm, release, valuesYaml, settings.KubeVersion, apiVersions);
+        var cached = settings.OutputCache is null ? null : Path.Combine(settings.OutputCache, key + ".yaml");
+        string? manifests = cached is not null && File.Exists(cached) ? File.ReadAllText(cached) : null;
+        var fromCache = manifests is not null;
+        if (manifests is null)
+        {
+            var output = helm.Template(release, chartDirectory, valuesYaml, settings.KubeVersion, apiVersions);
+            if (output.Error is { } error)
+            {
+                findings.Add(new Finding(Severity.Error, release.File, resource, RenderRule,
+                    $"{release.Pin.Chart} {release.Pin.Version} does not render with these values on Kubernetes {settings.KubeVersion}: {error}",
+                    "change the values (or the install order) so the chart renders; Helm's message above says what it needs"));
+                return new ChartResult(release, [], findings, false);
+            }
+            manifests = output.Manifests!;
+            if (cached is not null)
+            {
+                Directory.CreateDirectory(settings.OutputCache!);
+                var partial = cached + "." + Environment.ProcessId + ".partial";
+                File.WriteAllText(partial, manifests);
+                File.Move(partial, cached, overwrite: true);
+            }
+        }
+
+        var objects = new List<JsonElement>();
+        using (var reader = new StringReader(manifests))
+        {
+            foreach (var (document, error) in TreeVerifier.Documents(reader))
+            {
+                if (error is null && document.ValueKind == JsonValueKind.Object)
+                {
+                    objects.Add(document);
+                }
+            }
+        }
+
+        var own = objects.Select(Crd.From).OfType<Crd>().ToList();
+        foreach (var o in objects)
+        {
+            var (group, version, kind) = Gvk(o);
+            if (kind is null || !TreeVerifier.IsCustomResource(group) || kind == "CustomResourceDefinition")
+            {
+                continue;
+            }
+            if (available.Concat(own).Any(c => c.Serves(group, version, kind)))
+            {
+                continue;
+            }
+            var later = allCrds.Where(c => c.Crd.Serves(group, version, kind)).OrderBy(c => c.Wave).FirstOrDefault();
+            var name = o.TryGetProperty("metadata", out var m) && m.TryGetProperty("name", out var n) ? n.GetString() : "?";
+            findings.Add(new Finding(Severity.Error, source, $"{kind}/{release.Namespace}/{name}", CrdOrderRule,
+                later.Crd is null
+                    ? $"{release.Pin.Chart} renders a {kind} ({group}/{version}) at wave {release.Wave}, and nothing installs its CRD before"
+                    : $"{release.Pin.Chart} renders a {kind} ({group}/{version}) at wave {release.Wave}, but its CRD arrives with {later.Source} at wave {later.Wave}: the sync fails until then",
+                $"turn that object off in the values until its CRD is installed, or install the CRD in an earlier wave"));
+        }
+        return new ChartResult(release, objects, findings, fromCache);
+    }
+
+    // Tree files are named from the repository root (a render) or from gitops/ (a tree on disk); Application paths from the root.
+    private static bool InFolder(string file, string folder)
+    {
+        var path = file.StartsWith(Rendering.GitOpsRenderer.Root + "/", StringComparison.Ordinal) ? file : $"{Rendering.GitOpsRenderer.Root}/{file}";
+        return path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
+    }
+
+    private static (string Group, string Version, string? Kind) Gvk(JsonElement o)
+    {
+        var apiVersion = o.TryGetProperty("apiVersion", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : "";
+        var kind = o.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+        var slash = apiVersion.LastIndexOf('/');
+        return slash < 0 ? ("", apiVersion, kind) : (apiVersion[..slash], apiVersion[(slash + 1)..], kind);
+    }
+
+    private static string CacheKey(Helm helm, ChartRelease release, string values, string kubeVersion, IReadOnlyList<string> apiVersions)
+    {
+        var identity = string.Join('\n', [helm.Version, release.Pin.Chart, release.Pin.Version, release.ReleaseName, release.Namespace, kubeVersion, values, .. apiVersions]);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+    }
+
+    /// <summary>A CustomResourceDefinition's group, kind and served versions.</summary>
+    private sealed record Crd(string Group, string Kind, IReadOnlyList<string> Versions)
+    {
+        public static Crd? From(JsonElement o)
+        {
+            if (Gvk(o) is not ("apiextensions.k8s.io", _, "CustomResourceDefinition")
+                || !o.TryGetProperty("spec", out var spec) || spec.ValueKind != JsonValueKind.Object
+                || !spec.TryGetProperty("group", out var group) || group.ValueKind != JsonValueKind.String
+                || !spec.TryGetProperty("names", out var names) || !names.TryGetProperty("kind", out var kind) || kind.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+            var versions = spec.TryGetProperty("versions", out var v) && v.ValueKind == JsonValueKind.Array
+                ? v.EnumerateArray().Where(x => x.TryGetProperty("name", out _)).Select(x => x.GetProperty("name").GetString()!).ToList()
+                : [];
+            return new Crd(group.GetString()!, kind.GetString()!, versions);
+        }
+
+        public bool Serves(string group, string version, string kind) => Group == group && Kind == kind && Versions.Contains(version, StringComparer.Ordinal);
+
+        public IEnumerable<string> ApiVersions() => Versions.SelectMany(v => new[] { $"{Group}/{v}", $"{Group}/{v}/{Kind}" });
+    }
+}
