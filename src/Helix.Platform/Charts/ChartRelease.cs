@@ -33,7 +33,7 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
                 continue;
             }
             var name = Text(app, "metadata", "name") ?? "";
-            var wave = int.TryParse(Text(app, "metadata", "annotations", SyncWave), NumberStyles.Integer, CultureInfo.InvariantCulture, out var w) ? w : 0;
+            var wave = WaveOf(app);
             var ns = Text(spec, "destination", "namespace") ?? "default";
             var sources = Sources(spec).ToList();
             var gitPaths = sources.Select(s => Text(s, "path")).OfType<string>().ToList();
@@ -53,6 +53,18 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
         }
         return [.. releases.OrderBy(r => r.Wave).ThenBy(r => r.Application, StringComparer.Ordinal).ThenBy(r => r.Pin.Chart, StringComparer.Ordinal)];
     }
+
+    /// <summary>The repository folders each Application syncs, with its wave: where the tree's own manifests are installed from.</summary>
+    public static IReadOnlyList<(int Wave, string Folder)> Folders(IReadOnlyList<(string File, JsonElement Object)> objects)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        return [.. objects.Where(o => IsApplication(o.Object) && o.Object.TryGetProperty("spec", out var s) && s.ValueKind == JsonValueKind.Object)
+            .SelectMany(o => Sources(o.Object.GetProperty("spec")).Select(s => Text(s, "path")).OfType<string>()
+                .Select(path => (WaveOf(o.Object), path)))];
+    }
+
+    private static int WaveOf(JsonElement app) =>
+        int.TryParse(Text(app, "metadata", "annotations", SyncWave), NumberStyles.Integer, CultureInfo.InvariantCulture, out var w) ? w : 0;
 
     private static bool IsApplication(JsonElement o) =>
         o.ValueKind == JsonValueKind.Object && Text(o, "kind") == "Application" && Text(o, "apiVersion")?.StartsWith("argoproj.io/", StringComparison.Ordinal) == true;

@@ -76,12 +76,14 @@ public static class ChartVerifier
         }
 
         // CRDs by the wave that installs them: the tree's own manifests (by the Application that syncs their folder), then chart output.
+        // A manifest outside every Application's folder (the bootstrap) is there before any wave.
+        var folders = ChartRelease.Folders(tree);
         var crds = new List<(int Wave, string Source, Crd Crd)>();
         foreach (var (file, o) in tree)
         {
             if (Crd.From(o) is { } crd)
             {
-                var owner = releases.Where(r => r.GitPaths.Any(p => InFolder(file, p))).Select(r => (int?)r.Wave).FirstOrDefault();
+                var owner = folders.Where(f => InFolder(file, f.Folder)).Select(f => (int?)f.Wave).FirstOrDefault();
                 crds.Add((owner ?? int.MinValue, file, crd));
             }
         }
@@ -128,9 +130,12 @@ public static class ChartVerifier
         var findings = new List<Finding>();
         foreach (var problem in ValuesCheck.Check(release.Pin.Chart, chartDirectory, release.Values))
         {
-            findings.Add(new Finding(Severity.Error, release.File, resource, ValuesRule,
-                $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version}); Helm ignores it, so the chart's default stays in place",
-                problem.Suggestion is { } suggestion ? $"write {suggestion}" : "remove it, or write a key the chart's values.yaml has"));
+            findings.Add(problem.Unknown
+                ? new Finding(Severity.Error, release.File, resource, ValuesRule,
+                    $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version}); Helm ignores it, so the chart's default stays in place",
+                    problem.Suggestion is { } suggestion ? $"write {suggestion}" : "remove it, or write a key the chart's values.yaml has")
+                : new Finding(Severity.Error, release.File, resource, ValuesRule, $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version})",
+                    $"give {problem.Path} the shape it has in the chart's values.yaml"));
         }
 
         var valuesYaml = release.Values.ToJsonString(); // JSON is YAML: Helm reads it as given

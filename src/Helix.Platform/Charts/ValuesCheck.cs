@@ -27,7 +27,8 @@ internal static partial class ValuesCheck
     /// <param name="Path">Dotted path of the key that is not the chart's.</param>
     /// <param name="Message">What is wrong.</param>
     /// <param name="Suggestion">The closest real key, or null.</param>
-    public sealed record Problem(string Path, string Message, string? Suggestion);
+    /// <param name="Unknown">True for a key the chart does not have (Helm ignores it), false for a value of the wrong shape.</param>
+    public sealed record Problem(string Path, string Message, string? Suggestion, bool Unknown);
 
     public static IReadOnlyList<Problem> Check(string chart, string chartDirectory, JsonObject values)
     {
@@ -155,7 +156,7 @@ internal static partial class ValuesCheck
             {
                 if (!chart.IsRead(inChart) && !chart.Keyed.Contains(chartPath))
                 {
-                    problems.Add(new Problem(path, $"the chart has no values key {path}", Suggest(key, value, defaults, fullPath)));
+                    problems.Add(new Problem(path, $"the chart has no values key {path}", Suggest(key, value, defaults, fullPath), Unknown: true));
                 }
                 continue;
             }
@@ -169,10 +170,10 @@ internal static partial class ValuesCheck
                     Walk(child, map, chart, inChart, path, free, problems);
                     break;
                 case YamlMappingNode when value is not null:
-                    problems.Add(new Problem(path, $"{path} is a map in the chart, not a {Kind(value)}", null));
+                    problems.Add(new Problem(path, $"{path} is a map in the chart, not a {Kind(value)}", null, Unknown: false));
                     break;
                 case YamlScalarNode scalar when value is JsonObject && !IsEmpty(scalar):
-                    problems.Add(new Problem(path, $"{path} is a single value in the chart (default {scalar.Value}), not a map", null));
+                    problems.Add(new Problem(path, $"{path} is a single value in the chart (default {scalar.Value}), not a map", null, Unknown: false));
                     break;
             }
         }

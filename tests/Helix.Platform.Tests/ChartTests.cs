@@ -1,0 +1,214 @@
+using Helix.Platform.Charts;
+using Helix.Platform.Verification;
+using Helix.Testing;
+
+namespace Helix.Platform.Tests;
+
+/// <summary>
+/// Charts rendered with the real Helm v4 (scripts/tools.sh) from the upstream chart sources
+/// (HELIX_CHARTS: ../shared/charts in CI), on small trees of Argo CD Applications: each class of
+/// error a chart's real output shows, and what is fine.
+/// </summary>
+public sealed class ChartTests
+{
+    private const string Traefik = "https://traefik.github.io/charts";
+    private const string Jetstack = "https://charts.jetstack.io";
+
+    private static ChartReport Verify(IReadOnlyList<(string File, string Yaml)> files, Func<string, string?>? environment = null, string? outputCache = null)
+    {
+        TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
+        var charts = new ChartCache(TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)"));
+        var tree = TreeVerifier.Analyse([.. files.Select(f => f.File)], file => new StringReader(files.Single(f => f.File == file).Yaml));
+        return ChartVerifier.Verify(tree.Objects, new ChartSettings(charts, "1.35.0", outputCache), environment ?? Environment.GetEnvironmentVariable);
+    }
+
+    private static ChartReport Verify(params string[] applications) =>
+        Verify([.. applications.Select((yaml, i) => ($"gitops/platform/app{i}/application.yaml", yaml))]);
+
+    /// <summary>An Argo CD Application installing one chart, values given as YAML lines.</summary>
+    private static string App(string name, int wave, string repo, string chart, string version, string ns, string values) => $"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata:
+          name: {name}
+          namespace: argocd
+          annotations:
+            argocd.argoproj.io/sync-wave: "{wave}"
+        spec:
+          project: platform
+          destination:
+            server: https://kubernetes.default.svc
+            namespace: {ns}
+          sources:
+            - repoURL: {repo}
+              chart: {chart}
+              targetRevision: {version}
+              helm:
+                releaseName: {name}
+                valuesObject:
+        {string.Join('\n', values.Split('\n').Select(line => "          " + line))}
+        """;
+
+    [Fact]
+    public void MisspeltTraefikKeys_AreReported_WithTheKeyTheChartHas()
+    {
+        var report = Verify(App("traefik", 31, Traefik, "traefik", "36.3.0", "traefik", """
+            ports:
+              websecure:
+                http:
+                  middlewares: [traefik-security-headers@kubernetescrd]
+            globalArguments: []
+            deployment:
+              replicas: 2
+            """));
+
+        var findings = Assert.Single(report.Charts).Findings;
+        var nested = Assert.Single(findings, f => f.Message.Contains("ports.websecure.http ", StringComparison.Ordinal));
+        Assert.Equal(ChartVerifier.ValuesRule, nested.Rule);
+        Assert.Equal("write ports.websecure.middlewares", nested.Fix);
+        Assert.Equal("gitops/platform/app0/application.yaml", nested.File);
+        var global = Assert.Single(findings, f => f.Message.Contains("globalArguments", StringComparison.Ordinal));
+        Assert.Equal("write additionalArguments", global.Fix);
+        Assert.Equal(2, findings.Count); // deployment.replicas is the chart's
+    }
+
+    [Fact]
+    public void DevtronsExternalPostgres_IsUnknownTo0_22_94_AndKnownTo0_23_3()
+    {
+        const string Values = """
+            global:
+              externalPostgres:
+                enabled: true
+                PG_ADDR: postgres-pooler-rw.cnpg-system
+            """;
+        var old = Verify(App("devtron", 50, "https://helm.devtron.ai", "devtron-operator", "0.22.94", "devtroncd", Values));
+        var current = Verify(App("devtron", 50, "https://helm.devtron.ai", "devtron-operator", "0.23.3", "devtroncd", Values));
+
+        var finding = Assert.Single(Assert.Single(old.Charts).Findings);
+        Assert.Equal(ChartVerifier.ValuesRule, finding.Rule);
+        Assert.Contains("no values key global.externalPostgres (devtron-operator 0.22.94)", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Assert.Single(current.Charts).Findings, f => f.Rule == ChartVerifier.ValuesRule);
+    }
+
+    [Fact]
+    public void MonitorsBeforeTheirCrd_AreReported_AndTraefiksRefusalToRenderToo()
+    {
+        var report = Verify(
+            App("traefik", 31, Traefik, "traefik", "36.3.0", "traefik", "metrics:\n  prometheus:\n    serviceMonitor:\n      enabled: true"),
+            App("cert-manager", 30, Jetstack, "cert-manager", "v1.17.2", "cert-manager", "crds:\n  enabled: true\nprometheus:\n  servicemonitor:\n    enabled: true"));
+
+        var traefik = Assert.Single(report.Charts, c => c.Release.Pin.Chart == "traefik").Findings;
+        var refusal = Assert.Single(traefik);
+        Assert.Equal(ChartVerifier.RenderRule, refusal.Rule);
+        Assert.Contains("You have to deploy monitoring.coreos.com/v1 first", refusal.Message, StringComparison.Ordinal);
+
+        var certManager = Assert.Single(report.Charts, c => c.Release.Pin.Chart == "cert-manager");
+        var early = Assert.Single(certManager.Findings);
+        Assert.Equal(ChartVerifier.CrdOrderRule, early.Rule);
+        Assert.Equal("ServiceMonitor/cert-manager/cert-manager", early.Resource);
+        Assert.Equal("charts/cert-manager/cert-manager-v1.17.2", early.File);
+        Assert.Contains("nothing installs its CRD before", early.Message, StringComparison.Ordinal);
+        Assert.Contains(certManager.Objects, o => o.GetProperty("kind").GetString() == "CustomResourceDefinition"); // its own CRDs, with --include-crds
+    }
+
+    [Fact]
+    public void ACrdInstalledByAnEarlierWave_IsACapability_AndAMonitorAfterItIsFine()
+    {
+        const string Crd = """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: servicemonitors.monitoring.coreos.com
+            spec:
+              group: monitoring.coreos.com
+              names: {kind: ServiceMonitor, plural: servicemonitors}
+              scope: Namespaced
+              versions:
+                - name: v1
+                  served: true
+                  storage: true
+                  schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+            """;
+        const string CrdApp = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata:
+              name: monitoring-crds
+              namespace: argocd
+              annotations: {argocd.argoproj.io/sync-wave: "10"}
+            spec:
+              project: platform
+              destination: {server: https://kubernetes.default.svc, namespace: monitoring}
+              source: {repoURL: https://github.com/helix-platform/platform.git, targetRevision: main, path: gitops/platform/monitoring-crds/base}
+            """;
+        var report = Verify([
+            ("gitops/platform/monitoring-crds/application.yaml", CrdApp),
+            ("gitops/platform/monitoring-crds/base/crd.yaml", Crd),
+            ("gitops/platform/traefik/application.yaml", App("traefik", 31, Traefik, "traefik", "36.3.0", "traefik", "metrics:\n  prometheus:\n    serviceMonitor:\n      enabled: true")),
+        ]);
+
+        var traefik = Assert.Single(report.Charts);
+        Assert.Empty(traefik.Findings);
+        Assert.Contains(traefik.Objects, o => o.GetProperty("kind").GetString() == "ServiceMonitor");
+    }
+
+    [Fact]
+    public void AChartMissingFromTheCache_SaysHowToFetchIt_AndTheOthersAreStillVerified()
+    {
+        var report = Verify(
+            App("traefik", 31, Traefik, "traefik", "99.0.0", "traefik", "deployment:\n  replicas: 2"),
+            App("cert-manager", 30, Jetstack, "cert-manager", "v1.17.2", "cert-manager", "crds:\n  enabled: true"));
+
+        var missing = Assert.Single(Assert.Single(report.Charts, c => c.Release.Pin.Version == "99.0.0").Findings);
+        Assert.Equal(ChartVerifier.MissingRule, missing.Rule);
+        Assert.Contains("chart traefik 99.0.0 is not in the chart cache", missing.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"helm pull traefik --repo {Traefik} --version 99.0.0 --untar", missing.Fix, StringComparison.Ordinal);
+        Assert.NotEmpty(Assert.Single(report.Charts, c => c.Release.Pin.Chart == "cert-manager").Objects);
+    }
+
+    [Fact]
+    public void AValueOfTheWrongShape_IsReported()
+    {
+        var report = Verify(App("traefik", 31, Traefik, "traefik", "36.3.0", "traefik", "ports: web\ndeployment:\n  replicas:\n    count: 2"));
+
+        var findings = Assert.Single(report.Charts).Findings;
+        Assert.Contains(findings, f => f.Message == "ports is a map in the chart, not a string (traefik 36.3.0)" && f.Fix == "give ports the shape it has in the chart's values.yaml");
+        Assert.Contains(findings, f => f.Message == "deployment.replicas is a single value in the chart (default 1), not a map (traefik 36.3.0)");
+    }
+
+    [Fact]
+    public void WithoutHelm_TheReportSaysHowToInstallIt_InsteadOfThrowing()
+    {
+        var report = Verify(
+            [("gitops/platform/traefik/application.yaml", App("traefik", 31, Traefik, "traefik", "36.3.0", "traefik", "deployment:\n  replicas: 2"))],
+            variable => variable switch { "HELIX_HELM" => "/nonexistent/helm", "PATH" => "/nonexistent", _ => Environment.GetEnvironmentVariable(variable) });
+
+        Assert.Empty(report.Charts);
+        Assert.Contains("Helm is not installed at /nonexistent/helm", report.Error, StringComparison.Ordinal);
+        Assert.Contains("scripts/tools.sh install", report.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheOutputCache_ServesARepeatedVerification_WithTheSameObjects()
+    {
+        var cache = Directory.CreateTempSubdirectory("helix-renders-");
+        try
+        {
+            var app = App("cert-manager", 30, Jetstack, "cert-manager", "v1.17.2", "cert-manager", "crds:\n  enabled: true");
+            var files = new[] { ("gitops/platform/cert-manager/application.yaml", app) };
+            var cold = Assert.Single(Verify(files, outputCache: cache.FullName).Charts);
+            var warm = Assert.Single(Verify(files, outputCache: cache.FullName).Charts);
+            var changed = Assert.Single(Verify([(files[0].Item1, app.Replace("enabled: true", "enabled: false", StringComparison.Ordinal))], outputCache: cache.FullName).Charts);
+
+            Assert.False(cold.FromCache);
+            Assert.True(warm.FromCache);
+            Assert.Equal(cold.Objects.Select(o => o.GetRawText()), warm.Objects.Select(o => o.GetRawText()));
+            Assert.False(changed.FromCache); // other values, another render
+            Assert.True(changed.Objects.Count < cold.Objects.Count); // without its CRDs
+        }
+        finally
+        {
+            cache.Delete(recursive: true);
+        }
+    }
+}
