@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using CsCheck;
 using Helix.Events;
 using Helix.Testing;
@@ -17,7 +18,7 @@ namespace Helix.Webhooks.Tests;
 /// sent; two different ids are two events, the same id one.
 /// </summary>
 [Collection(NatsDependency.Name)]
-public sealed class DeliveryPropertyTests(NatsFixture nats)
+public sealed partial class DeliveryPropertyTests(NatsFixture nats)
 {
     private const int SamplesPerScheme = 200;
     private const string InvalidBytes = "(not UTF-8)";
@@ -220,11 +221,25 @@ public sealed class DeliveryPropertyTests(NatsFixture nats)
         return [.. json];
     }
 
-    /// <summary>The text a JSON string stands for, and whether it is Unicode text (no invalid bytes, no unpaired surrogate).</summary>
+    /// <summary>
+    /// The text a JSON string stands for, and whether it is Unicode text. Decided on the bytes as
+    /// written, not per atom: bytes that are invalid alone may complete each other (C3 then 80 is "À").
+    /// </summary>
     private static (string Text, bool Unicode) Text(Atom[] atoms)
     {
-        var text = string.Concat(atoms.Select(atom => atom.Text));
-        return (text, !atoms.Any(atom => atom.Text == InvalidBytes) && !HasUnpairedSurrogate(text));
+        byte[] bytes = [.. atoms.SelectMany(atom => atom.Json)];
+        string written;
+        try
+        {
+            written = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (InvalidBytes, false);
+        }
+        // Every escape written here is \uXXXX (quotes and backslashes included).
+        var text = Escape().Replace(written, m => ((char)Convert.ToInt32(m.Groups[1].Value, 16)).ToString());
+        return (text, !HasUnpairedSurrogate(text));
     }
 
     private static bool HasUnpairedSurrogate(string text)
@@ -242,4 +257,7 @@ public sealed class DeliveryPropertyTests(NatsFixture nats)
         }
         return false;
     }
+
+    [GeneratedRegex(@"\\u([0-9a-f]{4})")]
+    private static partial Regex Escape();
 }
