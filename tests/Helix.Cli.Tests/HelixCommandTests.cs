@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Helix.Testing;
 
 namespace Helix.Cli.Tests;
 
@@ -23,7 +24,7 @@ public sealed class HelixCommandTests
         Assert.Equal(0, exit);
         Assert.StartsWith("1. [terraform] Terraform:", output, StringComparison.Ordinal);
         Assert.Contains("4. [wave 40] ArgoCD install and GitOps bootstrap\n     argocd (wave 40)", output, StringComparison.Ordinal);
-        Assert.Contains("2. [wave 20] Cluster bootstrap: Cilium, Longhorn, CNPG, Redis, NATS\n     cilium (wave 20), longhorn (wave 21), network-policies (wave 21), nats (wave 22), redis (wave 22), cnpg (wave 31)", output, StringComparison.Ordinal);
+        Assert.Contains("2. [wave 20] Cluster bootstrap: Cilium, Longhorn, CNPG, Redis, NATS\n     monitoring-crds (wave 20), cilium (wave 21), longhorn (wave 22), network-policies (wave 22), nats (wave 23), redis (wave 23), cnpg (wave 31)", output, StringComparison.Ordinal);
         Assert.Contains("9. [wave 90] Final ingress exposure and SSO enforcement", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal); // no colour when redirected
     }
@@ -38,7 +39,7 @@ public sealed class HelixCommandTests
         Assert.Equal("terraform", steps.RootElement[0].GetProperty("owner").GetString());
         Assert.Equal(JsonValueKind.Null, steps.RootElement[0].GetProperty("syncWave").ValueKind);
         Assert.Equal(20, steps.RootElement[1].GetProperty("syncWave").GetInt32());
-        Assert.Equal("cilium", steps.RootElement[1].GetProperty("applications")[0].GetProperty("name").GetString());
+        Assert.Equal("monitoring-crds", steps.RootElement[1].GetProperty("applications")[0].GetProperty("name").GetString());
     }
 
     [Fact]
@@ -176,14 +177,14 @@ public sealed class HelixCommandTests
                     File.Copy(file, copy);
                 }
             }
-            Assert.Equal(0, Run("verify", "--spec", Spec, "--tree", dir.FullName).Exit);
+            Assert.Equal(0, Run("verify", "--spec", Spec, "--tree", dir.FullName, "--no-charts").Exit);
 
             // A hand edit of a Talos patch that the machine-config schema does not know.
             var patch = Path.Combine(dir.FullName, "infra", "talos", "compute.yaml");
             File.WriteAllText(patch, File.ReadAllText(patch).Replace("  proxy:", "  proxi:", StringComparison.Ordinal));
             foreach (var tree in new[] { dir.FullName, Path.Combine(dir.FullName, "gitops") })
             {
-                var (exit, output, _) = Run("verify", "--spec", Spec, "--tree", tree, "--output", "json");
+                var (exit, output, _) = Run("verify", "--spec", Spec, "--tree", tree, "--output", "json", "--no-charts");
                 Assert.Equal(1, exit);
                 using var findings = JsonDocument.Parse(output);
                 Assert.Contains(findings.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("file").GetString() == "infra/talos/compute.yaml");
@@ -193,6 +194,26 @@ public sealed class HelixCommandTests
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void Verify_RendersEveryChart_AndReportsEachInJson()
+    {
+        TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
+        TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");
+
+        var (exit, output, err) = Run("verify", "--spec", Spec, "--output", "json");
+
+        Assert.True(exit == 0, output + err);
+        using var report = JsonDocument.Parse(output);
+        Assert.Empty(report.RootElement.GetProperty("findings").EnumerateArray());
+        var charts = report.RootElement.GetProperty("charts").EnumerateArray().ToList();
+        Assert.Equal(16, charts.Count); // fifteen charts, kube-prometheus-stack twice (its CRDs first)
+        var traefik = Assert.Single(charts, c => c.GetProperty("chart").GetString() == "traefik");
+        Assert.Equal("41.3.0", traefik.GetProperty("version").GetString());
+        Assert.True(traefik.GetProperty("objects").GetInt32() > 20); // its Deployment, Service, RBAC and CRDs
+        Assert.Equal(0, traefik.GetProperty("findings").GetInt32());
+        Assert.Matches(@"rendered 16 charts in \d+ ms", err);
     }
 
     [Fact]

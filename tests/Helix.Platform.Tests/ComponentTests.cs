@@ -86,10 +86,11 @@ public sealed class ComponentTests
     }
 
     [Fact]
-    public void APinIsWrittenOnce_AndEveryChartTheTreeInstallsIsAPin()
+    public void AChartHasOnePin_AndEveryChartTheTreeInstallsIsAPin()
     {
-        var pins = Model.Declarations.SelectMany(d => d.Charts).ToList();
-        Assert.Equal(pins.Count, pins.Distinct().Count());
+        // kube-prometheus-stack is installed twice (its CRDs first, then the stack), from one pin.
+        var pins = Model.Declarations.SelectMany(d => d.Charts).Distinct().ToList();
+        Assert.Equal(pins.Count, pins.Select(p => p.Chart).Distinct().Count());
         var files = GitOpsRenderer.Render(Model);
         foreach (var app in Model.Applications)
         {

@@ -121,11 +121,14 @@ public sealed class TreeVerifierTests : IDisposable
     public void AWaveHandEditedOutOfOrder_IsCaughtAgainstTheModel_EvenWithoutTheAnnotation()
     {
         var model = PlatformCompiler.Model(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
-        Write("platform/cilium/application.yaml", App("cilium", 20));
+        Write("platform/monitoring-crds/application.yaml", App("monitoring-crds", 20));
+        Write("platform/cilium/application.yaml", App("cilium", 21));
         Write("platform/longhorn/application.yaml", App("longhorn", 19)); // depends-on annotation removed by hand
-        var finding = Assert.Single(TreeVerifier.Verify(_tree.FullName, model));
-        Assert.Equal(TreeRules.WaveRule, finding.Rule);
-        Assert.Equal("Application/argocd/longhorn", finding.Resource);
+        var findings = TreeVerifier.Verify(_tree.FullName, model);
+        Assert.All(findings, f => Assert.Equal((TreeRules.WaveRule, "Application/argocd/longhorn"), (f.Rule, f.Resource)));
+        Assert.Equal(
+            ["sync wave 19 is not after wave 20 of 'monitoring-crds', which it depends on", "sync wave 19 is not after wave 21 of 'cilium', which it depends on"],
+            findings.Select(f => f.Message).Order(StringComparer.Ordinal));
     }
 
     private const string ForwardAuth = """

@@ -14,8 +14,8 @@ internal static class VerifyCommand
         var tree = new Option<string>("--tree") { Description = "Verify this tree on disk (a repository root, or its gitops/ folder: what ArgoCD syncs and infra/ beside it, hand edits included) instead of a fresh render" };
         var matrix = new Option<bool>("--matrix") { Description = "Also print the reachability matrix by zone, and who reaches the world" };
         var svg = new Option<string?>("--svg") { Description = "With --matrix: write the matrix as an SVG picture to this path" };
-        var charts = new Option<bool>("--charts") { Description = "Also render every pinned chart with Helm v4 (HELIX_HELM or helm on PATH; charts from HELIX_CHARTS) and check its values, output and install order" };
-        var command = new Command("verify", "Verify the render of the spec, or a tree on disk: schemas, zero trust, signatures, SSO, waves, owners, workloads, secrets, infra; exit 1 on any error") { tree, matrix, svg, charts };
+        var noCharts = new Option<bool>("--no-charts") { Description = "Skip the charts: by default every pinned chart is rendered with Helm v4 (HELIX_HELM or helm on PATH; charts from HELIX_CHARTS) and its values, output and install order checked" };
+        var command = new Command("verify", "Verify the render of the spec, or a tree on disk: the charts' real output, schemas, zero trust, signatures, SSO, waves, owners, workloads, secrets, infra; exit 1 on any error") { tree, matrix, svg, noCharts };
         command.SetAction(result =>
         {
             var json = cli.WantsJson(result);
@@ -50,7 +50,7 @@ internal static class VerifyCommand
 
         int Report(ParseResult result, VerificationResult verification, PlatformModel? model, string what, bool json)
         {
-            if (!result.GetValue(charts))
+            if (result.GetValue(noCharts))
             {
                 return cli.Report(verification.Findings, [], what, json);
             }

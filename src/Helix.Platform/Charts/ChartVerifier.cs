@@ -6,16 +6,24 @@ using Helix.Platform.Verification;
 namespace Helix.Platform.Charts;
 
 /// <summary>What one chart release produced: its objects (chart output, as the cluster gets it) and findings.</summary>
-public sealed record ChartResult(ChartRelease Release, IReadOnlyList<JsonElement> Objects, IReadOnlyList<Finding> Findings, bool FromCache)
+/// <param name="Release">The chart release, as the tree's Application gives it.</param>
+/// <param name="Objects">What the chart produced, each object as the cluster gets it.</param>
+/// <param name="Findings">Values, render, output and install-order findings.</param>
+/// <param name="FromCache">True when the output cache had this render.</param>
+/// <param name="HelmTime">How long Helm took (zero when the output cache had the render).</param>
+public sealed record ChartResult(ChartRelease Release, IReadOnlyList<JsonElement> Objects, IReadOnlyList<Finding> Findings, bool FromCache, TimeSpan HelmTime = default)
 {
     /// <summary>The name findings and objects of this release are filed under: <c>charts/&lt;application&gt;/&lt;chart&gt;-&lt;version&gt;</c>.</summary>
     public string Source => ChartVerifier.SourceOf(Release);
 }
 
 /// <summary>Every chart release of a tree, rendered and checked; <see cref="Error"/> when charts could not be rendered at all.</summary>
-public sealed record ChartReport(IReadOnlyList<ChartResult> Charts, string? Error, TimeSpan HelmTime)
+public sealed record ChartReport(IReadOnlyList<ChartResult> Charts, string? Error)
 {
     public IEnumerable<Finding> Findings => Charts.SelectMany(c => c.Findings);
+
+    /// <summary>Time spent in Helm, summed over releases (they render in parallel).</summary>
+    public TimeSpan HelmTime => TimeSpan.FromTicks(Charts.Sum(c => c.HelmTime.Ticks));
 }
 
 /// <summary>Where charts and rendered output come from.</summary>
@@ -42,12 +50,13 @@ public sealed record ChartSettings(ChartCache Cache, string KubeVersion, string?
 /// whose CRD is not installed by an earlier wave (or by the same release) cannot be applied.
 /// Releases of one wave render in parallel; output is cached by everything that determines it.
 /// </summary>
-public static class ChartVerifier
+public static partial class ChartVerifier
 {
     public const string MissingRule = "chart-missing";
     public const string RenderRule = "chart-render";
     public const string ValuesRule = "chart-values";
     public const string CrdOrderRule = "crd-before-use";
+    public const string OutputRule = "chart-output";
 
     public static string SourceOf(ChartRelease release)
     {
@@ -63,7 +72,7 @@ public static class ChartVerifier
         var releases = ChartRelease.FromTree(tree);
         if (releases.Count == 0)
         {
-            return new ChartReport([], null, TimeSpan.Zero);
+            return new ChartReport([], null);
         }
         Helm helm;
         try
@@ -72,7 +81,7 @@ public static class ChartVerifier
         }
         catch (ChartToolException e)
         {
-            return new ChartReport([], e.Message, TimeSpan.Zero);
+            return new ChartReport([], e.Message);
         }
 
         // CRDs by the wave that installs them: the tree's own manifests (by the Application that syncs their folder), then chart output.
@@ -89,18 +98,13 @@ public static class ChartVerifier
         }
 
         var results = new List<ChartResult>();
-        var helmTicks = 0L;
         foreach (var wave in releases.GroupBy(r => r.Wave).OrderBy(g => g.Key))
         {
             var available = crds.Where(c => c.Wave < wave.Key).Select(c => c.Crd).ToList();
             var apiVersions = available.SelectMany(c => c.ApiVersions()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var rendered = new ChartResult[wave.Count()];
-            Parallel.ForEach(wave.Select((r, i) => (r, i)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
-            {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                rendered[item.i] = Render(item.r, helm, settings, apiVersions, crds, available);
-                Interlocked.Add(ref helmTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
-            });
+            Parallel.ForEach(wave.Select((r, i) => (r, i)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                item => rendered[item.i] = Render(item.r, helm, settings, apiVersions, crds, available));
             foreach (var result in rendered)
             {
                 results.Add(result);
@@ -113,7 +117,7 @@ public static class ChartVerifier
                 }
             }
         }
-        return new ChartReport(results, null, TimeSpan.FromTicks(helmTicks));
+        return new ChartReport(results, null);
     }
 
     private static ChartResult Render(ChartRelease release, Helm helm, ChartSettings settings, IReadOnlyList<string> apiVersions,
@@ -127,53 +131,33 @@ public static class ChartVerifier
                 $"chart {release.Pin.Chart} {release.Pin.Version} is not in the chart cache ({settings.Cache.Root})", settings.Cache.HowToFetch(release.Pin))], false);
         }
 
-        var findings = new List<Finding>();
-        foreach (var problem in ValuesCheck.Check(release.Pin.Chart, chartDirectory, release.Values))
+        var valuesJson = release.Values.ToJsonString(); // JSON is YAML: Helm reads it as given
+        var key = CacheKey(helm, release, valuesJson, settings.KubeVersion, apiVersions);
+        var cached = settings.OutputCache is null ? null : Path.Combine(settings.OutputCache, key + ".json");
+        var rendered = Read(cached);
+        var fromCache = rendered is not null;
+        var helmTime = TimeSpan.Zero;
+        if (rendered is null)
         {
-            findings.Add(problem.Unknown
-                ? new Finding(Severity.Error, release.File, resource, ValuesRule,
-                    $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version}); Helm ignores it, so the chart's default stays in place",
-                    problem.Suggestion is { } suggestion ? $"write {suggestion}" : "remove it, or write a key the chart's values.yaml has")
-                : new Finding(Severity.Error, release.File, resource, ValuesRule, $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version})",
-                    $"give {problem.Path} the shape it has in the chart's values.yaml"));
-        }
-
-        var valuesYaml = release.Values.ToJsonString(); // JSON is YAML: Helm reads it as given
-        var key = CacheKey(helm, release, valuesYaml, settings.KubeVersion, apiVersions);
-        var cached = settings.OutputCache is null ? null : Path.Combine(settings.OutputCache, key + ".yaml");
-        string? manifests = cached is not null && File.Exists(cached) ? File.ReadAllText(cached) : null;
-        var fromCache = manifests is not null;
-        if (manifests is null)
-        {
-            var output = helm.Template(release, chartDirectory, valuesYaml, settings.KubeVersion, apiVersions);
+            var problems = ValuesCheck.Check(release.Pin.Chart, chartDirectory, release.Values);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var output = helm.Template(release, chartDirectory, valuesJson, settings.KubeVersion, apiVersions);
+            helmTime = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             if (output.Error is { } error)
             {
-                findings.Add(new Finding(Severity.Error, release.File, resource, RenderRule,
+                return new ChartResult(release, [], [.. ValueFindings(release, resource, problems), new Finding(Severity.Error, release.File, resource, RenderRule,
                     $"{release.Pin.Chart} {release.Pin.Version} does not render with these values on Kubernetes {settings.KubeVersion}: {error}",
-                    "change the values (or the install order) so the chart renders; Helm's message above says what it needs"));
-                return new ChartResult(release, [], findings, false);
+                    "change the values (or the install order) so the chart renders; Helm's message above says what it needs")], false, helmTime);
             }
-            manifests = output.Manifests!;
-            if (cached is not null)
-            {
-                Directory.CreateDirectory(settings.OutputCache!);
-                var partial = cached + "." + Environment.ProcessId + ".partial";
-                File.WriteAllText(partial, manifests);
-                File.Move(partial, cached, overwrite: true);
-            }
+            rendered = Parse(problems, output.Manifests!);
+            Write(cached, rendered);
         }
 
-        var objects = new List<JsonElement>();
-        using (var reader = new StringReader(manifests))
-        {
-            foreach (var (document, error) in TreeVerifier.Documents(reader))
-            {
-                if (error is null && document.ValueKind == JsonValueKind.Object)
-                {
-                    objects.Add(document);
-                }
-            }
-        }
+        var findings = new List<Finding>(ValueFindings(release, resource, rendered.Values));
+        findings.AddRange(rendered.OutputErrors.Select(error => new Finding(Severity.Error, source, "-", OutputRule,
+            // What Argo CD would apply cannot be read past this point: say so rather than verify half of it.
+            $"{release.Pin.Chart}'s output does not parse: {error}", "change the values that produce this text, or report it to the chart")));
+        var objects = rendered.Objects;
 
         var own = objects.Select(Crd.From).OfType<Crd>().ToList();
         foreach (var o in objects)
@@ -195,7 +179,7 @@ public static class ChartVerifier
                     : $"{release.Pin.Chart} renders a {kind} ({group}/{version}) at wave {release.Wave}, but its CRD arrives with {later.Source} at wave {later.Wave}: the sync fails until then",
                 $"turn that object off in the values until its CRD is installed, or install the CRD in an earlier wave"));
         }
-        return new ChartResult(release, objects, findings, fromCache);
+        return new ChartResult(release, objects, findings, fromCache, helmTime);
     }
 
     // Tree files are named from the repository root (a render) or from gitops/ (a tree on disk); Application paths from the root.
@@ -204,6 +188,69 @@ public static class ChartVerifier
         var path = file.StartsWith(Rendering.GitOpsRenderer.Root + "/", StringComparison.Ordinal) ? file : $"{Rendering.GitOpsRenderer.Root}/{file}";
         return path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
     }
+
+    /// <summary>What one render produced: the values check, the objects, and output that did not parse; cached as one JSON file.</summary>
+    private sealed record Rendered(IReadOnlyList<ValuesCheck.Problem> Values, IReadOnlyList<JsonElement> Objects, IReadOnlyList<string> OutputErrors);
+
+    private static Rendered Parse(IReadOnlyList<ValuesCheck.Problem> problems, string manifests)
+    {
+        var objects = new List<JsonElement>();
+        var errors = new List<string>();
+        using var reader = new StringReader(BlankLinesEmptied().Replace(manifests, ""));
+        foreach (var (document, error) in TreeVerifier.Documents(reader))
+        {
+            if (error is not null)
+            {
+                errors.Add(error);
+            }
+            else if (document.ValueKind == JsonValueKind.Object)
+            {
+                objects.Add(document);
+            }
+        }
+        return new Rendered(problems, objects, errors);
+    }
+
+    private static Rendered? Read(string? path)
+    {
+        if (path is null || !File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<Rendered>(File.ReadAllBytes(path));
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged entry is rendered again
+        }
+    }
+
+    private static void Write(string? path, Rendered rendered)
+    {
+        if (path is null)
+        {
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var partial = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.partial";
+        File.WriteAllBytes(partial, JsonSerializer.SerializeToUtf8Bytes(rendered));
+        File.Move(partial, path, overwrite: true); // readers see a whole entry or none
+    }
+
+    private static IEnumerable<Finding> ValueFindings(ChartRelease release, string resource, IEnumerable<ValuesCheck.Problem> problems) =>
+        problems.Select(problem => problem.Unknown
+            ? new Finding(Severity.Error, release.File, resource, ValuesRule,
+                $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version}); Helm ignores it, so the chart's default stays in place",
+                problem.Suggestion is { } suggestion ? $"write {suggestion}" : "remove it, or write a key the chart's values.yaml has")
+            : new Finding(Severity.Error, release.File, resource, ValuesRule, $"{problem.Message} ({release.Pin.Chart} {release.Pin.Version})",
+                $"give {problem.Path} the shape it has in the chart's values.yaml"));
+
+    // Go's YAML (Argo CD, kubectl) takes a block scalar whose first lines hold only spaces, more than
+    // its indentation (Loki's config); YamlDotNet follows the spec and refuses it. Such lines are empty.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?m)^[ \t]+$")]
+    private static partial System.Text.RegularExpressions.Regex BlankLinesEmptied();
 
     private static (string Group, string Version, string? Kind) Gvk(JsonElement o)
     {

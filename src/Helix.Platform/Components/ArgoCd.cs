@@ -14,7 +14,7 @@ internal sealed class ArgoCd : IComponent
 {
     public const string Name = "argocd";
     public const string Namespace = "argocd";
-    public static readonly ChartPin Pin = new("https://argoproj.github.io/argo-helm", "argo-cd", "8.0.0");
+    public static readonly ChartPin Pin = new("https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1");
     private const string SopsImage = "ghcr.io/getsops/sops:v3.10.2-alpine";
     public const int Port = 8080;
 

@@ -5,12 +5,16 @@ using Helix.Platform.Spec;
 
 namespace Helix.Platform.Components;
 
-/// <summary>Seed step 3: Authentik, the identity provider and ForwardAuth outpost, on the platform's PostgreSQL and Redis.</summary>
+/// <summary>
+/// Seed step 3: Authentik, the identity provider and ForwardAuth outpost, on the platform's
+/// PostgreSQL. Since 2025.10 Authentik keeps its cache and tasks in PostgreSQL: the seed's Redis
+/// arrow is gone with the pinned version (see decisions.md).
+/// </summary>
 internal sealed class Authentik : IComponent
 {
     public const string Name = "authentik";
     public const string Namespace = "authentik";
-    public static readonly ChartPin Pin = new("https://charts.goauthentik.io", "authentik", "2025.4.1");
+    public static readonly ChartPin Pin = new("https://charts.goauthentik.io", "authentik", "2026.2.3");
     public const int Port = 9000;
 
     /// <summary>The path of the embedded outpost on every host it protects.</summary>
@@ -26,19 +30,18 @@ internal sealed class Authentik : IComponent
         Name = Name,
         Namespace = Namespace,
         Step = 3,
-        Parts = [new(Name, Namespace, "platform", [Cnpg.Pooler, Redis.Name, Traefik.Name])],
+        Parts = [new(Name, Namespace, "platform", [Cnpg.Pooler, Traefik.Name])],
         Charts = [Pin],
+        CrdsUsed = [MonitoringCrds.ServiceMonitor],
         Flows =
         [
             new(Name, Cnpg.Pooler, Cnpg.Port, "database"),
-            new(Name, Redis.Name, Redis.Port, "cache"),
         ],
         Metrics = [new(Name, 9300)],
         RouteTargets = [new(Name, Name, Server, Namespace, 80, Port)],
         Secrets =
         [
             new(Namespace, Secret, ["AUTHENTIK_POSTGRESQL__PASSWORD", "AUTHENTIK_SECRET_KEY"], SecretCreator.Operator, "the signing key and the database password"),
-            new(Namespace, Redis.AuthSecret, ["password"], SecretCreator.Operator, "Redis' password"),
         ],
     };
 
@@ -52,13 +55,11 @@ internal sealed class Authentik : IComponent
                 ["envFrom"] = new JsonArray(new JsonObject { ["secretRef"] = new JsonObject { ["name"] = Secret } }),
                 ["env"] = new JsonArray(
                     // PgBouncer in transaction mode cannot hold server-side cursors across transactions.
-                    new JsonObject { ["name"] = "AUTHENTIK_POSTGRESQL__DISABLE_SERVER_SIDE_CURSORS", ["value"] = "true" },
-                    new JsonObject { ["name"] = "AUTHENTIK_REDIS__PASSWORD", ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = Redis.AuthSecret, ["key"] = "password" } } }),
+                    new JsonObject { ["name"] = "AUTHENTIK_POSTGRESQL__DISABLE_SERVER_SIDE_CURSORS", ["value"] = "true" }),
             },
             ["authentik"] = new JsonObject
             {
                 ["postgresql"] = new JsonObject { ["host"] = Cnpg.PoolerHost, ["name"] = Name, ["user"] = Name, ["port"] = Cnpg.Port },
-                ["redis"] = new JsonObject { ["host"] = Redis.Host },
                 ["error_reporting"] = new JsonObject { ["enabled"] = false },
             },
             ["server"] = new JsonObject
@@ -69,7 +70,6 @@ internal sealed class Authentik : IComponent
             },
             ["worker"] = new JsonObject { ["replicas"] = 2, ["pdb"] = new JsonObject { ["enabled"] = true } },
             ["postgresql"] = new JsonObject { ["enabled"] = false },
-            ["redis"] = new JsonObject { ["enabled"] = false },
         }),
     ], []);
 }

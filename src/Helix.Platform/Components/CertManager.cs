@@ -10,7 +10,7 @@ internal sealed class CertManager : IComponent
 {
     public const string Name = "cert-manager";
     public const string Namespace = "cert-manager";
-    public static readonly ChartPin Pin = new("https://charts.jetstack.io", "cert-manager", "v1.17.2");
+    public static readonly ChartPin Pin = new("https://charts.jetstack.io", "cert-manager", "v1.21.1");
 
     public static readonly CrdKind Certificate = new("cert-manager.io", "Certificate");
     private static readonly CrdKind ClusterIssuer = new("cert-manager.io", "ClusterIssuer");
@@ -45,7 +45,7 @@ internal sealed class CertManager : IComponent
             .. Issuers.Select(i => new SecretNeed(Namespace, $"{IssuerName(i.Issuer)}-account", ["tls.key"], SecretCreator.Controller, "the ACME account key")),
         ],
         CrdsInstalled = [Certificate, ClusterIssuer, new("cert-manager.io", "Issuer")],
-        CrdsUsed = [ClusterIssuer],
+        CrdsUsed = [ClusterIssuer, MonitoringCrds.ServiceMonitor],
     };
 
     public ComponentRender Render(PlatformModel model)

@@ -10,7 +10,7 @@ internal sealed class Cilium : IComponent
 {
     public const string Name = "cilium";
     public const string Namespace = "kube-system";
-    public static readonly ChartPin Pin = new("https://helm.cilium.io/", "cilium", "1.17.4");
+    public static readonly ChartPin Pin = new("https://helm.cilium.io/", "cilium", "1.20.0");
 
     public static readonly CrdKind NetworkPolicy = new("cilium.io", "CiliumNetworkPolicy");
     public static readonly CrdKind EgressGatewayPolicy = new("cilium.io", "CiliumEgressGatewayPolicy");
@@ -23,6 +23,7 @@ internal sealed class Cilium : IComponent
         Parts = [new(Name, Namespace, "platform", [])],
         Charts = [Pin],
         CrdsInstalled = [NetworkPolicy, new("cilium.io", "CiliumClusterwideNetworkPolicy"), EgressGatewayPolicy],
+        CrdsUsed = [MonitoringCrds.ServiceMonitor],
         // A DaemonSet without tolerations: the untainted pools.
         NodePools = [NodeRole.Infra, NodeRole.Compute],
     };

@@ -15,8 +15,8 @@ internal sealed class Cnpg : IComponent
     public const string Name = "cnpg";
     public const string OperatorNamespace = "cnpg-system";
     public const string Namespace = "postgres";
-    public static readonly ChartPin Pin = new("https://cloudnative-pg.github.io/charts", "cloudnative-pg", "0.26.0");
-    public static readonly ChartPin BarmanCloudPin = new("https://cloudnative-pg.github.io/charts", "plugin-barman-cloud", "0.2.0");
+    public static readonly ChartPin Pin = new("https://cloudnative-pg.github.io/charts", "cloudnative-pg", "0.29.0");
+    public static readonly ChartPin BarmanCloudPin = new("https://cloudnative-pg.github.io/charts", "plugin-barman-cloud", "0.7.0");
     public const string PostgresImage = "ghcr.io/cloudnative-pg/postgresql:17.5";
 
     /// <summary>The cluster's part and name; its primary's Service is <c>postgres-rw</c>.</summary>
@@ -93,7 +93,7 @@ internal sealed class Cnpg : IComponent
                 new(Group, "Cluster"), new(Group, "Database"), new(Group, "Pooler"), new(Group, "ScheduledBackup"), new(Group, "Backup"),
                 new("barmancloud.cnpg.io", "ObjectStore"),
             ],
-            CrdsUsed = [new(Group, "Cluster"), new(Group, "Database"), new(Group, "Pooler"), new(Group, "ScheduledBackup"), new("barmancloud.cnpg.io", "ObjectStore")],
+            CrdsUsed = [new(Group, "Cluster"), new(Group, "Database"), new(Group, "Pooler"), new(Group, "ScheduledBackup"), new("barmancloud.cnpg.io", "ObjectStore"), MonitoringCrds.PodMonitor],
             NodePools = [NodeRole.Db],
             Storage = [new(Cluster, pg.Storage, $"each of {pg.Instances} instances")],
         };

@@ -7,6 +7,7 @@ internal static class ComponentRegistry
 {
     public static IReadOnlyList<IComponent> For(PlatformSpec spec) =>
     [
+        new MonitoringCrds(),
         new Cilium(),
         new NetworkPolicies(),
         new Longhorn(),

@@ -10,7 +10,7 @@ internal sealed class Devtron : IComponent
 {
     public const string Name = "devtron";
     public const string Namespace = "devtroncd";
-    public static readonly ChartPin Pin = new("https://helm.devtron.ai", "devtron-operator", "0.22.94");
+    public static readonly ChartPin Pin = new("https://helm.devtron.ai", "devtron-operator", "0.23.3");
     public const int Port = 8080;
 
     /// <summary>Devtron's API, as the cluster reaches it.</summary>
@@ -54,7 +54,8 @@ internal sealed class Devtron : IComponent
             {
                 ["storageClass"] = Longhorn.StorageClass,
                 // The platform's CNPG cluster through its pooler, not the chart's own PostgreSQL.
-                ["externalPostgres"] = new JsonObject { ["enabled"] = true, ["PG_ADDR"] = Cnpg.PoolerHost, ["PG_PORT"] = $"{Cnpg.Port}", ["PG_USER"] = Name, ["PG_DATABASE"] = Name },
+                ["externalPostgres"] = new JsonObject { ["enabled"] = true, ["PG_ADDR"] = Cnpg.PoolerHost },
+                ["dbConfig"] = new JsonObject { ["PG_ADDR"] = Cnpg.PoolerHost, ["PG_PORT"] = $"{Cnpg.Port}", ["PG_USER"] = Name, ["PG_DATABASE"] = Name },
             },
             ["argo-cd"] = new JsonObject { ["enabled"] = false }, // the platform's ArgoCD (step 4) is Devtron's
             ["components"] = new JsonObject

@@ -58,7 +58,7 @@ internal abstract class HelixService(AppSpec app) : IComponent
             : [.. WorldEgress(spec)],
         RouteTargets = [new(App.Name, App.Name, App.Name, App.Namespace, ServicePort, HttpPort)],
         Secrets = [.. Secrets(spec)],
-        CrdsUsed = [Observability.ServiceMonitor],
+        CrdsUsed = [MonitoringCrds.ServiceMonitor],
         NodePools = [NodeRole.Compute],
     };
 

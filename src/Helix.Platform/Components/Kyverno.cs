@@ -19,7 +19,7 @@ internal sealed class Kyverno : IComponent
     public const string Namespace = "kyverno";
     /// <summary>The policy engine's part.</summary>
     public const string Engine = "kyverno";
-    public static readonly ChartPin Pin = new("https://kyverno.github.io/kyverno/", "kyverno", "3.4.0");
+    public static readonly ChartPin Pin = new("https://kyverno.github.io/kyverno/", "kyverno", "3.6.4");
     private static readonly CrdKind ClusterPolicy = new("kyverno.io", "ClusterPolicy");
 
     public const string VerifyImagesPolicy = "verify-image-signatures";

@@ -10,7 +10,7 @@ internal sealed class Longhorn : IComponent
 {
     public const string Name = "longhorn";
     public const string Namespace = "longhorn-system";
-    public static readonly ChartPin Pin = new("https://charts.longhorn.io", "longhorn", "1.8.1");
+    public static readonly ChartPin Pin = new("https://charts.longhorn.io", "longhorn", "1.12.1");
 
     /// <summary>Storage class Longhorn makes the default; every volume Helix asks for uses it.</summary>
     public const string StorageClass = "longhorn";
@@ -30,6 +30,7 @@ internal sealed class Longhorn : IComponent
             PeerFlow.AdmissionWebhook(Name, 9502),
         ],
         CrdsInstalled = [new("longhorn.io", "Volume"), new("longhorn.io", "Engine"), new("longhorn.io", "Replica"), new("longhorn.io", "Setting"), new("longhorn.io", "RecurringJob")],
+        CrdsUsed = [MonitoringCrds.ServiceMonitor],
         // The manager and CSI node plugin carry no tolerations: the untainted pools.
         NodePools = [NodeRole.Infra, NodeRole.Compute],
     };

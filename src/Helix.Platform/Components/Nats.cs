@@ -9,7 +9,7 @@ namespace Helix.Platform.Components;
 internal sealed class Nats : IComponent
 {
     public const string Name = "nats";
-    public static readonly ChartPin Pin = new("https://nats-io.github.io/k8s/helm/charts/", "nats", "1.3.3");
+    public static readonly ChartPin Pin = new("https://nats-io.github.io/k8s/helm/charts/", "nats", "2.14.2");
     public const int Port = 4222;
 
     public static string Url(PlatformSpec spec) => $"nats://{Meta.Dns(Name, spec.Nats.Namespace)}:{Port}";
@@ -21,6 +21,7 @@ internal sealed class Nats : IComponent
         Step = 2,
         Parts = [new(Name, spec.Nats.Namespace, "platform", [Longhorn.Name])],
         Charts = [Pin],
+        CrdsUsed = [MonitoringCrds.PodMonitor],
         Metrics = [new(Name, 7777)],
         Storage = [new(Name, spec.Nats.Storage, $"JetStream's file store on each of {spec.Nats.Replicas} servers")],
     };

@@ -15,9 +15,9 @@ internal sealed class Observability : IComponent
 {
     public const string Name = "observability";
     public const string Namespace = "monitoring";
-    public static readonly ChartPin PrometheusStackPin = new("https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "72.0.0");
-    public static readonly ChartPin LokiPin = new("https://grafana.github.io/helm-charts", "loki", "6.30.0");
-    public static readonly ChartPin AlloyPin = new("https://grafana.github.io/helm-charts", "alloy", "1.0.0");
+    public static readonly ChartPin PrometheusStackPin = new("https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "88.5.3");
+    public static readonly ChartPin LokiPin = new("https://grafana.github.io/helm-charts", "loki", "7.3.0");
+    public static readonly ChartPin AlloyPin = new("https://grafana.github.io/helm-charts", "alloy", "1.11.1");
 
     /// <summary>The Prometheus stack's part (and release, and name prefix), which scrapes every metrics port.</summary>
     public const string Prometheus = ModelBuilder.Scraper;
@@ -29,8 +29,6 @@ internal sealed class Observability : IComponent
 
     /// <summary>Alertmanager's copy of the Remediation Service's bearer token (key <c>token</c>).</summary>
     private const string RemediationWebhookSecret = "remediation-webhook";
-
-    public static readonly CrdKind ServiceMonitor = new("monitoring.coreos.com", "ServiceMonitor");
 
     public static string PrometheusUrl => $"http://{Meta.Dns($"{Prometheus}-prometheus", Namespace)}:9090";
 
@@ -62,11 +60,7 @@ internal sealed class Observability : IComponent
                 .. spec.Apps.Where(a => a.Kind == AppKind.Remediation).Select(_ =>
                     new SecretNeed(Namespace, RemediationWebhookSecret, ["token"], SecretCreator.Operator, "Alertmanager's bearer token at the Remediation Service")),
             ],
-            CrdsInstalled =
-            [
-                ServiceMonitor, new("monitoring.coreos.com", "PodMonitor"), new("monitoring.coreos.com", "PrometheusRule"),
-                new("monitoring.coreos.com", "Prometheus"), new("monitoring.coreos.com", "Alertmanager"),
-            ],
+            CrdsUsed = [MonitoringCrds.ServiceMonitor, MonitoringCrds.PodMonitor, MonitoringCrds.PrometheusRule, new("monitoring.coreos.com", "Prometheus"), new("monitoring.coreos.com", "Alertmanager")],
             Dashboards = [HelixDashboards.Uid],
             Storage =
             [
@@ -110,6 +104,7 @@ internal sealed class Observability : IComponent
             new(PrometheusStackPin, Prometheus, new JsonObject
             {
                 ["fullnameOverride"] = Prometheus,
+                ["crds"] = new JsonObject { ["enabled"] = false }, // installed first, by monitoring-crds
                 ["prometheus"] = new JsonObject
                 {
                     ["prometheusSpec"] = new JsonObject

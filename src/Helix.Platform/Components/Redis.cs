@@ -10,7 +10,7 @@ internal sealed class Redis : IComponent
 {
     public const string Name = "redis";
     public const string Namespace = "redis";
-    public static readonly ChartPin Pin = new("https://dandydeveloper.github.io/charts", "redis-ha", "4.27.7");
+    public static readonly ChartPin Pin = new("https://dandydeveloper.github.io/charts", "redis-ha", "4.39.0");
     public const int Port = 6379;
 
     /// <summary>The Secret with the password (key <c>password</c>), in Redis' namespace and in each client's.</summary>

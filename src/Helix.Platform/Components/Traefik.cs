@@ -13,7 +13,7 @@ internal sealed class Traefik : IComponent
 {
     public const string Name = "traefik";
     public const string Namespace = "traefik";
-    public static readonly ChartPin Pin = new("https://traefik.github.io/charts", "traefik", "36.3.0");
+    public static readonly ChartPin Pin = new("https://traefik.github.io/charts", "traefik", "41.3.0");
 
     /// <summary>The node port the public load balancer (Terraform's) forwards 443 to.</summary>
     public const int WebsecureNodePort = 30443;
@@ -43,7 +43,7 @@ internal sealed class Traefik : IComponent
             new(Name, Peer.World, false, [WebsecurePort], "HTTPS from the load balancer (proxy protocol)", []),
         ],
         CrdsInstalled = [IngressRoute, Middleware, new("traefik.io", "TLSOption")],
-        CrdsUsed = [Middleware],
+        CrdsUsed = [Middleware, MonitoringCrds.ServiceMonitor],
     };
 
     public ComponentRender Render(PlatformModel model)
@@ -83,9 +83,10 @@ internal sealed class Traefik : IComponent
                     ["kubernetesIngress"] = new JsonObject { ["enabled"] = false },
                 },
                 ["ingressRoute"] = new JsonObject { ["dashboard"] = new JsonObject { ["enabled"] = false } },
-                ["logs"] = new JsonObject { ["access"] = new JsonObject { ["enabled"] = true, ["format"] = "json" } },
+                ["accessLog"] = new JsonObject { ["enabled"] = true, ["format"] = "json" },
                 ["metrics"] = new JsonObject { ["prometheus"] = new JsonObject { ["serviceMonitor"] = new JsonObject { ["enabled"] = true } } },
-                ["globalArguments"] = new JsonArray(),
+                // No calls home from the edge: neither the version check nor usage data.
+                ["global"] = new JsonObject { ["checkNewVersion"] = false, ["sendAnonymousUsage"] = false },
             }),
         ],
         [

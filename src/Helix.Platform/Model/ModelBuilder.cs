@@ -53,7 +53,11 @@ public static class ModelBuilder
     private static List<GitOpsApp> Applications(IReadOnlyList<ComponentDeclaration> declarations, List<Part> parts)
     {
         var applicationOf = parts.ToDictionary(c => c.Name, c => c.Application, StringComparer.Ordinal);
-        var dependsOn = declarations.ToDictionary(d => d.Name, d => d.Parts.SelectMany(p => p.DependsOn).Select(p => applicationOf[p]).Where(a => a != d.Name)
+        // An Application waits for its parts' dependencies and for whoever installs the CRDs it uses.
+        var installerOf = declarations.SelectMany(d => d.CrdsInstalled.Select(crd => (crd, d.Name))).ToDictionary(x => x.crd, x => x.Name);
+        var dependsOn = declarations.ToDictionary(d => d.Name, d => d.Parts.SelectMany(p => p.DependsOn).Select(p => applicationOf[p])
+            .Concat(d.CrdsUsed.Select(crd => installerOf.GetValueOrDefault(crd)).OfType<string>())
+            .Where(a => a != d.Name)
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         var waves = new Dictionary<string, int>(StringComparer.Ordinal);
         int Wave(ComponentDeclaration declaration)
