@@ -39,7 +39,16 @@ measure() { # label, then the command
 }
 
 measure "reference: helix render (render + verify + write)" "${helix[@]}" render --spec platform/helix.yaml --out "$work/out"
-measure "reference: helix verify (render + verify)" "${helix[@]}" verify --spec platform/helix.yaml
+measure "reference: helix verify --no-charts" "${helix[@]}" verify --no-charts --spec platform/helix.yaml
+
+# The charts (Helm v4 from scripts/tools.sh, charts from HELIX_CHARTS, default ../shared/charts):
+# cold = an empty output cache each run (every chart rendered by Helm), warm = the cache filled.
+eval "$(scripts/tools.sh env)"
+export HELIX_CHARTS=${HELIX_CHARTS:-$(cd ../shared/charts && pwd)}
+measure "reference: helix verify, charts cold" env HELIX_CACHE="$work/cold" bash -c 'rm -rf "$HELIX_CACHE"; exec "$@"' _ "${helix[@]}" verify --spec platform/helix.yaml
+grep -h '^rendered [0-9]* charts' "$work/err" | sed 's/^/    last cold run: /'
+HELIX_CACHE="$work/warm" "${helix[@]}" verify --spec platform/helix.yaml >/dev/null 2>&1
+measure "reference: helix verify, charts warm" env HELIX_CACHE="$work/warm" "${helix[@]}" verify --spec platform/helix.yaml
 
 for n in $tenants; do
   spec="$work/helix-$n.yaml"

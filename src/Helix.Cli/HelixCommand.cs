@@ -25,7 +25,7 @@ internal static class HelixCommand
         foreach (var command in new[]
         {
             RenderCommand.Create(cli), VerifyCommand.Create(cli), DiffCommand.Create(cli), OrderCommand.Create(cli), GraphCommand.Create(cli),
-            SchemaCommand.Create(cli), OnboardCommand.Create(cli), OffboardCommand.Create(cli), ReleaseCommand.Create(cli),
+            SchemaCommand.Create(cli), OnboardCommand.Create(cli), OffboardCommand.Create(cli), ReleaseCommand.Create(cli), ChartsCommand.Create(cli),
         })
         {
             root.Subcommands.Add(command);

@@ -86,6 +86,28 @@ public static class PlatformCompiler
         return ChartVerifier.Verify(tree.Objects, ChartSettings.FromEnvironment(kubeVersion, environment), environment);
     }
 
+    /// <summary>Every chart the model pins, with its folder in the chart cache (null when the cache does not have it).</summary>
+    public static IReadOnlyList<(ChartPin Pin, string? Folder)> ChartPins(PlatformModel model, ChartCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(cache);
+        return [.. model.Declarations.SelectMany(d => d.Charts).Distinct().OrderBy(p => p.Chart, StringComparer.Ordinal).Select(pin => (pin, cache.Find(pin)))];
+    }
+
+    /// <summary>Fetches a pinned chart into the cache with Helm (online); null on success, else why not.</summary>
+    public static string? PullChart(ChartPin pin, ChartCache cache, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        try
+        {
+            return Helm.Locate(environment).Pull(pin, Path.Combine(cache.Root, $"{pin.Chart}-{pin.Version}"));
+        }
+        catch (ChartToolException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>The Kubernetes version charts are rendered for when no spec says which.</summary>
     public const string DefaultKubeVersion = "1.35.0";
 

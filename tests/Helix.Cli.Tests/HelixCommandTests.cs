@@ -217,6 +217,22 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void Charts_ListsEveryPin_AndWhetherTheCacheHasIt()
+    {
+        var cache = TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");
+
+        var (exit, output, _) = Run("charts", "--spec", Spec, "--output", "json");
+
+        Assert.Equal(0, exit);
+        using var report = JsonDocument.Parse(output);
+        Assert.Equal(cache, report.RootElement.GetProperty("cache").GetString());
+        var charts = report.RootElement.GetProperty("charts").EnumerateArray().ToList();
+        Assert.Equal(15, charts.Count);
+        Assert.All(charts, c => Assert.Equal("cached", c.GetProperty("status").GetString()));
+        Assert.Contains(charts, c => c.GetProperty("chart").GetString() == "cilium" && c.GetProperty("version").GetString() == "1.20.0");
+    }
+
+    [Fact]
     public void Render_OfABrokenSpec_Exits2_AndWritesNothing()
     {
         var dir = Directory.CreateTempSubdirectory("helix-render-");

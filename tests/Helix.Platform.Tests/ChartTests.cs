@@ -162,7 +162,8 @@ public sealed class ChartTests
         var missing = Assert.Single(Assert.Single(report.Charts, c => c.Release.Pin.Version == "99.0.0").Findings);
         Assert.Equal(ChartVerifier.MissingRule, missing.Rule);
         Assert.Contains("chart traefik 99.0.0 is not in the chart cache", missing.Message, StringComparison.Ordinal);
-        Assert.StartsWith($"helm pull traefik --repo {Traefik} --version 99.0.0 --untar", missing.Fix, StringComparison.Ordinal);
+        Assert.StartsWith("helix charts --pull (online), or ", missing.Fix, StringComparison.Ordinal);
+        Assert.Contains($"helm pull traefik --repo {Traefik} --version 99.0.0 --untar --untardir ", missing.Fix, StringComparison.Ordinal);
         Assert.NotEmpty(Assert.Single(report.Charts, c => c.Release.Pin.Chart == "cert-manager").Objects);
     }
 

@@ -44,6 +44,6 @@ public sealed class ChartCache(string root)
         var source = pin.Repo.StartsWith("oci://", StringComparison.Ordinal)
             ? $"{pin.Repo.TrimEnd('/')}/{pin.Chart}"
             : $"{pin.Chart} --repo {pin.Repo}";
-        return $"helm pull {source} --version {pin.Version} --untar --untardir {Path.Combine(Root, $"{pin.Chart}-{pin.Version}")} (or point HELIX_CHARTS at a folder that has {pin.Chart}-{pin.Version}/)";
+        return $"helix charts --pull (online), or helm pull {source} --version {pin.Version} --untar --untardir {Path.Combine(Root, $"{pin.Chart}-{pin.Version}")}, or point HELIX_CHARTS at a folder that has {pin.Chart}-{pin.Version}/";
     }
 }

@@ -56,6 +56,18 @@ internal sealed partial record Helm(string Path, string Version)
         return exit == 0 ? new HelmOutput(output, null) : new HelmOutput(null, Shorten(error));
     }
 
+    /// <summary><c>helm pull</c> of a pinned chart into <paramref name="destination"/> (unpacked); null on success, else Helm's error.</summary>
+    public string? Pull(Model.ChartPin pin, string destination)
+    {
+        ArgumentNullException.ThrowIfNull(pin);
+        List<string> arguments = pin.Repo.StartsWith("oci://", StringComparison.Ordinal)
+            ? ["pull", $"{pin.Repo.TrimEnd('/')}/{pin.Chart}"]
+            : ["pull", pin.Chart, "--repo", pin.Repo];
+        arguments.AddRange(["--version", pin.Version, "--untar", "--untardir", destination]);
+        var (exit, _, error) = Run(Path, arguments, stdin: null, TimeSpan.FromMinutes(2));
+        return exit == 0 ? null : Shorten(error);
+    }
+
     // Helm's errors are one line with a long chain of template paths; keep the part that says why.
     private static string Shorten(string error)
     {
