@@ -14,6 +14,12 @@ public sealed class ChartTests
     private const string Traefik = "https://traefik.github.io/charts";
     private const string Jetstack = "https://charts.jetstack.io";
 
+    private static readonly string[] StackComponents =
+    [
+        "alertmanager", "grafana", "kubeStateMetrics", "nodeExporter", "prometheusOperator", "prometheus", "kubeApiServer", "kubelet",
+        "kubeControllerManager", "coreDns", "kubeEtcd", "kubeScheduler", "kubeProxy",
+    ];
+
     private static ChartReport Verify(IReadOnlyList<(string File, string Yaml)> files, Func<string, string?>? environment = null, string? outputCache = null)
     {
         TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
@@ -150,6 +156,43 @@ public sealed class ChartTests
         var traefik = Assert.Single(report.Charts);
         Assert.Empty(traefik.Findings);
         Assert.Contains(traefik.Objects, o => o.GetProperty("kind").GetString() == "ServiceMonitor");
+    }
+
+    [Fact]
+    public void WhatAChartProduces_IsReadAsTheApiServerWould()
+    {
+        // podDisruptionBudget is passed to the PDB's spec verbatim: a field the API does not have reaches the output.
+        var report = Verify(App("redis", 23, "https://dandydeveloper.github.io/charts", "redis-ha", "4.39.0", "redis", "podDisruptionBudget:\n  maxUnavailable: 1\n  maxUnavaliable: 2"));
+
+        var pdb = Assert.Single(Assert.Single(report.Charts).Findings);
+        Assert.Equal(TreeVerifier.CoreRule, pdb.Rule);
+        Assert.Equal("charts/redis/redis-ha-4.39.0", pdb.File);
+        Assert.StartsWith("PodDisruptionBudget/redis/", pdb.Resource, StringComparison.Ordinal);
+        Assert.Contains("maxUnavaliable", pdb.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACustomResourceAChartProduces_IsCheckedAgainstTheCrdAnEarlierWaveInstalls()
+    {
+        const string Stack = "https://prometheus-community.github.io/helm-charts";
+        const string Off = "enabled: false";
+        var crdsOnly = string.Join('\n', StackComponents.Select(c => $"{c}: {{{Off}}}")) + "\ndefaultRules: {create: false}";
+        string Alertmanager(string resources) =>
+            $"crds: {{{Off}}}\ndefaultRules: {{create: false}}\ngrafana: {{{Off}}}\nprometheus: {{{Off}}}\nkubeStateMetrics: {{{Off}}}\nnodeExporter: {{{Off}}}\nalertmanager:\n  alertmanagerSpec:\n    resources: {resources}";
+
+        var bad = Verify(
+            App("monitoring-crds", 20, Stack, "kube-prometheus-stack", "88.5.3", "monitoring", crdsOnly),
+            App("observability", 60, Stack, "kube-prometheus-stack", "88.5.3", "monitoring", Alertmanager("{requests: lots}")));
+        var good = Verify(
+            App("monitoring-crds", 20, Stack, "kube-prometheus-stack", "88.5.3", "monitoring", crdsOnly),
+            App("observability", 60, Stack, "kube-prometheus-stack", "88.5.3", "monitoring", Alertmanager("{requests: {memory: 64Mi}}")));
+
+        // Alertmanager has no schema of Helix's own: the one from the CRD that monitoring-crds installs applies.
+        var finding = Assert.Single(Assert.Single(bad.Charts, c => c.Release.Application == "observability").Findings);
+        Assert.Equal(CrdSchemas.Rule, finding.Rule);
+        Assert.StartsWith("Alertmanager/monitoring/", finding.Resource, StringComparison.Ordinal);
+        Assert.StartsWith("/spec/resources/requests", finding.Message, StringComparison.Ordinal);
+        Assert.Empty(Assert.Single(good.Charts, c => c.Release.Application == "observability").Findings);
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public static partial class ChartVerifier
         foreach (var wave in releases.GroupBy(r => r.Wave).OrderBy(g => g.Key))
         {
             var available = crds.Where(c => c.Wave < wave.Key).Select(c => c.Crd).ToList();
-            var apiVersions = available.SelectMany(c => c.ApiVersions()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var apiVersions = BuiltInApiVersions.Value.Concat(available.SelectMany(c => c.ApiVersions())).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var rendered = new ChartResult[wave.Count()];
             Parallel.ForEach(wave.Select((r, i) => (r, i)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
                 item => rendered[item.i] = Render(item.r, helm, settings, apiVersions, crds, available));
@@ -117,7 +117,20 @@ public static partial class ChartVerifier
                 }
             }
         }
-        return new ChartReport(results, null);
+        // Every object a chart produces is read as the API server would: built-in kinds strictly,
+        // custom resources against the CRD the platform installs (whichever wave brings it).
+        var installed = new Dictionary<(string ApiVersion, string Kind), JsonElement>();
+        foreach (var (_, _, crd) in crds)
+        {
+            foreach (var (version, schema) in crd.Schemas)
+            {
+                installed.TryAdd(($"{crd.Group}/{version}", crd.Kind), schema);
+            }
+        }
+        return new ChartReport([.. results.AsParallel().AsOrdered().Select(result => result with
+        {
+            Findings = [.. result.Findings, .. result.Objects.SelectMany(o => TreeVerifier.VerifyObject(result.Source, o, installed))],
+        })], null);
     }
 
     private static ChartResult Render(ChartRelease release, Helm helm, ChartSettings settings, IReadOnlyList<string> apiVersions,
@@ -252,6 +265,23 @@ public static partial class ChartVerifier
     [System.Text.RegularExpressions.GeneratedRegex(@"(?m)^[ \t]+$")]
     private static partial System.Text.RegularExpressions.Regex BlankLinesEmptied();
 
+    /// <summary>
+    /// What Argo CD passes for the cluster's own API: every served group/version and group/version/kind
+    /// (charts test either form). The served built-in API is KubernetesClient's models, generated from
+    /// the Kubernetes release it targets.
+    /// </summary>
+    private static readonly Lazy<IReadOnlyList<string>> BuiltInApiVersions = new(() =>
+        [.. typeof(k8s.Models.V1Pod).Assembly.GetTypes()
+            .Select(t => t.GetCustomAttributes(typeof(k8s.Models.KubernetesEntityAttribute), false).OfType<k8s.Models.KubernetesEntityAttribute>().FirstOrDefault())
+            .OfType<k8s.Models.KubernetesEntityAttribute>()
+            .Where(e => !string.IsNullOrEmpty(e.Kind) && !string.IsNullOrEmpty(e.ApiVersion) && !e.Kind.EndsWith("List", StringComparison.Ordinal))
+            .SelectMany(e =>
+            {
+                var groupVersion = string.IsNullOrEmpty(e.Group) ? e.ApiVersion : $"{e.Group}/{e.ApiVersion}";
+                return new[] { groupVersion, $"{groupVersion}/{e.Kind}" };
+            })
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
+
     private static (string Group, string Version, string? Kind) Gvk(JsonElement o)
     {
         var apiVersion = o.TryGetProperty("apiVersion", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : "";
@@ -267,7 +297,7 @@ public static partial class ChartVerifier
     }
 
     /// <summary>A CustomResourceDefinition's group, kind and served versions.</summary>
-    private sealed record Crd(string Group, string Kind, IReadOnlyList<string> Versions)
+    private sealed record Crd(string Group, string Kind, IReadOnlyList<string> Versions, IReadOnlyDictionary<string, JsonElement> Schemas)
     {
         public static Crd? From(JsonElement o)
         {
@@ -279,9 +309,12 @@ public static partial class ChartVerifier
                 return null;
             }
             var versions = spec.TryGetProperty("versions", out var v) && v.ValueKind == JsonValueKind.Array
-                ? v.EnumerateArray().Where(x => x.TryGetProperty("name", out _)).Select(x => x.GetProperty("name").GetString()!).ToList()
+                ? v.EnumerateArray().Where(x => x.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String).ToList()
                 : [];
-            return new Crd(group.GetString()!, kind.GetString()!, versions);
+            var schemas = versions
+                .Where(x => x.TryGetProperty("schema", out var schema) && schema.TryGetProperty("openAPIV3Schema", out _))
+                .ToDictionary(x => x.GetProperty("name").GetString()!, x => x.GetProperty("schema").GetProperty("openAPIV3Schema"), StringComparer.Ordinal);
+            return new Crd(group.GetString()!, kind.GetString()!, [.. versions.Select(x => x.GetProperty("name").GetString()!)], schemas);
         }
 
         public bool Serves(string group, string version, string kind) => Group == group && Kind == kind && Versions.Contains(version, StringComparer.Ordinal);

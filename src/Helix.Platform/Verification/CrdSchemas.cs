@@ -44,7 +44,14 @@ public static class CrdSchemas
             : $"{apiVersion[..slash]}/{kind.ToLowerInvariant()}_{apiVersion[(slash + 1)..]}.json";
     }
 
-    public static IEnumerable<Finding> Validate(string file, JsonElement resource)
+    public static IEnumerable<Finding> Validate(string file, JsonElement resource) => Validate(file, resource, null);
+
+    /// <summary>
+    /// Validates against the embedded schema of the kind, else against the <c>openAPIV3Schema</c> of a
+    /// CRD the platform installs (<paramref name="installed"/>: by <c>apiVersion</c> and kind), as the
+    /// API server would.
+    /// </summary>
+    public static IEnumerable<Finding> Validate(string file, JsonElement resource, IReadOnlyDictionary<(string ApiVersion, string Kind), JsonElement>? installed)
     {
         var apiVersion = resource.TryGetProperty("apiVersion", out var v) ? v.GetString() ?? "" : "";
         var kind = resource.TryGetProperty("kind", out var k) ? k.GetString() ?? "" : "";
@@ -54,6 +61,12 @@ public static class CrdSchemas
 
         var schemaName = SchemaName(apiVersion, kind);
         var schema = Cache.GetOrAdd(schemaName, n => new Lazy<JsonSchema?>(() => Load(n))).Value;
+        if (schema is null && installed is not null && installed.TryGetValue((apiVersion, kind), out var openApi))
+        {
+            var text = openApi.GetRawText();
+            var key = "crd/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+            schema = Cache.GetOrAdd(key, k => new Lazy<JsonSchema?>(() => JsonSchema.FromText(DotNetPatterns(text), Build, new Uri($"https://helix.invalid/schemas/{k}.json")))).Value;
+        }
         if (schema is null)
         {
             yield return new Finding(Severity.Error, file, id, Rule, $"no schema for {apiVersion} {kind}",

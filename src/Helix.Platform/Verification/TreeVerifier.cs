@@ -115,7 +115,13 @@ public static class TreeVerifier
         && resource.TryGetProperty("apiVersion", out var a) && a.ValueKind == JsonValueKind.String
         && resource.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String;
 
-    internal static IEnumerable<Finding> VerifyObject(string file, JsonElement resource)
+    internal static IEnumerable<Finding> VerifyObject(string file, JsonElement resource) => VerifyObject(file, resource, null);
+
+    /// <summary>One object's schema (core kinds strictly, custom resources against their CRD) and, for the tree's own files, no plaintext Secret.</summary>
+    /// <param name="file">Where the object is (a tree file, or a chart's source name).</param>
+    /// <param name="resource">The object.</param>
+    /// <param name="installed">CRD schemas the platform installs, for kinds without an embedded one; null for the tree's own files.</param>
+    internal static IEnumerable<Finding> VerifyObject(string file, JsonElement resource, IReadOnlyDictionary<(string ApiVersion, string Kind), JsonElement>? installed)
     {
         if (resource.ValueKind != JsonValueKind.Object
             || !resource.TryGetProperty("apiVersion", out var apiVersion) || apiVersion.ValueKind != JsonValueKind.String
@@ -128,7 +134,7 @@ public static class TreeVerifier
         var group = apiVersion.GetString()!.Contains('/', StringComparison.Ordinal) ? apiVersion.GetString()![..apiVersion.GetString()!.IndexOf('/', StringComparison.Ordinal)] : "";
         if (IsCustomResource(group))
         {
-            foreach (var finding in CrdSchemas.Validate(file, resource))
+            foreach (var finding in CrdSchemas.Validate(file, resource, installed))
             {
                 yield return finding;
             }
@@ -147,7 +153,8 @@ public static class TreeVerifier
             }
         }
 
-        if (kind.GetString() == "Secret" && group.Length == 0 && !IsSopsEncrypted(resource)
+        // A chart's Secrets are made in the cluster from values, which are checked where they are written.
+        if (installed is null && kind.GetString() == "Secret" && group.Length == 0 && !IsSopsEncrypted(resource)
             && (HasEntries(resource, "data") || HasEntries(resource, "stringData")))
         {
             yield return new Finding(Severity.Error, file, Id(resource), SecretRule, "a Secret with plaintext data",
@@ -174,6 +181,11 @@ public static class TreeVerifier
         {
             k8s.KubernetesYaml.LoadAllFromString(resource.GetRawText(), strict: true);
             return null;
+        }
+        catch (KeyNotFoundException)
+        {
+            // KubernetesClient's models are the served built-in API: anything else is removed or misspelt.
+            return $"{resource.GetProperty("apiVersion").GetString()} {resource.GetProperty("kind").GetString()} is not served by Kubernetes (a removed or misspelt API version)";
         }
         catch (Exception e) when (e is YamlException or ArgumentException or InvalidOperationException or FormatException)
         {
