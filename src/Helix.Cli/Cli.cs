@@ -66,7 +66,7 @@ internal sealed class Cli(TextWriter stdout, TextWriter stderr, bool colour)
     }
 
     /// <summary>One chart a verification rendered: what <c>helix verify --charts</c> reports per chart.</summary>
-    public sealed record ChartSummary(string Application, string Chart, string Version, int Wave, int Objects, int Findings);
+    public sealed record ChartSummary(string Application, string Chart, string Version, int Wave, int Objects, int Findings, IReadOnlyList<string> Images);
 
     /// <summary>Prints findings (or the JSON <c>{"findings": [...], "charts": [...]}</c>) and a count; exit 1 when any is an error.</summary>
     public int Report(IReadOnlyList<Finding> findings, IReadOnlyList<ChartSummary> charts, string what, bool json)

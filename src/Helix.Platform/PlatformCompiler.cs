@@ -83,7 +83,19 @@ public static class PlatformCompiler
     {
         ArgumentNullException.ThrowIfNull(tree);
         var kubeVersion = model?.Spec.Cluster.KubernetesVersion.TrimStart('v') ?? DefaultKubeVersion;
-        return ChartVerifier.Verify(tree.Objects, ChartSettings.FromEnvironment(kubeVersion, environment), environment);
+        var report = ChartVerifier.Verify(tree.Objects, ChartSettings.FromEnvironment(kubeVersion, environment), environment);
+        if (model is null || report.Error is not null)
+        {
+            return report;
+        }
+        // The images the charts run come under the same supply-chain rules as the tree's own workloads.
+        return report with
+        {
+            Charts = [.. report.Charts.Select(chart => chart with
+            {
+                Findings = [.. chart.Findings, .. SupplyChain.VerifyWorkloads(tree.Objects, [.. chart.Objects.Select(o => (chart.Source, o))], model)],
+            })],
+        };
     }
 
     /// <summary>Every chart the model pins, with its folder in the chart cache (null when the cache does not have it).</summary>

@@ -213,6 +213,7 @@ public sealed class HelixCommandTests
         Assert.Equal("41.3.0", traefik.GetProperty("version").GetString());
         Assert.True(traefik.GetProperty("objects").GetInt32() > 20); // its Deployment, Service, RBAC and CRDs
         Assert.Equal(0, traefik.GetProperty("findings").GetInt32());
+        Assert.Equal(["docker.io/traefik:v3.7.11"], traefik.GetProperty("images").EnumerateArray().Select(i => i.GetString()));
         Assert.Matches(@"rendered 16 charts in \d+ ms", err);
     }
 

@@ -196,6 +196,25 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void TheImagesAChartRuns_ComeUnderTheSupplyChainRules_InTheAppZone()
+    {
+        TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
+        var charts = TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");
+        var model = PlatformCompiler.Model(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        // A tenant's Application installing a public chart into its own (app-zone) namespace.
+        var yaml = App("acme-cache", 80, "https://dandydeveloper.github.io/charts", "redis-ha", "4.39.0", "acme", "haproxy: {enabled: false}");
+        var tree = TreeVerifier.Analyse(["gitops/tenants/acme/cache.yaml"], _ => new StringReader(yaml), model);
+
+        var chart = Assert.Single(PlatformCompiler.VerifyCharts(tree, model, v => v == "HELIX_CHARTS" ? charts : Environment.GetEnvironmentVariable(v)).Charts);
+
+        Assert.Contains("public.ecr.aws/docker/library/redis:8.8.0-alpine", chart.Images);
+        var registry = chart.Findings.First(f => f.Rule == SupplyChain.RegistryRule && f.Message.Contains("redis:8.8.0-alpine", StringComparison.Ordinal));
+        Assert.Contains(chart.Findings, f => f.Rule == SupplyChain.SignatureRule);
+        Assert.Equal("charts/acme-cache/redis-ha-4.39.0", registry.File);
+        Assert.StartsWith("StatefulSet/acme/", registry.Resource, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AChartMissingFromTheCache_SaysHowToFetchIt_AndTheOthersAreStillVerified()
     {
         var report = Verify(

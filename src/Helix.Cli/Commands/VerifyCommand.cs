@@ -62,12 +62,12 @@ internal static class VerifyCommand
                 return cli.Report([.. verification.Findings, new Finding(Severity.Error, "-", "-", "chart-tool", error, "install Helm v4: scripts/tools.sh install")], [], what, json);
             }
             cli.Stderr.WriteLine($"rendered {report.Charts.Count} charts in {clock.ElapsedMilliseconds} ms ({report.Charts.Count(c => c.FromCache)} from the output cache, Helm {report.HelmTime.TotalMilliseconds:0} ms)");
-            var summaries = report.Charts.Select(c => new ChartSummary(c.Release.Application, c.Release.Pin.Chart, c.Release.Pin.Version, c.Release.Wave, c.Objects.Count, c.Findings.Count)).ToList();
+            var summaries = report.Charts.Select(c => new ChartSummary(c.Release.Application, c.Release.Pin.Chart, c.Release.Pin.Version, c.Release.Wave, c.Objects.Count, c.Findings.Count, c.Images)).ToList();
             if (!json)
             {
                 foreach (var chart in summaries)
                 {
-                    cli.Stdout.WriteLine($"chart {chart.Chart} {chart.Version} ({chart.Application}, wave {chart.Wave}): {chart.Objects} objects, {chart.Findings} finding(s)");
+                    cli.Stdout.WriteLine($"chart {chart.Chart} {chart.Version} ({chart.Application}, wave {chart.Wave}): {chart.Objects} objects, {chart.Images.Count} images, {chart.Findings} finding(s)");
                 }
             }
             return cli.Report([.. verification.Findings, .. report.Findings], summaries, what, json);

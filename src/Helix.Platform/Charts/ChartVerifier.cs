@@ -15,6 +15,9 @@ public sealed record ChartResult(ChartRelease Release, IReadOnlyList<JsonElement
 {
     /// <summary>The name findings and objects of this release are filed under: <c>charts/&lt;application&gt;/&lt;chart&gt;-&lt;version&gt;</c>.</summary>
     public string Source => ChartVerifier.SourceOf(Release);
+
+    /// <summary>Every container image the chart's workloads run.</summary>
+    public IReadOnlyList<string> Images => SupplyChain.Inventory(Objects);
 }
 
 /// <summary>Every chart release of a tree, rendered and checked; <see cref="Error"/> when charts could not be rendered at all.</summary>

@@ -29,8 +29,25 @@ public static class SupplyChain
             yield return new Finding(Severity.Error, "-", $"Namespace/{ns}", SignatureRule, $"no verifyImages rule covers namespace {ns} (app zone)",
                 "add the namespace to the verify-image-signatures ClusterPolicy (helix render covers every app-zone namespace)");
         }
+        foreach (var finding in VerifyWorkloads(objects, objects, model))
+        {
+            yield return finding;
+        }
+    }
+
+    /// <summary>
+    /// The image rules for <paramref name="workloads"/> (the tree's own, or what the charts produce)
+    /// under the verifyImages rules among <paramref name="policies"/>.
+    /// </summary>
+    public static IEnumerable<Finding> VerifyWorkloads(IReadOnlyList<(string File, JsonElement Object)> policies, IReadOnlyList<(string File, JsonElement Object)> workloads, PlatformModel model)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        ArgumentNullException.ThrowIfNull(workloads);
+        ArgumentNullException.ThrowIfNull(model);
+        var covered = model.Namespaces().Where(n => n.Zone == "app").Select(n => n.Namespace).ToHashSet(StringComparer.Ordinal);
+        var rules = VerifyRules(policies);
         var registries = model.Spec.SupplyChain.Registries;
-        foreach (var (file, resource) in objects.Where(o => WorkloadKinds.Contains(o.Object.GetProperty("kind").GetString())))
+        foreach (var (file, resource) in workloads.Where(o => WorkloadKinds.Contains(o.Object.GetProperty("kind").GetString())))
         {
             var ns = resource.TryGetProperty("metadata", out var m) && m.TryGetProperty("namespace", out var n) ? n.GetString() ?? "" : "";
             if (!covered.Contains(ns))
@@ -108,6 +125,10 @@ public static class SupplyChain
     /// <summary>Kyverno's image patterns: <c>*</c> is any run of characters, <c>?</c> one.</summary>
     private static Regex Glob(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);
+
+    /// <summary>Every container image of the workloads among <paramref name="objects"/>: the image inventory.</summary>
+    public static IReadOnlyList<string> Inventory(IEnumerable<JsonElement> objects) =>
+        [.. objects.Where(o => o.TryGetProperty("kind", out var k) && WorkloadKinds.Contains(k.GetString())).SelectMany(Images).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     private static IEnumerable<string> Images(JsonElement resource)
     {
