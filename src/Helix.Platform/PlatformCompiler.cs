@@ -88,12 +88,14 @@ public static class PlatformCompiler
         {
             return report;
         }
-        // The images the charts run come under the same supply-chain rules as the tree's own workloads.
+        // The images the charts run come under the same supply-chain rules as the tree's own workloads,
+        // and the pod labels the network policies are written for must be on the pods the charts run.
         return report with
         {
             Charts = [.. report.Charts.Select(chart => chart with
             {
-                Findings = [.. chart.Findings, .. SupplyChain.VerifyWorkloads(tree.Objects, [.. chart.Objects.Select(o => (chart.Source, o))], model)],
+                Findings = [.. chart.Findings, .. SupplyChain.VerifyWorkloads(tree.Objects, [.. chart.Objects.Select(o => (chart.Source, o))], model),
+                    .. ChartVerifier.PodLabels(chart, model.Parts.Where(p => p.Application == chart.Release.Application && p.Namespace == chart.Release.Namespace))],
             })],
         };
     }

@@ -215,6 +215,24 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void PodLabelsThePoliciesAreWrittenFor_MustBeOnPodsTheChartRuns()
+    {
+        TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
+        var charts = TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");
+        var model = PlatformCompiler.Model(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var postgres = model.Parts.Single(p => p.Name == "postgres");
+        // The Application of the postgres part installing a chart whose pods lack the labels its policies select.
+        var yaml = App(postgres.Application, 31, "https://dandydeveloper.github.io/charts", "redis-ha", "4.39.0", postgres.Namespace, "haproxy: {enabled: false}");
+        var tree = TreeVerifier.Analyse(["gitops/platform/cnpg/application.yaml"], _ => new StringReader(yaml), model);
+
+        var chart = Assert.Single(PlatformCompiler.VerifyCharts(tree, model, v => v == "HELIX_CHARTS" ? charts : Environment.GetEnvironmentVariable(v)).Charts);
+
+        var labels = chart.Findings.Where(f => f.Rule == ChartVerifier.PodLabelRule).ToList();
+        Assert.Equal([$"{postgres.Namespace}/postgres", $"{postgres.Namespace}/postgres-pooler"], labels.Select(f => f.Resource).Order(StringComparer.Ordinal));
+        Assert.Contains("cnpg.io/cluster=postgres", labels[0].Message + labels[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AChartMissingFromTheCache_SaysHowToFetchIt_AndTheOthersAreStillVerified()
     {
         var report = Verify(

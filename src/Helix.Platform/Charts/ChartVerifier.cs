@@ -60,6 +60,7 @@ public static partial class ChartVerifier
     public const string ValuesRule = "chart-values";
     public const string CrdOrderRule = "crd-before-use";
     public const string OutputRule = "chart-output";
+    public const string PodLabelRule = "pod-labels";
 
     public static string SourceOf(ChartRelease release)
     {
@@ -203,6 +204,58 @@ public static partial class ChartVerifier
     {
         var path = file.StartsWith(Rendering.GitOpsRenderer.Root + "/", StringComparison.Ordinal) ? file : $"{Rendering.GitOpsRenderer.Root}/{file}";
         return path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The model's parts in a chart's namespace are told apart by pod labels, and the zero-trust
+    /// policies select pods by them: each part's labels must be on a pod the chart really runs, or its
+    /// policies select nothing and its flows are blocked.
+    /// </summary>
+    public static IEnumerable<Finding> PodLabels(ChartResult chart, IEnumerable<Model.Part> parts)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        ArgumentNullException.ThrowIfNull(parts);
+        var pods = chart.Objects.Select(PodLabelsOf).OfType<IReadOnlyDictionary<string, string>>().ToList();
+        if (pods.Count == 0)
+        {
+            yield break; // a chart of CRDs or configuration only
+        }
+        foreach (var part in parts.Where(p => p.PodLabels.Count > 0))
+        {
+            if (!pods.Any(pod => part.PodLabels.All(l => pod.TryGetValue(l.Key, out var value) && value == l.Value)))
+            {
+                var wanted = string.Join(", ", part.PodLabels.Select(l => $"{l.Key}={l.Value}"));
+                yield return new Finding(Severity.Error, chart.Source, $"{part.Namespace}/{part.Name}", PodLabelRule,
+                    $"the network policies select {part.Name}'s pods by {wanted}, but no pod {chart.Release.Pin.Chart} {chart.Release.Pin.Version} runs carries those labels",
+                    "give the part the labels the chart puts on its pods (or set them through the chart's values)");
+            }
+        }
+    }
+
+    private static IReadOnlyDictionary<string, string>? PodLabelsOf(JsonElement o)
+    {
+        var kind = o.TryGetProperty("kind", out var k) ? k.GetString() : null;
+        JsonElement? template = kind switch
+        {
+            "Deployment" or "StatefulSet" or "DaemonSet" or "Job" or "ReplicaSet" => At(o, "spec", "template"),
+            "CronJob" => At(o, "spec", "jobTemplate", "spec", "template"),
+            _ => null,
+        };
+        return template is { } t && At(t, "metadata", "labels") is { ValueKind: JsonValueKind.Object } labels
+            ? labels.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal)
+            : null;
+    }
+
+    private static JsonElement? At(JsonElement element, params string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(key, out element))
+            {
+                return null;
+            }
+        }
+        return element;
     }
 
     /// <summary>What one render produced: the values check, the objects, and output that did not parse; cached as one JSON file.</summary>
