@@ -88,14 +88,23 @@ public static class PlatformCompiler
         {
             return report;
         }
-        // The images the charts run come under the same supply-chain rules as the tree's own workloads,
-        // and the pod labels the network policies are written for must be on the pods the charts run.
+        // The images the charts run come under the same supply-chain rules as the tree's own workloads;
+        // the pod labels the network policies are written for must be on the pods the charts run, and
+        // the ports routes and scrapes go to on them. An Application's port checks see all its charts.
+        var first = report.Charts.GroupBy(c => c.Release.Application).ToDictionary(g => g.Key, g => g.First());
         return report with
         {
             Charts = [.. report.Charts.Select(chart => chart with
             {
-                Findings = [.. chart.Findings, .. SupplyChain.VerifyWorkloads(tree.Objects, [.. chart.Objects.Select(o => (chart.Source, o))], model),
-                    .. ChartVerifier.PodLabels(chart, model.Parts.Where(p => p.Application == chart.Release.Application && p.Namespace == chart.Release.Namespace))],
+                Findings =
+                [
+                    .. chart.Findings,
+                    .. SupplyChain.VerifyWorkloads(tree.Objects, [.. chart.Objects.Select(o => (chart.Source, o))], model),
+                    .. ChartVerifier.PodLabels(chart, model.Parts.Where(p => p.Application == chart.Release.Application && p.Namespace == chart.Release.Namespace)),
+                    .. first[chart.Release.Application] == chart && model.Declarations.FirstOrDefault(d => d.Name == chart.Release.Application) is { } declaration
+                        ? ChartVerifier.Ports(chart, [.. report.Charts.Where(c => c.Release.Application == chart.Release.Application).SelectMany(c => c.Objects), .. tree.Objects.Select(o => o.Object)], declaration)
+                        : [],
+                ],
             })],
         };
     }

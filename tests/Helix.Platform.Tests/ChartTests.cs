@@ -233,6 +233,27 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void RoutesAndScrapes_GoToPortsThePodsTheChartRunsReallyHave()
+    {
+        TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
+        var charts = TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");
+        var model = PlatformCompiler.Model(Spec.SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        ChartResult Argo(string values)
+        {
+            var yaml = App("argocd", 40, "https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1", "argocd", values);
+            var tree = TreeVerifier.Analyse(["gitops/platform/argocd/application.yaml"], _ => new StringReader(yaml), model);
+            return Assert.Single(PlatformCompiler.VerifyCharts(tree, model, v => v == "HELIX_CHARTS" ? charts : Environment.GetEnvironmentVariable(v)).Charts);
+        }
+
+        var fine = Argo("server:\n  replicas: 2");
+        var moved = Argo("server:\n  service:\n    servicePortHttp: 8000\ncontroller:\n  metrics:\n    enabled: false");
+
+        Assert.DoesNotContain(fine.Findings, f => f.Rule == ChartVerifier.PortRule);
+        var ports = moved.Findings.Where(f => f.Rule == ChartVerifier.PortRule).Select(f => f.Message).ToList();
+        Assert.Contains("routes to argocd go to port 80 of Service argocd-server, which has no such port", ports);
+    }
+
+    [Fact]
     public void AChartMissingFromTheCache_SaysHowToFetchIt_AndTheOthersAreStillVerified()
     {
         var report = Verify(
@@ -267,6 +288,32 @@ public sealed class ChartTests
         Assert.Empty(report.Charts);
         Assert.Contains("Helm is not installed at /nonexistent/helm", report.Error, StringComparison.Ordinal);
         Assert.Contains("scripts/tools.sh install", report.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AHelmTooOld_IsRefused_SayingWhichOneAndWhatToDo()
+    {
+        var folder = Directory.CreateTempSubdirectory("helix-old-helm-");
+        try
+        {
+            var helm = Path.Combine(folder.FullName, "helm");
+            File.WriteAllText(helm, "#!/bin/sh\necho v3.17.3+ge4da497\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(helm, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var report = Verify(
+                [("gitops/platform/traefik/application.yaml", App("traefik", 31, Traefik, "traefik", "41.3.0", "traefik", "deployment:\n  replicas: 2"))],
+                variable => variable == "HELIX_HELM" ? helm : Environment.GetEnvironmentVariable(variable));
+
+            Assert.Empty(report.Charts);
+            Assert.Contains($"{helm} is Helm v3.17.3; helix renders charts with Helm v4", report.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

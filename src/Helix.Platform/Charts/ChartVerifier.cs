@@ -61,6 +61,7 @@ public static partial class ChartVerifier
     public const string CrdOrderRule = "crd-before-use";
     public const string OutputRule = "chart-output";
     public const string PodLabelRule = "pod-labels";
+    public const string PortRule = "pod-ports";
 
     public static string SourceOf(ChartRelease release)
     {
@@ -228,6 +229,100 @@ public static partial class ChartVerifier
                 yield return new Finding(Severity.Error, chart.Source, $"{part.Namespace}/{part.Name}", PodLabelRule,
                     $"the network policies select {part.Name}'s pods by {wanted}, but no pod {chart.Release.Pin.Chart} {chart.Release.Pin.Version} runs carries those labels",
                     "give the part the labels the chart puts on its pods (or set them through the chart's values)");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The ports the model sends traffic to, on the pods the chart really runs: each route target's
+    /// Service has the port and it leads to the pod port, and each metrics port is a container port
+    /// (parts in the chart's namespace; pods an operator makes later are not the chart's to show).
+    /// </summary>
+    /// <param name="chart">The Application's first chart: findings are filed under it.</param>
+    /// <param name="objects">Everything the Application installs (all its charts) and the tree's own objects.</param>
+    /// <param name="declaration">The Application's component declaration.</param>
+    public static IEnumerable<Finding> Ports(ChartResult chart, IReadOnlyList<JsonElement> objects, Model.ComponentDeclaration declaration)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        ArgumentNullException.ThrowIfNull(objects);
+        ArgumentNullException.ThrowIfNull(declaration);
+        var ns = chart.Release.Namespace;
+        var containers = objects.Where(o => PodLabelsOf(o) is not null && NamespaceOf(o, ns) == ns).SelectMany(Containers).ToList();
+        if (containers.Count == 0)
+        {
+            yield break;
+        }
+        foreach (var target in declaration.RouteTargets.Where(t => t.Namespace == ns))
+        {
+            var service = objects.FirstOrDefault(o => o.TryGetProperty("kind", out var k) && k.GetString() == "Service" && NamespaceOf(o, ns) == ns
+                && At(o, "metadata", "name") is { } n && n.GetString() == target.Service);
+            if (service.ValueKind != JsonValueKind.Object)
+            {
+                yield return new Finding(Severity.Error, chart.Source, $"Service/{ns}/{target.Service}", PortRule,
+                    $"routes to {target.Name} go to Service {target.Service}, which {chart.Release.Application}'s charts do not create",
+                    "name the Service the chart creates in the component's route target");
+                continue;
+            }
+            var port = (At(service, "spec", "ports") is { ValueKind: JsonValueKind.Array } ports ? ports.EnumerateArray() : Enumerable.Empty<JsonElement>())
+                .FirstOrDefault(p => p.TryGetProperty("port", out var number) && number.TryGetInt32(out var value) && value == target.ServicePort);
+            if (port.ValueKind != JsonValueKind.Object)
+            {
+                yield return new Finding(Severity.Error, chart.Source, $"Service/{ns}/{target.Service}", PortRule,
+                    $"routes to {target.Name} go to port {target.ServicePort} of Service {target.Service}, which has no such port",
+                    "use a port the Service has in the component's route target");
+                continue;
+            }
+            var podPort = port.TryGetProperty("targetPort", out var targetPort)
+                ? targetPort.ValueKind == JsonValueKind.Number ? targetPort.GetInt32() : containers.FirstOrDefault(c => c.Name == targetPort.GetString()).Port
+                : target.ServicePort;
+            if (podPort != target.PodPort)
+            {
+                yield return new Finding(Severity.Error, chart.Source, $"Service/{ns}/{target.Service}", PortRule,
+                    $"the network policies let Traefik reach {target.Name}'s pods on port {target.PodPort}, but Service {target.Service} sends port {target.ServicePort} to pod port {podPort}",
+                    $"set the route target's pod port to {podPort}");
+            }
+        }
+        foreach (var metrics in declaration.Metrics.Where(m => declaration.Parts.Any(p => p.Name == m.Part && p.Namespace == ns)))
+        {
+            if (!containers.Any(c => c.Port == metrics.Port))
+            {
+                yield return new Finding(Severity.Error, chart.Source, $"{ns}/{metrics.Part}", PortRule,
+                    $"Prometheus is let in to {metrics.Part}'s pods on port {metrics.Port}, but no container {chart.Release.Application}'s charts run listens there",
+                    "declare the metrics port the chart's containers expose");
+            }
+        }
+    }
+
+    private static string NamespaceOf(JsonElement o, string releaseNamespace) =>
+        At(o, "metadata", "namespace") is { ValueKind: JsonValueKind.String } n ? n.GetString()! : releaseNamespace;
+
+    private static IEnumerable<(string? Name, int Port)> Containers(JsonElement o)
+    {
+        var kind = o.GetProperty("kind").GetString();
+        var spec = kind == "CronJob" ? At(o, "spec", "jobTemplate", "spec", "template", "spec") : At(o, "spec", "template", "spec");
+        if (spec is not { } pod)
+        {
+            yield break;
+        }
+        foreach (var list in new[] { "containers", "initContainers" })
+        {
+            if (At(pod, list) is not { ValueKind: JsonValueKind.Array } containers)
+            {
+                continue;
+            }
+            foreach (var container in containers.EnumerateArray())
+            {
+                if (At(container, "ports") is not { ValueKind: JsonValueKind.Array } ports)
+                {
+                    continue;
+                }
+                foreach (var port in ports.EnumerateArray())
+                {
+                    if (port.TryGetProperty("containerPort", out var number) && number.TryGetInt32(out var value))
+                    {
+                        yield return (port.TryGetProperty("name", out var name) ? name.GetString() : null, value);
+                    }
+                }
             }
         }
     }
