@@ -137,7 +137,16 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                 ? RunOutcome.Failed
                 : await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
         }
-        var state = run.StateIn(graph);
+        JsonObject state;
+        try
+        {
+            state = run.StateIn(graph);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The run's input does not fit the workflow's state: no attempt will change that.
+            return await FailCodeAsync(run.Id, $"the run's state does not fit workflow '{run.Workflow}': {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+        }
         var step = run.Step;
         var tasks = run.Next;
 
@@ -198,8 +207,19 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                         return RunOutcome.Failed;
                     }
                     var ordered = results.OrderBy(r => r.Task.Id, StringComparer.Ordinal).ToList();
-                    var next = graph.Apply(state, ordered.SelectMany(r => r.Writes));
-                    var nextTasks = graph.Next(ordered.Select(r => r.Task.Node), next);
+                    JsonObject next;
+                    IReadOnlyList<PendingTask> nextTasks;
+                    try
+                    {
+                        next = graph.Apply(state, ordered.SelectMany(r => r.Writes));
+                        nextTasks = graph.Next(ordered.Select(r => r.Task.Node), next);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // The workflow's own code between nodes (reducers, edges) threw: the run fails with
+                        // the error rather than staying running for the sweeper to run into it again.
+                        return await FailCodeAsync(run.Id, $"after step {step} the workflow's edges threw {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+                    }
                     var lone = tasks.Count == 1 ? ordered[0] : null;
                     var checkpoint = Stopwatch.GetTimestamp();
                     var committed = await store.CommitStepAsync(run.Id, _options.Owner, step, lone is null ? null : (lone.Task, lone.Writes), nextTasks, next,
@@ -255,6 +275,16 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             await store.ReleaseAsync(run.Id, _options.Owner, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+    }
+
+    private async Task<RunOutcome> FailCodeAsync(Guid id, string error)
+    {
+        if (!await store.FailAsync(id, _options.Owner, error, CancellationToken.None).ConfigureAwait(false))
+        {
+            return await StoppedElsewhereAsync(id).ConfigureAwait(false);
+        }
+        LogFailed(logger, id, error);
+        return RunOutcome.Failed;
     }
 
     /// <summary>The run stopped being this worker's: cancelled, or another worker has it.</summary>

@@ -57,6 +57,49 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
     }
 
     [Fact]
+    public async Task AnEnvelopeWithANumberTooLargeForALength_IsDeadLetteredAtOnce_NotLost()
+    {
+        await using var scope = nats.CreateScope();
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await using var host = await OrchestratorHost.StartAsync(scope, schema);
+        var delivery = new WebhookEvent { Source = "acme", EventType = "smoke", DeliveryId = "huge-length", ReceivedAt = DateTimeOffset.UtcNow, BodyLength = 2 };
+        var headers = delivery.ToHeaders();
+        headers[EventHeaders.BodyLength] = "99999999999999999999"; // a length no long holds
+
+        await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "huge-length", new { }, replaceHeaders: headers);
+
+        var letter = await ReadDeadLetterAsync(scope);
+        Assert.Equal("not a Helix webhook event: Helix-Body-Length is not a length in bytes", letter.Headers![DeadLetterHeaders.Reason].ToString());
+        Assert.Equal("1", letter.Headers[DeadLetterHeaders.Deliveries].ToString());
+        await WaitUntilAcknowledgedAsync(scope, "orchestrator");
+    }
+
+    [Fact]
+    public async Task DeliveriesUsedUpWithoutAnOutcome_EndInADeadLetter_NotInAnEventNoLongerDelivered()
+    {
+        await using var scope = nats.CreateScope();
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        var settings = new Dictionary<string, string?> { ["Orchestrator:MaxDeliveries"] = "2" };
+        await (await OrchestratorHost.StartAsync(scope, schema, settings)).DisposeAsync(); // the durable consumer exists, nobody consumes
+        await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "used-up", new { });
+
+        // The whole budget taken by deliveries that end without an outcome, as when the service is killed handling them.
+        var consumer = await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", Ct);
+        for (var i = 0; i < 2; i++)
+        {
+            var taken = await consumer.NextAsync<byte[]>(cancellationToken: Ct) ?? throw new InvalidOperationException("the event was not delivered");
+            await taken.NakAsync(cancellationToken: Ct);
+        }
+        await using var host = await OrchestratorHost.StartAsync(scope, schema, settings);
+
+        var letter = await ReadDeadLetterAsync(scope);
+        Assert.Equal("3", letter.Headers![DeadLetterHeaders.Deliveries].ToString());
+        Assert.StartsWith("delivered 3 times, 2 of them without an outcome", letter.Headers[DeadLetterHeaders.Reason].ToString(), StringComparison.Ordinal);
+        Assert.Equal("used-up", letter.Headers[EventHeaders.DeliveryId].ToString());
+        await WaitUntilAcknowledgedAsync(scope, "orchestrator");
+    }
+
+    [Fact]
     public async Task APoisonEvent_IsRetried_ThenDeadLetteredAfterMaxDeliveries_WithTheReason()
     {
         await using var scope = nats.CreateScope();

@@ -115,6 +115,26 @@ public sealed class GraphTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task AnEdgeThatThrows_FailsTheRunWithTheError_InsteadOfLeavingItRunning()
+    {
+        var edgy = Workflow.Create<Counter>("edgy")
+            .AddNode("tick", (_, state) => Task.FromResult(new Update<Counter>().Set(s => s.Count, state.Count + 1)))
+            .AddEdge(Workflow.Start, "tick")
+            .AddConditionalEdges("tick", state => state.Count > 0 ? throw new InvalidOperationException("the edge has a bug") : [Workflow.End])
+            .Build();
+        await using var engine = await Engine.StartAsync(postgres, [edgy]);
+
+        var (id, outcome) = await engine.RunAsync("edgy");
+
+        Assert.Equal(RunOutcome.Failed, outcome);
+        var run = (await engine.Store.GetAsync(id, Ct))!;
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("after step 1 the workflow's edges threw InvalidOperationException: the edge has a bug", run.Error);
+        Assert.Equal(RunOutcome.NotClaimed, await engine.OtherWorker().RunAsync(id, Ct)); // nothing left for the sweeper: it stays failed
+        Assert.Equal(RunStatus.Failed, (await engine.Store.GetAsync(id, Ct))!.Status);
+    }
+
+    [Fact]
     public async Task ATransientError_IsRetriedWithBackoff_AndABug_FailsTheRunAtOnce_WithTheReason()
     {
         var attempts = 0;

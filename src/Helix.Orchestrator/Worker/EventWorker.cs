@@ -26,7 +26,8 @@ internal static class DeadLetterHeaders
 /// message is acknowledged only once the run is recorded and has ended, failed (then dead-lettered
 /// with the reason) or parked for a person. Long runs report progress so JetStream does not
 /// redeliver them; an event that cannot be handled goes to the dead-letter subject after
-/// <c>MaxDeliveries</c>; on shutdown, unfinished events go back to the stream at once.
+/// <c>MaxDeliveries</c>, counted by the worker (JetStream redelivers without limit, so the delivery
+/// after the budget always comes); on shutdown, unfinished events go back to the stream at once.
 /// </summary>
 internal sealed partial class EventWorker(
     INatsConnection nats,
@@ -112,7 +113,10 @@ internal sealed partial class EventWorker(
             Description = "Helix Orchestrator: one run per event",
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
             AckWait = _options.AckWait,
-            MaxDeliver = _options.MaxDeliveries,
+            // The budget is the worker's (MaxDeliveries): were it JetStream's too, a delivery cut short
+            // at the budget (the service killed meanwhile) would never come again, neither as a run
+            // nor as a dead letter.
+            MaxDeliver = -1,
             MaxAckPending = _options.Concurrency * 4,
             FilterSubjects = filters,
             DeliverPolicy = ConsumerConfigDeliverPolicy.All,
@@ -122,6 +126,14 @@ internal sealed partial class EventWorker(
     private async Task HandleAsync(NatsJSContext js, INatsJSMsg<byte[]> message, CancellationToken stoppingToken)
     {
         var deliveries = (int)(message.Metadata?.NumDelivered ?? 1);
+        if (deliveries > _options.MaxDeliveries)
+        {
+            // Every delivery of the budget ended without an outcome (the service stopped while handling
+            // it, or lost it): this one ends it, so a crash loop cannot keep an event for ever.
+            await DeadLetterAsync(js, message, $"delivered {deliveries} times, {_options.MaxDeliveries} of them without an outcome (the service stopped or lost it each time)",
+                deliveries, null, stoppingToken).ConfigureAwait(false);
+            return;
+        }
         WebhookEvent delivery;
         try
         {
