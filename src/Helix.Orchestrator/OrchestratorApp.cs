@@ -101,6 +101,7 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<WorkflowRunner>();
         builder.Services.AddSingleton<RunScheduler>();
         builder.Services.AddSingleton<OrchestratorMetrics>();
+        builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<EventWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWorker>());
         builder.Services.AddHostedService<OrphanSweeper>();
@@ -120,6 +121,8 @@ public static class OrchestratorApp
                     [$"Configuration key 'Orchestrator:Routes:{i}:Workflow': no workflow named '{routes[i].Workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})"]);
             }
         }
+        // Answers without a body of their own (no route, a malformed id) get a problem document too.
+        app.UseStatusCodePages();
         app.MapHelixDefaultEndpoints();
         RunEndpoints.Map(app);
         return app;

@@ -45,7 +45,12 @@ internal static class RunEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "status is one of pending, running, interrupted, completed, failed, cancelled");
         }
-        var found = await store.ListAsync(new RunQuery { Workflow = query["workflow"].FirstOrDefault(), Status = status, Before = before, Limit = limit }, context.RequestAborted).ConfigureAwait(false);
+        var workflow = query["workflow"].FirstOrDefault();
+        if (workflow is not null && (workflow.Length > 100 || workflow.Any(char.IsControl)))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "workflow is a workflow's name (at most 100 characters, no control characters)");
+        }
+        var found = await store.ListAsync(new RunQuery { Workflow = workflow, Status = status, Before = before, Limit = limit }, context.RequestAborted).ConfigureAwait(false);
         return Results.Json(new { runs = found, next = found.Count == limit ? found[^1].CreatedAt : (DateTimeOffset?)null });
     }
 
@@ -63,16 +68,30 @@ internal static class RunEndpoints
 
     internal sealed record StartRequest(string? Workflow, JsonNode? Input);
 
+    /// <summary>Request bodies above this are refused with 413 before they are read whole.</summary>
+    public const long MaxBodyBytes = 1 << 20;
+
+    /// <summary>An Idempotency-Key is a client's token (a UUID, a hash): visible ASCII, at most this long.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
+
+    // Client keys live apart from event message ids ("{source}:{id}"): a source name never holds '/'.
+    private const string KeyPrefix = "api/";
+
     private static async Task<IResult> StartAsync(HttpContext context, WorkflowRunner runner, RunScheduler scheduler)
     {
-        StartRequest? request;
-        try
+        if (!context.Request.HasJsonContentType())
         {
-            request = await context.Request.ReadFromJsonAsync<StartRequest>(Workflow.Json, context.RequestAborted).ConfigureAwait(false);
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "the body is JSON (Content-Type: application/json): {\"workflow\": \"research\", \"input\": {...}}");
         }
-        catch (JsonException e)
+        var key = context.Request.Headers["Idempotency-Key"];
+        if (key.Count > 0 && KeyProblem(key.ToString()) is { } keyProblem)
         {
-            return Problem(StatusCodes.Status400BadRequest, $"the body is not JSON: {e.Message}");
+            return Problem(StatusCodes.Status400BadRequest, keyProblem);
+        }
+        var (request, problem) = await ReadAsync<StartRequest>(context).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
         }
         if (request?.Workflow is not { Length: > 0 } name)
         {
@@ -80,16 +99,27 @@ internal static class RunEndpoints
         }
         if (runner.Registry.Find(name) is null)
         {
-            return Problem(StatusCodes.Status404NotFound, $"no workflow named '{name}' (known: {string.Join(", ", runner.Registry.Names.Order(StringComparer.Ordinal))})");
+            return Problem(StatusCodes.Status404NotFound, $"no workflow named '{Printable(name)}' (known: {string.Join(", ", runner.Registry.Names.Order(StringComparer.Ordinal))})");
+        }
+        if (Unstorable(request.Input, "input") is { } unstorable)
+        {
+            return Problem(StatusCodes.Status422UnprocessableEntity, unstorable);
         }
         Guid id;
+        bool created;
         try
         {
-            (id, _) = await runner.CreateAsync(name, request.Input, context.Request.Headers["Idempotency-Key"].FirstOrDefault(), context.RequestAborted).ConfigureAwait(false);
+            (id, created) = await runner.CreateAsync(name, request.Input, key.Count > 0 ? KeyPrefix + key : null, context.RequestAborted).ConfigureAwait(false);
         }
         catch (JsonException e)
         {
-            return Problem(StatusCodes.Status400BadRequest, $"the input does not fit the workflow's state: {e.Message}");
+            return Problem(StatusCodes.Status422UnprocessableEntity, $"the input does not fit the workflow's state: {e.Message}");
+        }
+        if (!created && await runner.Store.GetAsync(id, context.RequestAborted).ConfigureAwait(false) is { } earlier
+            && (earlier.Workflow != name || !JsonNode.DeepEquals(earlier.Input, request.Input)))
+        {
+            // The same key is the same request: a different one under it is the client's mistake, not a retry.
+            return Problem(StatusCodes.Status409Conflict, $"Idempotency-Key was used for run {id} with another workflow or input; use a new key for a new request");
         }
         scheduler.Start(id);
         return Results.Json(new { id }, statusCode: StatusCodes.Status202Accepted);
@@ -97,16 +127,28 @@ internal static class RunEndpoints
 
     private static async Task<IResult> ResumeAsync(Guid id, HttpContext context, RunStore store, RunScheduler scheduler)
     {
-        JsonNode? value;
-        try
+        JsonNode? value = null;
+        var hasBody = context.Request.ContentLength is > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding");
+        if (hasBody)
         {
-            value = context.Request.ContentLength is 0 or null && !context.Request.Headers.ContainsKey("Transfer-Encoding")
-                ? null
-                : (await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false))?["value"];
-        }
-        catch (JsonException e)
-        {
-            return Problem(StatusCodes.Status400BadRequest, $"the body is not JSON ({{\"value\": ...}}): {e.Message}");
+            if (!context.Request.HasJsonContentType())
+            {
+                return Problem(StatusCodes.Status415UnsupportedMediaType, "the body is JSON (Content-Type: application/json): {\"value\": ...}");
+            }
+            var (body, problem) = await ReadAsync<JsonNode>(context).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            if (body is not JsonObject envelope)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "the body is a JSON object: {\"value\": ...}");
+            }
+            value = envelope["value"];
+            if (Unstorable(value, "value") is { } unstorable)
+            {
+                return Problem(StatusCodes.Status422UnprocessableEntity, unstorable);
+            }
         }
         if (!await store.ResumeAsync(id, value, context.RequestAborted).ConfigureAwait(false))
         {
@@ -116,6 +158,110 @@ internal static class RunEndpoints
         }
         scheduler.Start(id);
         return Results.Json(new { id }, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The body as JSON, at most <see cref="MaxBodyBytes"/>; or the problem to answer.</summary>
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext context)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+        try
+        {
+            return (await context.Request.ReadFromJsonAsync<T>(Workflow.Json, context.RequestAborted).ConfigureAwait(false), null);
+        }
+        catch (JsonException e)
+        {
+            return (default, Problem(StatusCodes.Status400BadRequest, $"the body is not JSON of the expected shape: {e.Message}"));
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (default, Problem(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {MaxBodyBytes} bytes"));
+        }
+    }
+
+    private static string? KeyProblem(string key)
+    {
+        if (key.Length == 0)
+        {
+            return "Idempotency-Key is empty: send a token of your own (a UUID) or no header";
+        }
+        if (key.Length > MaxIdempotencyKeyLength)
+        {
+            return $"Idempotency-Key is {key.Length} characters long; at most {MaxIdempotencyKeyLength}";
+        }
+        return key.All(c => c is > ' ' and < '\u007f') ? null : "Idempotency-Key holds characters other than visible ASCII";
+    }
+
+    /// <summary>Where a JSON value holds text PostgreSQL cannot store (NUL, an unpaired surrogate), or null.</summary>
+    private static string? Unstorable(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, child) in obj)
+                {
+                    if (Unstorable(JsonValue.Create(name), $"{path} (a key)") is { } key)
+                    {
+                        return key;
+                    }
+                    if (Unstorable(child, $"{path}.{name}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (Unstorable(array[i], $"{path}[{i}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                string text;
+                try
+                {
+                    text = value.GetValue<string>();
+                }
+                catch (InvalidOperationException)
+                {
+                    return $"{Printable(path)} is not Unicode text (an unpaired surrogate escape); it cannot be stored";
+                }
+                if (text.Contains('\0', StringComparison.Ordinal))
+                {
+                    return $"{Printable(path)} holds a NUL character (\\u0000), which the run store (PostgreSQL) cannot keep";
+                }
+                return text.Any(char.IsSurrogate) && !IsPaired(text) ? $"{Printable(path)} holds an unpaired surrogate; it cannot be stored" : null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsPaired(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // What goes back into a problem document: short, and without control characters.
+    private static string Printable(string text)
+    {
+        var visible = new string([.. text.Take(100).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c)]);
+        return text.Length > 100 ? visible + "..." : visible;
     }
 
     private static async Task<IResult> CancelAsync(Guid id, RunStore store, CancellationToken cancellationToken)
