@@ -100,6 +100,22 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
     }
 
     [Fact]
+    public async Task AnEventTheDatabaseCannotStore_IsDeadLetteredOnItsFirstDelivery_WithTheReason()
+    {
+        await using var scope = nats.CreateScope();
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await using var host = await OrchestratorHost.StartAsync(scope, schema);
+
+        // Valid JSON a provider may send; PostgreSQL's jsonb cannot hold a NUL character.
+        await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "nul-body", new { note = "a\u0000b" });
+
+        var letter = await ReadDeadLetterAsync(scope);
+        Assert.Equal("1", letter.Headers![DeadLetterHeaders.Deliveries].ToString());
+        Assert.StartsWith("PostgresException: 22P05", letter.Headers[DeadLetterHeaders.Reason].ToString(), StringComparison.Ordinal); // untranslatable character
+        Assert.Empty(await host.Store.ListAsync(new RunQuery(), Ct));
+    }
+
+    [Fact]
     public async Task APoisonEvent_IsRetried_ThenDeadLetteredAfterMaxDeliveries_WithTheReason()
     {
         await using var scope = nats.CreateScope();

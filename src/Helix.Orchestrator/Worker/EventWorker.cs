@@ -185,9 +185,10 @@ internal sealed partial class EventWorker(
             // Shutting down: the run is handed back; the event goes to another worker now.
             await message.NakAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException || IsBadData(e))
         {
-            // The workflow is unknown or the event does not fit its state: no delivery will change that.
+            // The workflow is unknown, the event does not fit its state, or the database refuses its
+            // data (a NUL in a string, say): no delivery will change that.
             await DeadLetterAsync(js, message, $"{e.GetType().Name}: {e.Message}", deliveries, runId, stoppingToken).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -209,6 +210,10 @@ internal sealed partial class EventWorker(
             await heartbeat.ConfigureAwait(false);
         }
     }
+
+    // PostgreSQL's class 22 (data exception: untranslatable character, value too long, ...) is about
+    // the data, not the database being away.
+    private static bool IsBadData(Exception e) => e is Npgsql.PostgresException { SqlState: [ '2', '2', .. ] };
 
     /// <summary>Another worker (or the sweeper) holds the run: acknowledge once it has ended, else look again later.</summary>
     private async Task SettleNotClaimedAsync(INatsJSMsg<byte[]> message, Guid id, CancellationToken cancellationToken)
