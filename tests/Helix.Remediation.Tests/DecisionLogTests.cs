@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Helix.Remediation.Decisions;
+using Helix.Remediation.Tests.Support;
 using Helix.Testing;
 
 namespace Helix.Remediation.Tests;
@@ -22,6 +23,24 @@ public sealed class DecisionLogTests(PostgresFixture postgres)
         await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
         await using var count = schema.Direct.CreateCommand($"SELECT count(*) FROM {schema.Table("schema_migrations")}");
         Assert.Equal(1L, await count.ExecuteScalarAsync(Ct));
+    }
+
+    [Fact]
+    public async Task AnAlertWithAGroupKeyOfManyLabels_IsRecordedOnce_UnderAKeyTheIndexTakes()
+    {
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await DecisionLog.MigrateAsync(schema.Direct, schema.Name, Ct);
+        var log = new DecisionLog(schema.Pooled, schema.Name);
+        var at = DateTimeOffset.UtcNow;
+        // 8 KB of group labels: more than a PostgreSQL index row holds.
+        var body = System.Text.Encoding.UTF8.GetBytes(Alerts.Body("shop", "f1", at, groupKey: "{}:{" + string.Join(",", Enumerable.Range(0, 400).Select(i => $"label{i:000}=\"value{i}\"")) + "}"));
+
+        var batch = Signals.AlertmanagerPayload.Parse(body, "helix_app", at);
+        var signal = Assert.Single(batch.Signals);
+
+        Assert.StartsWith("sha256:", signal.DedupeKey, StringComparison.Ordinal);
+        Assert.True(await log.TryRecordAsync(signal, Ct));
+        Assert.False(await log.TryRecordAsync(Assert.Single(Signals.AlertmanagerPayload.Parse(body, "helix_app", at).Signals), Ct)); // the same alert again
     }
 
     [Fact]

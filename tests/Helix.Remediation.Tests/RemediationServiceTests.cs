@@ -304,6 +304,10 @@ public sealed class RemediationServiceTests(PostgresFixture postgres, GitFixture
         await Refused(host.PostAlertsAsync(alert.Replace("ShopErrors", new string('x', 5000), StringComparison.Ordinal)), HttpStatusCode.RequestEntityTooLarge, "larger than 4096 bytes");
         await Refused(host.PostArgoAsync(Alerts.Argo(App, "on-sync-running", "abc", "x")), HttpStatusCode.BadRequest, "trigger must be one of");
         await Refused(host.PostArgoAsync(Alerts.Argo(App, "on-health-degraded", "abc", "x"), token: RemediationHost.AlertmanagerToken), HttpStatusCode.Unauthorized, "bearer");
+        // Text the decision log (PostgreSQL) cannot keep is refused whole, before anything is recorded: never a 500, never a 503 for ever.
+        await Refused(host.PostAlertsAsync(alert.Replace("\"severity\"", "\"sev\\u0000erity\"", StringComparison.Ordinal)), HttpStatusCode.BadRequest, "holds a NUL character");
+        await Refused(host.PostAlertsAsync(alert.Replace("ShopErrors", "Shop\\ud800Errors", StringComparison.Ordinal)), HttpStatusCode.BadRequest, "is not Unicode text");
+        await Refused(host.PostArgoAsync(Alerts.Argo(App + "\u0000", "on-health-degraded", "abc", "x")), HttpStatusCode.BadRequest, "holds a NUL character");
         using (var badLimit = await host.Client.GetAsync(new Uri("/v1/decisions?limit=0", UriKind.Relative), Ct))
         {
             Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);

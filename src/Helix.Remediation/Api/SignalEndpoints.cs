@@ -182,16 +182,29 @@ internal sealed partial class SignalEndpoints
             _metrics.Refused(source, "unavailable");
             return Unavailable(context, e);
         }
+        catch (PostgresException e)
+        {
+            // The database is there and refuses this data: a retry would be refused the same way.
+            _metrics.Refused(source, "unstorable");
+            LogUnstorable(_logger, source, e.SqlState);
+            return Problem(StatusCodes.Status422UnprocessableEntity, $"the decision log cannot keep this signal ({e.SqlState}: {e.MessageText})");
+        }
     }
 
     private IResult Unavailable(HttpContext context, Exception e)
     {
         LogUnavailable(_logger, e);
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        return Problem(StatusCodes.Status503ServiceUnavailable, "the decision log is unavailable; nothing was recorded, retry later");
+        // Signals of a batch are recorded one by one: some may be in, and a retry records each of the rest once.
+        return Problem(StatusCodes.Status503ServiceUnavailable, "the decision log is unavailable; retry later (signals already recorded are not recorded twice)");
     }
 
-    private static bool IsUnavailable(Exception e) => e is NpgsqlException or SocketException or TimeoutException;
+    // A PostgresException is the database answering: about the data it is permanent (422), about
+    // itself (shutting down, too many connections, read-only: class 08, 53, 57) it is transient.
+    private static bool IsUnavailable(Exception e) =>
+        e is SocketException or TimeoutException
+        || e is PostgresException { SqlState: ['0', '8', ..] or ['5', '3', ..] or ['5', '7', ..] or ['4', '0', ..] }
+        || (e is NpgsqlException && e is not PostgresException);
 
     private IResult Refuse(string source, string reason, int status, string detail)
     {
@@ -200,6 +213,9 @@ internal sealed partial class SignalEndpoints
     }
 
     private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The decision log refused a signal from {Source}: {SqlState}")]
+    private static partial void LogUnstorable(ILogger logger, string source, string sqlState);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The decision log is unavailable")]
     private static partial void LogUnavailable(ILogger logger, Exception exception);

@@ -52,7 +52,7 @@ public static class AlertmanagerPayload
                     throw new FormatException($"alerts[{index}].labels is missing");
                 }
                 var application = String(labels, applicationLabel);
-                var key = $"{groupKey}:{fingerprint}:{startsAt.UtcDateTime:O}";
+                var key = SignalKey($"{groupKey}:{fingerprint}:{startsAt.UtcDateTime:O}");
                 if (string.IsNullOrEmpty(application))
                 {
                     ignored++;
@@ -74,6 +74,12 @@ public static class AlertmanagerPayload
             return new AlertBatch(signals, resolved, ignored);
         }
     }
+
+    /// <summary>Keys are indexed: a long one (a group key over many labels) is kept as its SHA-256, the same for every copy.</summary>
+    internal static string SignalKey(string key) =>
+        key.Length <= MaxKeyLength ? key : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
+    private const int MaxKeyLength = 512;
 
     private static string? String(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

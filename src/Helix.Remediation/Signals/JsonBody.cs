@@ -22,6 +22,81 @@ internal static class JsonBody
             document.Dispose();
             throw new FormatException("the body must be a JSON object");
         }
+        string? problem;
+        try
+        {
+            problem = Unkeepable(document.RootElement, "$");
+        }
+        catch (InvalidOperationException)
+        {
+            problem = "a property name in the body is not Unicode text"; // JsonProperty.Name transcodes it
+        }
+        if (problem is not null)
+        {
+            // Refused whole, before anything of it is recorded: the decision log (PostgreSQL) cannot keep it.
+            document.Dispose();
+            throw new FormatException(problem);
+        }
         return document;
     }
+
+    /// <summary>Where the body holds text the decision log cannot keep: not Unicode, or a NUL character.</summary>
+    private static string? Unkeepable(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if ((Text(property.Name, $"{path} (a key)") ?? Unkeepable(property.Value, $"{path}.{Printable(property.Name)}")) is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (Unkeepable(item, $"{path}[{index++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            case JsonValueKind.String:
+                try
+                {
+                    return Text(element.GetString()!, path);
+                }
+                catch (InvalidOperationException)
+                {
+                    return $"{path} is not Unicode text (invalid UTF-8 or an unpaired surrogate escape)";
+                }
+            default:
+                return null;
+        }
+    }
+
+    private static string? Text(string text, string path)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            return $"{path} holds a NUL character, which the decision log cannot keep";
+        }
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return $"{path} is not Unicode text (an unpaired surrogate)";
+            }
+        }
+        return null;
+    }
+
+    private static string Printable(string name) => name.Length <= 64 && !name.Any(char.IsControl) ? name : "?";
 }
