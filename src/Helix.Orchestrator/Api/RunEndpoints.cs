@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Helix.Hosting;
 using Helix.Orchestrator.Worker;
 using Helix.Workflows;
 
@@ -231,30 +232,10 @@ internal static class RunEndpoints
                 {
                     return $"{Printable(path)} is not Unicode text (an unpaired surrogate escape); it cannot be stored";
                 }
-                if (text.Contains('\0', StringComparison.Ordinal))
-                {
-                    return $"{Printable(path)} holds a NUL character (\\u0000), which the run store (PostgreSQL) cannot keep";
-                }
-                return text.Any(char.IsSurrogate) && !IsPaired(text) ? $"{Printable(path)} holds an unpaired surrogate; it cannot be stored" : null;
+                return UnicodeText.StorageProblem(text) is { } problem ? $"{Printable(path)} {problem}; the run store (PostgreSQL) cannot keep it" : null;
             default:
                 return null;
         }
-    }
-
-    private static bool IsPaired(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     // What goes back into a problem document: short, and without control characters.

@@ -130,7 +130,7 @@ internal sealed partial class EventWorker(
         {
             // Every delivery of the budget ended without an outcome (the service stopped while handling
             // it, or lost it): this one ends it, so a crash loop cannot keep an event for ever.
-            await DeadLetterAsync(js, message, $"delivered {deliveries} times, {_options.MaxDeliveries} of them without an outcome (the service stopped or lost it each time)",
+            await DeadLetterAsync(js, message, $"delivered {deliveries} times without an outcome (budget {_options.MaxDeliveries}): the service stopped or lost it each time",
                 deliveries, null, stoppingToken).ConfigureAwait(false);
             return;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Helix.Hosting;
 
 namespace Helix.Remediation.Signals;
 
@@ -78,25 +79,8 @@ internal static class JsonBody
         }
     }
 
-    private static string? Text(string text, string path)
-    {
-        if (text.Contains('\0', StringComparison.Ordinal))
-        {
-            return $"{path} holds a NUL character, which the decision log cannot keep";
-        }
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return $"{path} is not Unicode text (an unpaired surrogate)";
-            }
-        }
-        return null;
-    }
+    private static string? Text(string text, string path) =>
+        UnicodeText.StorageProblem(text) is { } problem ? $"{path} {problem}, which the decision log cannot keep" : null;
 
     private static string Printable(string name) => name.Length <= 64 && !name.Any(char.IsControl) ? name : "?";
 }
