@@ -123,7 +123,7 @@ public static class PlatformCompiler
         ArgumentNullException.ThrowIfNull(cache);
         try
         {
-            return Helm.Locate(environment).Pull(pin, Path.Combine(cache.Root, $"{pin.Chart}-{pin.Version}"));
+            return Helm.Locate(environment).Pull(pin, cache.FolderOf(pin));
         }
         catch (ChartToolException e)
         {

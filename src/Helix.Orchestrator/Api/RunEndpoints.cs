@@ -203,9 +203,9 @@ internal static class RunEndpoints
             case JsonObject obj:
                 foreach (var (name, child) in obj)
                 {
-                    if (Unstorable(JsonValue.Create(name), $"{path} (a key)") is { } key)
+                    if (UnicodeText.StorageProblem(name) is { } key)
                     {
-                        return key;
+                        return $"{path} (a key) {key}; the run store (PostgreSQL) cannot keep it";
                     }
                     if (Unstorable(child, $"{path}.{name}") is { } found)
                     {

@@ -18,15 +18,29 @@ public sealed class ChartCache(string root)
         {
             return new ChartCache(configured);
         }
+        return new ChartCache(Path.Combine(HelixCache(environment), "charts"));
+    }
+
+    /// <summary>The user's cache folder for Helix: <c>$XDG_CACHE_HOME/helix</c>, else <c>~/.cache/helix</c>.</summary>
+    public static string HelixCache(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
         var cache = environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(environment("HOME") ?? Path.GetTempPath(), ".cache");
-        return new ChartCache(Path.Combine(cache, "helix", "charts"));
+        return Path.Combine(cache, "helix");
+    }
+
+    /// <summary>Where <c>helm pull --untar</c> puts a pinned chart so <see cref="Find"/> finds it.</summary>
+    public string FolderOf(ChartPin pin)
+    {
+        ArgumentNullException.ThrowIfNull(pin);
+        return Path.Combine(Root, $"{pin.Chart}-{pin.Version}");
     }
 
     /// <summary>The folder of the pinned chart, or null when the cache does not have it.</summary>
     public string? Find(ChartPin pin)
     {
         ArgumentNullException.ThrowIfNull(pin);
-        var folder = Path.Combine(Root, $"{pin.Chart}-{pin.Version}");
+        var folder = FolderOf(pin);
         foreach (var candidate in new[] { folder, Path.Combine(folder, pin.Chart) })
         {
             if (File.Exists(Path.Combine(candidate, "Chart.yaml")))
@@ -41,9 +55,6 @@ public sealed class ChartCache(string root)
     public string HowToFetch(ChartPin pin)
     {
         ArgumentNullException.ThrowIfNull(pin);
-        var source = pin.Repo.StartsWith("oci://", StringComparison.Ordinal)
-            ? $"{pin.Repo.TrimEnd('/')}/{pin.Chart}"
-            : $"{pin.Chart} --repo {pin.Repo}";
-        return $"helix charts --pull (online), or helm pull {source} --version {pin.Version} --untar --untardir {Path.Combine(Root, $"{pin.Chart}-{pin.Version}")}, or point HELIX_CHARTS at a folder that has {pin.Chart}-{pin.Version}/";
+        return $"helix charts --pull (online), or helm {string.Join(' ', Helm.PullArguments(pin, FolderOf(pin)))}, or point HELIX_CHARTS at a folder that has {pin.Chart}-{pin.Version}/";
     }
 }

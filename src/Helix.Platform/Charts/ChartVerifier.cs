@@ -39,8 +39,7 @@ public sealed record ChartSettings(ChartCache Cache, string KubeVersion, string?
     public static ChartSettings FromEnvironment(string kubeVersion, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var cacheRoot = environment("HELIX_CACHE") is { Length: > 0 } configured ? configured
-            : Path.Combine(environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(environment("HOME") ?? Path.GetTempPath(), ".cache"), "helix");
+        var cacheRoot = environment("HELIX_CACHE") is { Length: > 0 } configured ? configured : ChartCache.HelixCache(environment);
         return new ChartSettings(ChartCache.FromEnvironment(environment), kubeVersion, Path.Combine(cacheRoot, "renders"));
     }
 }
@@ -255,7 +254,7 @@ public static partial class ChartVerifier
         foreach (var target in declaration.RouteTargets.Where(t => t.Namespace == ns))
         {
             var service = objects.FirstOrDefault(o => o.TryGetProperty("kind", out var k) && k.GetString() == "Service" && NamespaceOf(o, ns) == ns
-                && At(o, "metadata", "name") is { } n && n.GetString() == target.Service);
+                && TreeRules.Path(o, "metadata", "name") is { } n && n.GetString() == target.Service);
             if (service.ValueKind != JsonValueKind.Object)
             {
                 yield return new Finding(Severity.Error, chart.Source, $"Service/{ns}/{target.Service}", PortRule,
@@ -263,7 +262,7 @@ public static partial class ChartVerifier
                     "name the Service the chart creates in the component's route target");
                 continue;
             }
-            var port = (At(service, "spec", "ports") is { ValueKind: JsonValueKind.Array } ports ? ports.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            var port = (TreeRules.Path(service, "spec", "ports") is { ValueKind: JsonValueKind.Array } ports ? ports.EnumerateArray() : Enumerable.Empty<JsonElement>())
                 .FirstOrDefault(p => p.TryGetProperty("port", out var number) && number.TryGetInt32(out var value) && value == target.ServicePort);
             if (port.ValueKind != JsonValueKind.Object)
             {
@@ -294,25 +293,23 @@ public static partial class ChartVerifier
     }
 
     private static string NamespaceOf(JsonElement o, string releaseNamespace) =>
-        At(o, "metadata", "namespace") is { ValueKind: JsonValueKind.String } n ? n.GetString()! : releaseNamespace;
+        TreeRules.Path(o, "metadata", "namespace") is { ValueKind: JsonValueKind.String } n ? n.GetString()! : releaseNamespace;
 
     private static IEnumerable<(string? Name, int Port)> Containers(JsonElement o)
     {
-        var kind = o.GetProperty("kind").GetString();
-        var spec = kind == "CronJob" ? At(o, "spec", "jobTemplate", "spec", "template", "spec") : At(o, "spec", "template", "spec");
-        if (spec is not { } pod)
+        if (TreeRules.PodTemplate(o) is not { } template)
         {
             yield break;
         }
         foreach (var list in new[] { "containers", "initContainers" })
         {
-            if (At(pod, list) is not { ValueKind: JsonValueKind.Array } containers)
+            if (TreeRules.Path(template, "spec", list) is not { ValueKind: JsonValueKind.Array } containers)
             {
                 continue;
             }
             foreach (var container in containers.EnumerateArray())
             {
-                if (At(container, "ports") is not { ValueKind: JsonValueKind.Array } ports)
+                if (TreeRules.Path(container, "ports") is not { ValueKind: JsonValueKind.Array } ports)
                 {
                     continue;
                 }
@@ -327,31 +324,10 @@ public static partial class ChartVerifier
         }
     }
 
-    private static IReadOnlyDictionary<string, string>? PodLabelsOf(JsonElement o)
-    {
-        var kind = o.TryGetProperty("kind", out var k) ? k.GetString() : null;
-        JsonElement? template = kind switch
-        {
-            "Deployment" or "StatefulSet" or "DaemonSet" or "Job" or "ReplicaSet" => At(o, "spec", "template"),
-            "CronJob" => At(o, "spec", "jobTemplate", "spec", "template"),
-            _ => null,
-        };
-        return template is { } t && At(t, "metadata", "labels") is { ValueKind: JsonValueKind.Object } labels
+    private static IReadOnlyDictionary<string, string>? PodLabelsOf(JsonElement o) =>
+        TreeRules.PodTemplate(o) is { } template && TreeRules.Path(template, "metadata", "labels") is { ValueKind: JsonValueKind.Object } labels
             ? labels.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal)
             : null;
-    }
-
-    private static JsonElement? At(JsonElement element, params string[] keys)
-    {
-        foreach (var key in keys)
-        {
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(key, out element))
-            {
-                return null;
-            }
-        }
-        return element;
-    }
 
     /// <summary>What one render produced: the values check, the objects, and output that did not parse; cached as one JSON file.</summary>
     private sealed record Rendered(IReadOnlyList<ValuesCheck.Problem> Values, IReadOnlyList<JsonElement> Objects, IReadOnlyList<string> OutputErrors);

@@ -59,13 +59,19 @@ internal sealed partial record Helm(string Path, string Version)
     /// <summary><c>helm pull</c> of a pinned chart into <paramref name="destination"/> (unpacked); null on success, else Helm's error.</summary>
     public string? Pull(Model.ChartPin pin, string destination)
     {
+        var (exit, _, error) = Run(Path, PullArguments(pin, destination), stdin: null, TimeSpan.FromMinutes(2));
+        return exit == 0 ? null : Shorten(error);
+    }
+
+    /// <summary>The arguments of <c>helm pull</c> for a pin, from an HTTP repository or an OCI registry.</summary>
+    public static IReadOnlyList<string> PullArguments(Model.ChartPin pin, string destination)
+    {
         ArgumentNullException.ThrowIfNull(pin);
         List<string> arguments = pin.Repo.StartsWith("oci://", StringComparison.Ordinal)
             ? ["pull", $"{pin.Repo.TrimEnd('/')}/{pin.Chart}"]
             : ["pull", pin.Chart, "--repo", pin.Repo];
         arguments.AddRange(["--version", pin.Version, "--untar", "--untardir", destination]);
-        var (exit, _, error) = Run(Path, arguments, stdin: null, TimeSpan.FromMinutes(2));
-        return exit == 0 ? null : Shorten(error);
+        return arguments;
     }
 
     // Helm's errors are one line with a long chain of template paths; keep the part that says why.

@@ -132,10 +132,7 @@ public static class SupplyChain
 
     private static IEnumerable<string> Images(JsonElement resource)
     {
-        var pod = resource.GetProperty("kind").GetString() == "CronJob"
-            ? TreeRules.Path(resource, "spec", "jobTemplate", "spec", "template", "spec")
-            : TreeRules.Path(resource, "spec", "template", "spec");
-        if (pod is not { } spec)
+        if (TreeRules.PodTemplate(resource) is not { } template || TreeRules.Path(template, "spec") is not { } spec)
         {
             yield break;
         }

@@ -21,12 +21,7 @@ internal static partial class TreeRules
     public static IEnumerable<Finding> Workload(string file, JsonElement resource)
     {
         var kind = resource.GetProperty("kind").GetString();
-        var pod = kind switch
-        {
-            "Deployment" or "StatefulSet" or "DaemonSet" or "Job" => Path(resource, "spec", "template", "spec"),
-            "CronJob" => Path(resource, "spec", "jobTemplate", "spec", "template", "spec"),
-            _ => null,
-        };
+        var pod = PodTemplate(resource) is { } template ? Path(template, "spec") : null;
         if (pod is not { ValueKind: JsonValueKind.Object } podSpec || !podSpec.TryGetProperty("containers", out var containers) || containers.ValueKind != JsonValueKind.Array)
         {
             yield break;
@@ -174,6 +169,15 @@ internal static partial class TreeRules
 
     private static string? Label(JsonElement resource, string key) =>
         Path(resource, "metadata", "labels") is { ValueKind: JsonValueKind.Object } l && l.TryGetProperty(key, out var v) ? v.ToString() : null;
+
+    /// <summary>The pod template of a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob), or null for any other kind.</summary>
+    internal static JsonElement? PodTemplate(JsonElement resource) =>
+        (resource.TryGetProperty("kind", out var kind) ? kind.GetString() : null) switch
+        {
+            "Deployment" or "StatefulSet" or "DaemonSet" or "Job" => Path(resource, "spec", "template"),
+            "CronJob" => Path(resource, "spec", "jobTemplate", "spec", "template"),
+            _ => null,
+        };
 
     /// <summary>The value at a path of object properties; null when any step is missing or the value is null.</summary>
     internal static JsonElement? Path(JsonElement node, params string[] path)
