@@ -31,9 +31,15 @@ if ! scripts/tools.sh install; then
   exit 1
 fi
 eval "$(scripts/tools.sh env)"
-if [[ -z ${HELIX_CHARTS:-} && -d ../shared/charts ]]; then
-  HELIX_CHARTS=$(cd ../shared/charts && pwd)
-  export HELIX_CHARTS
+# A clone made elsewhere finds them beside the repository it was cloned from.
+if [[ -z ${HELIX_CHARTS:-} ]]; then
+  for charts in ../shared/charts "$(git remote get-url origin 2>/dev/null)/../shared/charts"; do
+    if [[ -d $charts ]]; then
+      HELIX_CHARTS=$(cd "$charts" && pwd)
+      export HELIX_CHARTS
+      break
+    fi
+  done
 fi
 
 echo "test.sh: building ($configuration)"
