@@ -36,8 +36,10 @@ public static class RemediationApp
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.AddHelixServiceDefaults(ServiceName);
         configure?.Invoke(builder);
+        builder.AddRuntimeSettingsFile();
 
-        builder.Services.AddValidatedOptions<RemediationOptions>(RemediationOptions.Section);
+        // The guard rails (the kill switch, dry run, cooldown) follow the settings file at runtime.
+        builder.Services.AddValidatedOptions<RemediationOptions>(RemediationOptions.Section).ReloadOnChange();
         builder.Services.AddValidatedOptions<SignalsOptions>(SignalsOptions.Section);
         builder.Services.AddValidatedOptions<ArgoCdOptions>(ArgoCdOptions.Section);
         builder.Services.AddValidatedOptions<GitOptions>(GitOptions.Section);

@@ -225,6 +225,54 @@ public sealed class RemediationServiceTests(PostgresFixture postgres, GitFixture
     }
 
     [Fact]
+    public async Task TheKillSwitch_WrittenToTheSettingsFile_AppliesToARunningService()
+    {
+        var (_, _, syncedAt) = BadRollout();
+        var settings = Path.Combine(_scratch.FullName, "settings.json");
+        await File.WriteAllTextAsync(settings, """{"Remediation":{"Mode":"Act"}}""", Ct);
+        var host = await Start(new Dictionary<string, string?> { [Hosting.RuntimeSettings.FileKey] = settings });
+
+        await File.WriteAllTextAsync(settings, """{"Remediation":{"Mode":"Off"}}""", Ct);
+        await WaitForLog(host, "RemediationOptions reloaded", 1);
+        using (await host.PostAlertsAsync(Alerts.Body(App, "f1", syncedAt.AddSeconds(5))))
+        {
+            await host.WaitForDecisionAsync(App, d => d.Outcome == Remediator.Off);
+        }
+        Assert.Equal(0, Argo.Requests);
+
+        // A typo is refused and the switch stays off; the next valid write applies.
+        await File.WriteAllTextAsync(settings, """{"Remediation":{"Mode":"Of"}}""", Ct);
+        await WaitForLog(host, "RemediationOptions not reloaded", 1);
+        var beforeF2 = (await host.Log.ListAsync(App, null, 100, Ct)).Max(d => d.Id);
+        using (await host.PostAlertsAsync(Alerts.Body(App, "f2", syncedAt.AddSeconds(6))))
+        {
+            var decisions = await host.WaitForDecisionAsync(App, d => d.Id > beforeF2);
+            Assert.All(decisions, d => Assert.Equal(Remediator.Off, d.Outcome));
+        }
+        await File.WriteAllTextAsync(settings, """{"Remediation":{"Mode":"DryRun"}}""", Ct);
+        await WaitForLog(host, "RemediationOptions reloaded", 2);
+        using (await host.PostAlertsAsync(Alerts.Body(App, "f3", syncedAt.AddSeconds(7))))
+        {
+            await host.WaitForDecisionAsync(App, d => d.Outcome == Remediator.DryRun);
+        }
+        Assert.Empty(History.RemoteRollbackBranches());
+        Assert.Empty(GitHub.Created);
+    }
+
+    private static async Task WaitForLog(RemediationHost host, string text, int count)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if (host.Logs.Lines.Count(l => l.Contains(text, StringComparison.Ordinal)) >= count)
+            {
+                return;
+            }
+            await Task.Delay(100, Ct);
+        }
+        throw new TimeoutException($"not logged {count} time(s) in 30 s: {text}");
+    }
+
+    [Fact]
     public async Task AnOpenRollbackPullRequest_BlocksAnother_AndAnOptedOutApplication_IsLeftAlone()
     {
         var (healthy, bad, syncedAt) = BadRollout();

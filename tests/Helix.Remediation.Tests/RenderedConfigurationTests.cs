@@ -22,6 +22,13 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixt
     private static V1Deployment Rendered(PlatformSpec spec) =>
         KubernetesYaml.Deserialize<V1Deployment>(GitOpsRenderer.Render(PlatformCompiler.Model(spec)).Text("gitops/apps/remediation/base/deployment.yaml"), strict: true);
 
+    /// <summary>The runtime settings file as the ConfigMap delivers it.</summary>
+    private static string RenderedSettings(PlatformSpec spec)
+    {
+        var map = KubernetesYaml.Deserialize<V1ConfigMap>(GitOpsRenderer.Render(PlatformCompiler.Model(spec)).Text("gitops/apps/remediation/base/settings.yaml"), strict: true);
+        return map.Data[RemediationComponent.SettingsFile];
+    }
+
     private static PlatformSpec ReferenceSpec() => SpecLoader.Load(Path.Combine(TestEnvironment.RepositoryRoot(), "platform", "helix.yaml")).Spec!;
 
     [Fact]
@@ -31,7 +38,14 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixt
         var deployment = Rendered(ReferenceSpec());
         var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
         var settings = container.Env.ToDictionary(e => e.Name.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value);
-        Assert.Equal("Act", settings["Remediation:Mode"]);
+        // The guard rails live in the runtime settings file only: the environment would shadow a change.
+        Assert.DoesNotContain("Remediation:Mode", settings.Keys);
+        Assert.Equal($"{RemediationComponent.SettingsRoot}/{RemediationComponent.SettingsFile}", settings[Hosting.RuntimeSettings.FileKey]);
+        var settingsMount = Assert.Single(container.VolumeMounts, m => m.MountPath == RemediationComponent.SettingsRoot);
+        Assert.Null(settingsMount.SubPath); // kubelet never updates a subPath mount
+        Assert.Equal("remediation-settings", deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == settingsMount.Name).ConfigMap.Name);
+        var file = System.Text.Json.Nodes.JsonNode.Parse(RenderedSettings(ReferenceSpec()))!;
+        Assert.Equal("Act", (string?)file["Remediation"]!["Mode"]);
         Assert.Equal(RemediationComponent.ApplicationLabel, settings["Remediation:ApplicationLabel"]);
         Assert.Equal("helix-platform", settings["PullRequests:Owner"]);
         Assert.Equal("platform", settings["PullRequests:Repository"]);
@@ -75,6 +89,9 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixt
             settings["Git:Username"] = repo.Credentials.Username;
             settings["PullRequests:ApiUrl"] = github.ApiUrl.ToString();
             settings["Remediation:WorkDirectory"] = Path.Combine(folder.FullName, "work");
+            var settingsFile = Path.Combine(folder.FullName, RemediationComponent.SettingsFile);
+            await File.WriteAllTextAsync(settingsFile, RenderedSettings(ReferenceSpec()), ct);
+            settings[Hosting.RuntimeSettings.FileKey] = settingsFile;
 
             await using var host = await RemediationHost.StartAsync(schema, repo, argo, github, settings, defaults: false);
             using (var ready = await host.Client.GetAsync(new Uri("/readyz", UriKind.Relative), ct))
@@ -99,11 +116,11 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixt
         {
             Apps = [.. spec.Apps.Select(a => a.Kind == AppKind.Remediation ? a with { Remediation = new RemediationSpec { Mode = RemediationMode.DryRun, AutoMerge = true, Cooldown = "90m" } } : a)],
         };
-        var env = Assert.Single(Rendered(spec).Spec.Template.Spec.Containers).Env.ToDictionary(e => e.Name, e => e.Value);
-        Assert.Equal("DryRun", env["Remediation__Mode"]);
-        Assert.Equal("true", env["Remediation__AutoMerge"]);
-        Assert.Equal("01:30:00", env["Remediation__Cooldown"]);
-        Assert.True(Enum.TryParse<Configuration.RemediationMode>(env["Remediation__Mode"], out _));
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(RenderedSettings(spec))!["Remediation"]!;
+        Assert.Equal("DryRun", (string?)settings["Mode"]);
+        Assert.True((bool)settings["AutoMerge"]!);
+        Assert.Equal("01:30:00", (string?)settings["Cooldown"]);
+        Assert.True(Enum.TryParse<Configuration.RemediationMode>((string?)settings["Mode"], out _));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
 using Helix.Platform.Spec;
@@ -38,6 +40,19 @@ internal abstract class HelixService(AppSpec app) : IComponent
     /// <summary>Volumes beyond <c>/tmp</c> and its own Secret.</summary>
     protected virtual IEnumerable<(V1Volume Volume, V1VolumeMount Mount)> Volumes() => [];
 
+    /// <summary>
+    /// Options an operator may change without a restart (the service reloads them), as the JSON of
+    /// its runtime settings file: a ConfigMap mounted as a folder, so kubelet updates it in place.
+    /// Keys set here must not also be in the environment.
+    /// </summary>
+    protected virtual JsonObject? RuntimeSettings(PlatformModel model) => null;
+
+    /// <summary>The runtime settings ConfigMap's name, and the folder and file the service reads.</summary>
+    public string SettingsConfigMap => $"{App.Name}-settings";
+
+    public const string SettingsRoot = "/etc/helix/settings";
+    public const string SettingsFile = "settings.json";
+
     public ComponentDeclaration Declare(PlatformSpec spec) => new()
     {
         Name = App.Name,
@@ -67,8 +82,22 @@ internal abstract class HelixService(AppSpec app) : IComponent
     [
         Pods.Env("ASPNETCORE_HTTP_PORTS", $"{HttpPort}"),
         Pods.Env("OTEL_SERVICE_NAME", App.Name),
+        .. RuntimeSettings(model) is null ? [] : new[] { Pods.Env("Helix__SettingsFile", $"{SettingsRoot}/{SettingsFile}") },
         .. Environment(model),
     ];
+
+    /// <summary>The runtime settings ConfigMap, if the service has one.</summary>
+    public V1ConfigMap? Settings(PlatformModel model) => RuntimeSettings(model) is { } settings
+        ? new V1ConfigMap
+        {
+            ApiVersion = "v1",
+            Kind = "ConfigMap",
+            Metadata = Meta.Object(SettingsConfigMap, App.Namespace, App.Name),
+            Data = new Dictionary<string, string>(StringComparer.Ordinal) { [SettingsFile] = settings.ToJsonString(IndentedJson) + "\n" },
+        }
+        : null;
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
     public ComponentRender Render(PlatformModel model)
     {
@@ -83,6 +112,13 @@ internal abstract class HelixService(AppSpec app) : IComponent
         {
             volumes.Add(volume);
             mounts.Add(mount);
+        }
+        var settings = Settings(model);
+        if (settings is not null)
+        {
+            // A folder, never subPath: kubelet does not update subPath mounts.
+            volumes.Add(new V1Volume { Name = "settings", ConfigMap = new V1ConfigMapVolumeSource { Name = SettingsConfigMap, DefaultMode = ReadOnlyMode } });
+            mounts.Add(new V1VolumeMount { Name = "settings", MountPath = SettingsRoot, ReadOnlyProperty = true });
         }
         var container = new V1Container
         {
@@ -104,6 +140,7 @@ internal abstract class HelixService(AppSpec app) : IComponent
         return new ComponentRender([],
         [
             new("service-account.yaml", [Pods.ServiceAccount(App)]),
+            .. settings is null ? [] : new[] { new ManifestFile("settings.yaml", [settings]) },
             new("deployment.yaml", [deployment]),
             new("service.yaml", [Pods.Service(App, ServicePort, "http")]),
             new("pod-disruption-budget.yaml", [Pods.Pdb(App)]),

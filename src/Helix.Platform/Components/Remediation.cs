@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Helix.Platform.Model;
 using Helix.Platform.Spec;
 using k8s.Models;
@@ -58,16 +59,27 @@ internal sealed class Remediation(AppSpec app) : HelixService(app)
             new V1VolumeMount { Name = "work", MountPath = WorkRoot }),
     ];
 
+    /// <summary>The guard rails on-call may flip without a restart: the kill switch and dry run, auto-merge, the cooldown.</summary>
+    protected override JsonObject RuntimeSettings(PlatformModel model)
+    {
+        var remediation = App.Remediation ?? new RemediationSpec();
+        return new JsonObject
+        {
+            ["Remediation"] = new JsonObject
+            {
+                ["Mode"] = remediation.Mode.ToString(),
+                ["AutoMerge"] = remediation.AutoMerge,
+                ["Cooldown"] = SpecLoader.ParseDuration(remediation.Cooldown).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+    }
+
     protected override IEnumerable<V1EnvVar> Environment(PlatformModel model)
     {
         var spec = model.Spec;
-        var remediation = App.Remediation ?? new RemediationSpec();
         var repository = new Uri(spec.GitOps.RepoUrl);
         var segments = repository.AbsolutePath.Trim('/').Split('/');
         string Secret(string key) => SecretFile(SecretsRoot, key);
-        yield return Pods.Env("Remediation__Mode", remediation.Mode.ToString());
-        yield return Pods.Env("Remediation__AutoMerge", remediation.AutoMerge ? "true" : "false");
-        yield return Pods.Env("Remediation__Cooldown", SpecLoader.ParseDuration(remediation.Cooldown).ToString("c", System.Globalization.CultureInfo.InvariantCulture));
         yield return Pods.Env("Remediation__ApplicationLabel", ApplicationLabel);
         yield return Pods.Env("Remediation__WorkDirectory", $"{WorkRoot}/gitops");
         yield return Pods.Env("Signals__AlertmanagerTokens__0", Secret("alertmanager-token"));

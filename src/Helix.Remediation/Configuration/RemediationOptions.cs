@@ -17,7 +17,11 @@ internal enum RemediationMode
     Off,
 }
 
-/// <summary>The guard rails: section <c>Remediation</c>. Read on every decision, so a changed file applies without a restart.</summary>
+/// <summary>
+/// The guard rails: section <c>Remediation</c>. Read on every decision and reloaded when the
+/// runtime settings file changes, so the kill switch applies without a restart; a change that does
+/// not validate is logged and the options in force are kept.
+/// </summary>
 internal sealed record RemediationOptions : IValidatableObject
 {
     public const string Section = "Remediation";
