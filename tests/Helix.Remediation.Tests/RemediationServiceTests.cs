@@ -273,6 +273,37 @@ public sealed class RemediationServiceTests(PostgresFixture postgres, GitFixture
     }
 
     [Fact]
+    public async Task ABatchRefusedHalfWay_RecordsNothing_AndItsRetryRecordsEverySignalOnce()
+    {
+        var host = await Start();
+        var startsAt = DateTimeOffset.UtcNow;
+        var body = System.Text.Json.Nodes.JsonNode.Parse(Alerts.Body(App, "good", startsAt))!;
+        var second = System.Text.Json.Nodes.JsonNode.Parse(Alerts.Body("billing", "refused", startsAt))!["alerts"]![0]!.DeepClone();
+        body["alerts"]!.AsArray().Add(second);
+        // Fault injection: the database refuses the batch's second signal (a check constraint), after it took the first.
+        await using (var refuse = _schema!.Direct.CreateCommand($"ALTER TABLE {_schema.Table("signals")} ADD CONSTRAINT refuse_billing CHECK (application <> 'billing')"))
+        {
+            await refuse.ExecuteNonQueryAsync(Ct);
+        }
+
+        using (var refused = await host.PostAlertsAsync(body.ToJsonString()))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        }
+        Assert.Empty(await host.Log.ActiveSignalsAsync(App, startsAt.AddMinutes(-1), startsAt.AddMinutes(1), Ct));
+
+        await using (var allow = _schema.Direct.CreateCommand($"ALTER TABLE {_schema.Table("signals")} DROP CONSTRAINT refuse_billing"))
+        {
+            await allow.ExecuteNonQueryAsync(Ct);
+        }
+        using var retried = await host.PostAlertsAsync(body.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        using var result = JsonDocument.Parse(await retried.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(2, result.RootElement.GetProperty("recorded").GetInt32());
+        Assert.Equal(0, result.RootElement.GetProperty("duplicates").GetInt32());
+    }
+
+    [Fact]
     public async Task AnOpenRollbackPullRequest_BlocksAnother_AndAnOptedOutApplication_IsLeftAlone()
     {
         var (healthy, bad, syncedAt) = BadRollout();

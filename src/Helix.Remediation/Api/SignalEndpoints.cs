@@ -66,18 +66,18 @@ internal sealed partial class SignalEndpoints
         }
         return await StoreAsync(context, AlertBatch.Source, async ct =>
         {
-            var recorded = 0;
-            foreach (var signal in batch.Signals.Where(s => !_recent.Contains(s.Id)))
+            var fresh = batch.Signals.Where(s => !_recent.Contains(s.Id)).ToList();
+            var outcome = await _log.RecordAsync(fresh, AlertBatch.Source, batch.Resolved, _time.GetUtcNow(), ct).ConfigureAwait(false);
+            // Only after the commit: a batch refused half way was never seen.
+            foreach (var signal in fresh)
             {
-                if (await _log.TryRecordAsync(signal, ct).ConfigureAwait(false))
-                {
-                    recorded++;
-                    _queue.Enqueue(signal.Application);
-                }
                 _recent.Add(signal.Id);
             }
-            var resolved = await _log.ResolveAsync(AlertBatch.Source, batch.Resolved, _time.GetUtcNow(), ct).ConfigureAwait(false);
-            return new SignalResult(recorded, batch.Signals.Count - recorded, resolved, batch.Ignored);
+            foreach (var application in outcome.Recorded.Select(s => s.Application).Distinct(StringComparer.Ordinal))
+            {
+                _queue.Enqueue(application);
+            }
+            return new SignalResult(outcome.Recorded.Count, batch.Signals.Count - outcome.Recorded.Count, outcome.Resolved, batch.Ignored);
         }).ConfigureAwait(false);
     }
 
@@ -195,8 +195,8 @@ internal sealed partial class SignalEndpoints
     {
         LogUnavailable(_logger, e);
         context.Response.Headers.RetryAfter = RetryAfterSeconds;
-        // Signals of a batch are recorded one by one: some may be in, and a retry records each of the rest once.
-        return Problem(StatusCodes.Status503ServiceUnavailable, "the decision log is unavailable; retry later (signals already recorded are not recorded twice)");
+        // A batch is one transaction: a 503 recorded none of it, unless the commit's answer was what got lost; the retry records each signal once either way.
+        return Problem(StatusCodes.Status503ServiceUnavailable, "the decision log is unavailable; retry later (a signal is never recorded twice)");
     }
 
     // A PostgresException is the database answering: about the data it is permanent (422), about

@@ -18,6 +18,9 @@ public sealed record Signal(string Source, string DedupeKey, string Application,
     public string Id => $"{Source}:{DedupeKey}";
 }
 
+/// <summary>What one batch changed: the signals recorded for the first time, and how many were marked resolved.</summary>
+public sealed record BatchOutcome(IReadOnlyList<Signal> Recorded, int Resolved);
+
 /// <summary>What the service decided about an application, acted on or not, and why.</summary>
 public sealed record Decision(
     string Application,
@@ -86,30 +89,65 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     public async Task<bool> TryRecordAsync(Signal signal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        await using var command = pooled.CreateCommand(
-            $"INSERT INTO {T("signals")} (source, dedupe_key, application, observed_at, received_at, payload) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING");
-        command.Parameters.Add(new NpgsqlParameter { Value = signal.Source });
-        command.Parameters.Add(new NpgsqlParameter { Value = signal.DedupeKey });
-        command.Parameters.Add(new NpgsqlParameter { Value = signal.Application });
-        command.Parameters.Add(new NpgsqlParameter { Value = signal.ObservedAt.UtcDateTime });
-        command.Parameters.Add(new NpgsqlParameter { Value = signal.ReceivedAt.UtcDateTime });
-        command.Parameters.Add(new NpgsqlParameter { Value = signal.Payload.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return (await RecordAsync([signal], signal.Source, [], signal.ReceivedAt, cancellationToken).ConfigureAwait(false)).Recorded.Count == 1;
     }
 
     /// <summary>Marks signals resolved (Alertmanager's resolved notices); those are no longer evidence.</summary>
-    public async Task<int> ResolveAsync(string source, IReadOnlyList<string> dedupeKeys, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<int> ResolveAsync(string source, IReadOnlyList<string> dedupeKeys, DateTimeOffset at, CancellationToken cancellationToken) =>
+        (await RecordAsync([], source, dedupeKeys, at, cancellationToken).ConfigureAwait(false)).Resolved;
+
+    /// <summary>
+    /// One webhook's worth, in one transaction: the signals not recorded before are recorded and
+    /// the resolved keys of <paramref name="source"/> marked, or nothing is (a failure half way
+    /// leaves no signal recorded that the sender's retry would then call a duplicate).
+    /// </summary>
+    public async Task<BatchOutcome> RecordAsync(IReadOnlyList<Signal> signals, string source, IReadOnlyList<string> resolvedKeys, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(dedupeKeys);
-        if (dedupeKeys.Count == 0)
+        ArgumentNullException.ThrowIfNull(signals);
+        ArgumentNullException.ThrowIfNull(resolvedKeys);
+        if (signals.Count == 0 && resolvedKeys.Count == 0)
         {
-            return 0;
+            return new BatchOutcome([], 0);
         }
-        await using var command = pooled.CreateCommand($"UPDATE {T("signals")} SET resolved_at = $3 WHERE source = $1 AND dedupe_key = ANY($2) AND resolved_at IS NULL");
-        command.Parameters.Add(new NpgsqlParameter { Value = source });
-        command.Parameters.Add(new NpgsqlParameter { Value = dedupeKeys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await pooled.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var recorded = new List<Signal>();
+        if (signals.Count > 0)
+        {
+            // One statement for the batch; a key twice in it is recorded once (the second conflicts with the first).
+            await using var insert = new NpgsqlCommand(
+                $"""
+                INSERT INTO {T("signals")} (source, dedupe_key, application, observed_at, received_at, payload)
+                SELECT s, k, a, o, r, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[]) AS b(s, k, a, o, r, p)
+                ON CONFLICT DO NOTHING RETURNING source, dedupe_key
+                """, connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.Source).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.DedupeKey).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.Application).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.ObservedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.ReceivedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.Payload.GetRawText()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            var inserted = new HashSet<(string, string)>();
+            await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    inserted.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+            recorded.AddRange(signals.Where(x => inserted.Remove((x.Source, x.DedupeKey))));
+        }
+        var resolved = 0;
+        if (resolvedKeys.Count > 0)
+        {
+            await using var resolve = new NpgsqlCommand($"UPDATE {T("signals")} SET resolved_at = $3 WHERE source = $1 AND dedupe_key = ANY($2) AND resolved_at IS NULL", connection, transaction);
+            resolve.Parameters.Add(new NpgsqlParameter { Value = source });
+            resolve.Parameters.Add(new NpgsqlParameter { Value = resolvedKeys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            resolve.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
+            resolved = await resolve.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new BatchOutcome(recorded, resolved);
     }
 
     /// <summary>Marks every unresolved signal of one source about the application resolved (ArgoCD's on-deployed: healthy again).</summary>
