@@ -14,8 +14,11 @@ public static class HostileJson
     /// <summary>A JSON string literal (quotes included) and the text it stands for; <see cref="Text"/> is null when the bytes are not UTF-8.</summary>
     public sealed record Literal(string? Text, byte[] Json)
     {
-        /// <summary>Text PostgreSQL, headers and UTF-8 can all carry: well-formed, no NUL, no unpaired surrogate.</summary>
-        public bool Storable => Text is not null && !Text.Contains('\0', StringComparison.Ordinal) && IsWellFormed(Text);
+        /// <summary>Unicode text: UTF-8 bytes, no unpaired surrogate.</summary>
+        public bool Unicode => Text is not null && IsWellFormed(Text);
+
+        /// <summary>Text PostgreSQL can keep too: Unicode without NUL.</summary>
+        public bool Storable => Unicode && !Text!.Contains('\0', StringComparison.Ordinal);
 
         public override string ToString() => Encoding.UTF8.GetString(Json);
     }
@@ -65,9 +68,6 @@ public static class HostileJson
     /// <summary>A JSON array of raw JSON values.</summary>
     public static byte[] Items(IEnumerable<byte[]> values) =>
         [(byte)'[', .. values.Aggregate(new List<byte>(), (all, v) => { if (all.Count > 0) { all.Add((byte)','); } all.AddRange(v); return all; }), (byte)']'];
-
-    /// <summary>An object whose member name is itself a hostile literal.</summary>
-    public static byte[] Member(Literal name, byte[] value) => [(byte)'{', .. name.Json, (byte)':', .. value, (byte)'}'];
 
     private static Piece Char(string text, bool escape)
     {

@@ -230,7 +230,7 @@ internal static class RunEndpoints
                 }
                 catch (InvalidOperationException)
                 {
-                    return $"{Printable(path)} is not Unicode text (an unpaired surrogate escape); it cannot be stored";
+                    return $"{Printable(path)} is not Unicode text (bytes that are not UTF-8, or an unpaired surrogate escape); it cannot be stored";
                 }
                 return UnicodeText.StorageProblem(text) is { } problem ? $"{Printable(path)} {problem}; the run store (PostgreSQL) cannot keep it" : null;
             default:
