@@ -6,7 +6,6 @@ using Helix.Events;
 using Helix.Testing;
 using Helix.Workflows;
 using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 using static Helix.Testing.HostileJson;
 
 namespace Helix.Orchestrator.Tests;
@@ -128,9 +127,9 @@ public sealed class GeneratedInputTests(PostgresFixture postgres, NatsFixture na
             }
         }, iter: 6, threads: 1);
 
-        await WaitUntilSettledAsync(scope);
+        await OrchestratorHost.WaitUntilAcknowledgedAsync(scope, seconds: 120);
         var runs = await host.Store.ListAsync(new RunQuery { Limit = 1000 }, Ct);
-        var letters = await DeadLettersAsync(scope);
+        var letters = (await OrchestratorHost.DeadLettersAsync(scope)).Select(l => l.Headers![EventHeaders.DeliveryId].ToString()).ToHashSet(StringComparer.Ordinal);
         foreach (var delivery in published)
         {
             var runCount = runs.Count(r => r.SourceKey == delivery.MessageId);
@@ -163,39 +162,5 @@ public sealed class GeneratedInputTests(PostgresFixture postgres, NatsFixture na
     {
         await using var count = schema.Direct.CreateCommand($"SELECT count(*) FROM {schema.Table("runs")}");
         return (long)(await count.ExecuteScalarAsync(Ct))!;
-    }
-
-    private static async Task WaitUntilSettledAsync(NatsTestScope scope)
-    {
-        for (var i = 0; i < 1200; i++)
-        {
-            var consumer = await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", Ct);
-            if (consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0)
-            {
-                return;
-            }
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException("events stayed unacknowledged for 2 minutes");
-    }
-
-    /// <summary>The delivery-id headers of every dead letter.</summary>
-    private static async Task<HashSet<string>> DeadLettersAsync(NatsTestScope scope)
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        var consumer = await scope.JetStream.CreateOrUpdateConsumerAsync($"{scope.StreamName}_DEADLETTER", new ConsumerConfig("audit") { AckPolicy = ConsumerConfigAckPolicy.None }, Ct);
-        while (true)
-        {
-            var got = 0;
-            await foreach (var letter in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 500 }, cancellationToken: Ct))
-            {
-                got++;
-                ids.Add(letter.Headers![EventHeaders.DeliveryId].ToString());
-            }
-            if (got == 0)
-            {
-                return ids;
-            }
-        }
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace Helix.Orchestrator.Tests;
 
@@ -123,6 +124,57 @@ internal sealed class OrchestratorHost : IAsyncDisposable
 
     public async Task<JsonElement> GetJsonAsync(string path) =>
         await Client.GetFromJsonAsync<JsonElement>(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
+
+    /// <summary>Waits until the orchestrator's consumer has nothing pending and nothing unacknowledged.</summary>
+    public static async Task WaitUntilAcknowledgedAsync(NatsTestScope scope, int seconds = 10)
+    {
+        for (var i = 0; i < seconds * 10; i++)
+        {
+            var consumer = await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", TestContext.Current.CancellationToken);
+            if (consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0)
+            {
+                return;
+            }
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        throw new TimeoutException($"events stayed unacknowledged for {seconds} s");
+    }
+
+    /// <summary>Every message of the dead-letter stream so far (waits up to 30 s for the first when <paramref name="atLeastOne"/>).</summary>
+    public static async Task<IReadOnlyList<INatsJSMsg<byte[]>>> DeadLettersAsync(NatsTestScope scope, bool atLeastOne = false)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stream = $"{scope.StreamName}_DEADLETTER";
+        for (var i = 0; i < 300; i++)
+        {
+            var letters = new List<INatsJSMsg<byte[]>>();
+            try
+            {
+                var consumer = await scope.JetStream.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig($"audit-{Guid.NewGuid():N}") { AckPolicy = ConsumerConfigAckPolicy.None }, ct);
+                int got;
+                do
+                {
+                    got = 0;
+                    await foreach (var letter in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 500 }, cancellationToken: ct))
+                    {
+                        got++;
+                        letters.Add(letter);
+                    }
+                }
+                while (got > 0);
+            }
+            catch (NatsJSApiException)
+            {
+                // the stream is created with the first dead letter
+            }
+            if (letters.Count > 0 || !atLeastOne)
+            {
+                return letters;
+            }
+            await Task.Delay(100, ct);
+        }
+        throw new TimeoutException("nothing reached the dead-letter subject");
+    }
 
     public async ValueTask DisposeAsync()
     {

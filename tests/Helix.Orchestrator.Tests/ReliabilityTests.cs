@@ -1,3 +1,4 @@
+using Helix.Events;
 using Helix.Testing;
 using Helix.Workflows;
 
@@ -93,5 +94,59 @@ public sealed class ReliabilityTests(PostgresFixture postgres, NatsFixture nats)
         await using var reader = await effects.ExecuteReaderAsync(Ct);
         await reader.ReadAsync(Ct);
         Assert.Equal(((long)Runs * Steps, (long)Runs * Steps), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task ADatabaseOutage_WithTheWorkerKilledAtItsLastDeliveries_EndsEveryEventAsARunOrADeadLetter()
+    {
+        await using var scope = nats.CreateScope();
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await using var bouncer = await DedicatedPgBouncer.StartAsync();
+        var environment = OrchestratorHost.Settings(scope, schema)
+            .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        environment["Database__ConnectionString"] = bouncer.ConnectionString;
+        environment["Orchestrator__Lease"] = "00:00:02";
+        environment["Orchestrator__AckWait"] = "00:00:05";
+        environment["Orchestrator__RedeliveryDelay"] = "00:00:00.200";
+        environment["Orchestrator__MaxDeliveries"] = "4";
+        environment["Logging__LogLevel__Default"] = "Warning";
+        await using var worker = new ServiceProcess("Helix.Orchestrator.dll", environment);
+        await worker.StartAsync();
+
+        // The pooler goes away and events keep coming: each delivery fails on the database, the
+        // budget of four runs out, and the worker is killed again and again meanwhile, so that
+        // deliveries, the last ones included, end without any outcome.
+        await bouncer.KillAsync();
+        const int Events = 120;
+        for (var i = 0; i < Events; i++)
+        {
+            await OrchestratorHost.PublishAsync(scope, "acme", "smoke", $"outage-{i}", new { steps = 3 });
+            if (i % 30 == 29)
+            {
+                await worker.KillAsync();
+                await worker.StartAsync("/healthz"); // not ready: the database is away
+            }
+        }
+        for (var kill = 0; kill < 3; kill++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(900), Ct);
+            await worker.KillAsync();
+            await worker.StartAsync("/healthz");
+        }
+        await bouncer.StartAgainAsync();
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        await worker.KillAsync();
+        await worker.StartAsync();
+
+        await OrchestratorHost.WaitUntilAcknowledgedAsync(scope, seconds: 120);
+        var runs = await new RunStore(schema.Pooled, schema.Name).ListAsync(new RunQuery { Limit = 1000 }, Ct);
+        var letters = (await OrchestratorHost.DeadLettersAsync(scope)).Select(l => l.Headers![EventHeaders.DeliveryId].ToString()).ToList();
+        Assert.Equal(letters.Count, letters.Distinct(StringComparer.Ordinal).Count()); // no event dead-lettered twice
+        var lost = Enumerable.Range(0, Events).Select(i => $"outage-{i}")
+            .Where(id => !letters.Contains(id) && !runs.Any(r => r.SourceKey == $"acme:{id}")).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} events ended as neither a run nor a dead letter: {string.Join(", ", lost.Take(10))}\n{string.Join("\n", worker.Output.TakeLast(10))}");
+        Assert.NotEmpty(letters); // the outage outlasted some events' budgets: the test reached the last delivery
+        // A run that exists finished, or its event is in the dead letter with the reason.
+        Assert.All(runs.Where(r => r.Status != RunStatus.Completed), r => Assert.Contains(r.SourceKey!["acme:".Length..], letters));
     }
 }

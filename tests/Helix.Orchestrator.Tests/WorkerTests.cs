@@ -6,8 +6,6 @@ using Helix.Orchestrator.Worker;
 using Helix.Testing;
 using Helix.Workflows;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 
 namespace Helix.Orchestrator.Tests;
 
@@ -34,7 +32,7 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         Assert.Equal(20, runs.Count);
         Assert.All(runs, r => Assert.StartsWith("acme:delivery-", r.SourceKey, StringComparison.Ordinal));
         Assert.Equal("acme", runs[0].Input!["event"]!["source"]!.GetValue<string>());
-        await WaitUntilAcknowledgedAsync(scope, "orchestrator");
+        await OrchestratorHost.WaitUntilAcknowledgedAsync(scope);
         await using var effects = schema.Direct.CreateCommand($"SELECT count(*), count(DISTINCT (run_id, step)) FROM {schema.Table("smoke_effects")}");
         await using var reader = await effects.ExecuteReaderAsync(Ct);
         await reader.ReadAsync(Ct);
@@ -50,7 +48,7 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
 
         await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "broken", new { }, replaceHeaders: new NatsHeaders { ["Helix-Source"] = "acme" });
 
-        var letter = await ReadDeadLetterAsync(scope);
+        var letter = (await OrchestratorHost.DeadLettersAsync(scope, atLeastOne: true))[0];
         Assert.Equal("not a Helix webhook event: header Helix-Event-Type is missing", letter.Headers![DeadLetterHeaders.Reason].ToString());
         Assert.Equal("1", letter.Headers[DeadLetterHeaders.Deliveries].ToString());
         Assert.Empty(await host.Store.ListAsync(new RunQuery(), Ct));
@@ -68,10 +66,10 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
 
         await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "huge-length", new { }, replaceHeaders: headers);
 
-        var letter = await ReadDeadLetterAsync(scope);
+        var letter = (await OrchestratorHost.DeadLettersAsync(scope, atLeastOne: true))[0];
         Assert.Equal("not a Helix webhook event: Helix-Body-Length is not a length in bytes", letter.Headers![DeadLetterHeaders.Reason].ToString());
         Assert.Equal("1", letter.Headers[DeadLetterHeaders.Deliveries].ToString());
-        await WaitUntilAcknowledgedAsync(scope, "orchestrator");
+        await OrchestratorHost.WaitUntilAcknowledgedAsync(scope);
     }
 
     [Fact]
@@ -98,11 +96,11 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         }
         await using var host = await OrchestratorHost.StartAsync(scope, schema, settings);
 
-        var letter = await ReadDeadLetterAsync(scope);
+        var letter = (await OrchestratorHost.DeadLettersAsync(scope, atLeastOne: true))[0];
         Assert.True(int.Parse(letter.Headers![DeadLetterHeaders.Deliveries].ToString(), System.Globalization.CultureInfo.InvariantCulture) >= 3);
         Assert.Matches(@"^delivered \d+ times without an outcome \(budget 2\)", letter.Headers[DeadLetterHeaders.Reason].ToString());
         Assert.Equal("used-up", letter.Headers[EventHeaders.DeliveryId].ToString());
-        await WaitUntilAcknowledgedAsync(scope, "orchestrator");
+        await OrchestratorHost.WaitUntilAcknowledgedAsync(scope);
     }
 
     [Fact]
@@ -115,7 +113,7 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         // Valid JSON a provider may send; PostgreSQL's jsonb cannot hold a NUL character.
         await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "nul-body", new { note = "a\u0000b" });
 
-        var letter = await ReadDeadLetterAsync(scope);
+        var letter = (await OrchestratorHost.DeadLettersAsync(scope, atLeastOne: true))[0];
         Assert.Equal("1", letter.Headers![DeadLetterHeaders.Deliveries].ToString());
         Assert.StartsWith("PostgresException: 22P05", letter.Headers[DeadLetterHeaders.Reason].ToString(), StringComparison.Ordinal); // untranslatable character
         Assert.Empty(await host.Store.ListAsync(new RunQuery(), Ct));
@@ -139,11 +137,11 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         };
         await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "lost-body", null, replaceHeaders: delivery.ToHeaders());
 
-        var letter = await ReadDeadLetterAsync(scope);
+        var letter = (await OrchestratorHost.DeadLettersAsync(scope, atLeastOne: true))[0];
         Assert.Equal("3", letter.Headers![DeadLetterHeaders.Deliveries].ToString());
         Assert.Contains("(after 3 deliveries)", letter.Headers[DeadLetterHeaders.Reason].ToString(), StringComparison.Ordinal);
         Assert.Equal("lost-body", letter.Headers[EventHeaders.DeliveryId].ToString());
-        await WaitUntilAcknowledgedAsync(scope, "orchestrator");
+        await OrchestratorHost.WaitUntilAcknowledgedAsync(scope);
     }
 
     [Fact]
@@ -159,7 +157,7 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
 
         await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "doomed", new { });
 
-        var letter = await ReadDeadLetterAsync(scope);
+        var letter = (await OrchestratorHost.DeadLettersAsync(scope, atLeastOne: true))[0];
         Assert.Contains("node 'step' (step) failed", letter.Headers![DeadLetterHeaders.Reason].ToString(), StringComparison.Ordinal);
         var runId = Guid.Parse(letter.Headers[DeadLetterHeaders.RunId].ToString());
         Assert.Equal(RunStatus.Failed, (await host.Store.GetAsync(runId, Ct))!.Status);
@@ -215,41 +213,5 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         await using var schema = await postgres.CreateSchemaAsync(Ct);
         var error = await Assert.ThrowsAnyAsync<Exception>(() => OrchestratorHost.StartAsync(scope, schema, new Dictionary<string, string?> { ["Orchestrator:Routes:0:Workflow"] = "reserch" }));
         Assert.Contains("Configuration key 'Orchestrator:Routes:0:Workflow': no workflow named 'reserch'", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<INatsJSMsg<byte[]>> ReadDeadLetterAsync(NatsTestScope scope)
-    {
-        var stream = $"{scope.StreamName}_DEADLETTER";
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                var consumer = await scope.JetStream.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("reader") { AckPolicy = ConsumerConfigAckPolicy.None }, Ct);
-                await foreach (var message in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1 }, cancellationToken: Ct))
-                {
-                    return message;
-                }
-            }
-            catch (NatsJSApiException)
-            {
-                // not created yet
-            }
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException("nothing reached the dead-letter subject");
-    }
-
-    private static async Task WaitUntilAcknowledgedAsync(NatsTestScope scope, string consumerSuffix)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            var consumer = await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_{consumerSuffix}", Ct);
-            if (consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0)
-            {
-                return;
-            }
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException("events stayed unacknowledged");
     }
 }

@@ -50,7 +50,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public async Task StartAsync()
+    /// <summary>Starts the process and waits until <paramref name="probe"/> answers 2xx: <c>/healthz</c> while a dependency is meant to be down.</summary>
+    public async Task StartAsync(string probe = "/readyz")
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -79,7 +80,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             try
             {
-                using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+                using var ready = await http.GetAsync(new Uri(probe, UriKind.Relative));
                 if (ready.IsSuccessStatusCode)
                 {
                     return;
@@ -93,7 +94,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException("the service did not become ready within 60 s");
+        throw new TimeoutException($"the service did not answer {probe} within 60 s");
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no draining, as the OOM killer or a node loss would.</summary>
