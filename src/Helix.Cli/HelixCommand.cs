@@ -26,6 +26,7 @@ internal static class HelixCommand
         {
             RenderCommand.Create(cli), VerifyCommand.Create(cli), DiffCommand.Create(cli), OrderCommand.Create(cli), GraphCommand.Create(cli),
             SchemaCommand.Create(cli), OnboardCommand.Create(cli), OffboardCommand.Create(cli), ReleaseCommand.Create(cli), ChartsCommand.Create(cli),
+            CostCommand.Create(cli),
         })
         {
             root.Subcommands.Add(command);

@@ -351,9 +351,61 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void Cost_PrintsTheTable_AsJsonToo_AndTheDifferenceASpecChangeMakes()
+    {
+        var (exit, output, _) = Run("cost", "--spec", Spec);
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"node pool compute\s+hetzner\s+server/cpx41\s+3\s+75\.60 EUR", output);
+        Assert.Contains("Total: 266.79 EUR a month", output, StringComparison.Ordinal);
+        Assert.Matches(@"10 tenants: \d+ compute servers", output);
+
+        var (jsonExit, json, _) = Run("cost", "--spec", Spec, "--output", "json");
+        Assert.Equal(0, jsonExit);
+        using (var document = System.Text.Json.JsonDocument.Parse(json))
+        {
+            Assert.Equal(266.79m, document.RootElement.GetProperty("total").GetDecimal());
+            Assert.Equal(3, document.RootElement.GetProperty("scale").GetArrayLength());
+        }
+
+        var bigger = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(bigger, File.ReadAllText(Spec).Replace("serverType: cpx41\n    count: 3", "serverType: cpx41\n    count: 5", StringComparison.Ordinal));
+            var (compareExit, compared, _) = Run("cost", "--spec", bigger, "--compare", Spec);
+            Assert.True(compareExit == 0, compared);
+            // Two more cpx41 (25.20 each) and their public IPv4 (0.50 each).
+            Assert.Matches(@"node pool compute\s+hetzner\s+server/cpx41\s+75\.60 EUR ->\s+126\.00 EUR\s+\(\+50\.40 EUR\)", compared);
+            Assert.Contains("total 266.79 EUR -> 318.19 EUR (+51.40 EUR a month)", compared, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(bigger);
+        }
+    }
+
+    [Fact]
+    public void Diff_FailsWhenAnAudienceDocumentIsStale()
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-docs-");
+        try
+        {
+            Assert.Equal(0, Run("render", "--spec", Spec, "--out", dir.FullName).Exit);
+            var doc = Path.Combine(dir.FullName, "docs", "architecture", "network-admin-architecture.md");
+            File.WriteAllText(doc, File.ReadAllText(doc).Replace("| app |", "| apps |", StringComparison.Ordinal));
+            var (stale, diff, _) = Run("diff", "--spec", Spec, "--out", dir.FullName);
+            Assert.Equal(1, stale);
+            Assert.Contains("--- a/docs/architecture/network-admin-architecture.md", diff, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void EveryCommand_HasHelp()
     {
-        foreach (var command in new[] { "render", "verify", "diff", "order", "graph", "schema", "onboard", "offboard", "release" })
+        foreach (var command in new[] { "render", "verify", "diff", "order", "graph", "schema", "onboard", "offboard", "release", "charts", "cost" })
         {
             var (exit, output, _) = Run(command, "--help");
             Assert.Equal(0, exit);

@@ -95,7 +95,7 @@ internal sealed class Cnpg : IComponent
             ],
             CrdsUsed = [new(Group, "Cluster"), new(Group, "Database"), new(Group, "Pooler"), new(Group, "ScheduledBackup"), new("barmancloud.cnpg.io", "ObjectStore"), MonitoringCrds.PodMonitor],
             NodePools = [NodeRole.Db],
-            Storage = [new(Cluster, pg.Storage, $"each of {pg.Instances} instances")],
+            Storage = [new(Cluster, pg.Storage, $"each of {pg.Instances} instances") { Claims = pg.Instances }],
         };
     }
 

@@ -23,7 +23,7 @@ internal sealed class Nats : IComponent
         Charts = [Pin],
         CrdsUsed = [MonitoringCrds.PodMonitor],
         Metrics = [new(Name, 7777)],
-        Storage = [new(Name, spec.Nats.Storage, $"JetStream's file store on each of {spec.Nats.Replicas} servers")],
+        Storage = [new(Name, spec.Nats.Storage, $"JetStream's file store on each of {spec.Nats.Replicas} servers") { Claims = spec.Nats.Replicas }],
     };
 
     public ComponentRender Render(PlatformModel model) => new(

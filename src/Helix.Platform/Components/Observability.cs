@@ -23,6 +23,9 @@ internal sealed class Observability : IComponent
     public const string Prometheus = ModelBuilder.Scraper;
     private const string Loki = "loki";
 
+    /// <summary>Two Prometheus servers scrape the same targets: one restarting loses no samples.</summary>
+    private const int PrometheusReplicas = 2;
+
     /// <summary>Grafana, as a route target; it is part of the Prometheus stack.</summary>
     private const string Grafana = "grafana";
     private const string GrafanaAdminSecret = "grafana-admin";
@@ -64,7 +67,7 @@ internal sealed class Observability : IComponent
             Dashboards = [HelixDashboards.Uid],
             Storage =
             [
-                new(Prometheus, obs.MetricsStorage, "each Prometheus replica"),
+                new(Prometheus, obs.MetricsStorage, $"each of {PrometheusReplicas} Prometheus replicas") { Claims = PrometheusReplicas },
                 new(Loki, obs.MetricsStorage, "Loki's single binary"),
             ],
         };
@@ -109,7 +112,7 @@ internal sealed class Observability : IComponent
                 {
                     ["prometheusSpec"] = new JsonObject
                     {
-                        ["replicas"] = 2,
+                        ["replicas"] = PrometheusReplicas,
                         ["retention"] = obs.MetricsRetention,
                         ["serviceMonitorSelectorNilUsesHelmValues"] = false,
                         ["podMonitorSelectorNilUsesHelmValues"] = false,

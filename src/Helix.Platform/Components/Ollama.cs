@@ -13,7 +13,7 @@ internal sealed class Ollama(AppSpec app) : UpstreamApp(app)
 
     protected override int ServedPort => Port;
 
-    protected override IReadOnlyList<StorageClaim> Storage() => [new(App.Name, App.Storage ?? DefaultStorage, "the models")];
+    protected override IReadOnlyList<StorageClaim> Storage() => [new(App.Name, App.Storage ?? DefaultStorage, "the models, per replica") { Claims = App.Replicas }];
 
     public override ComponentRender Render(PlatformModel model)
     {

@@ -29,7 +29,7 @@ internal sealed class Redis : IComponent
         Metrics = [new(Name, 9121)],
         Secrets = [new(Namespace, AuthSecret, ["password"], SecretCreator.Operator, "Redis' password")],
         NodePools = [NodeRole.Db],
-        Storage = [new(Name, spec.Data.Redis.Storage, $"each of {spec.Data.Redis.Replicas} replicas")],
+        Storage = [new(Name, spec.Data.Redis.Storage, $"each of {spec.Data.Redis.Replicas} replicas") { Claims = spec.Data.Redis.Replicas }],
     };
 
     public ComponentRender Render(PlatformModel model) => new(

@@ -12,6 +12,18 @@ public static class BringUp
 {
     public const string Path = "docs/architecture/bring-up.md";
 
+    /// <summary>The runbook's stages in order: each needs what the one before made.</summary>
+    public static readonly IReadOnlyList<string> Stages =
+    [
+        "Terraform: network, load balancers, DNS, IAM, S3, KMS, NetBird, Talos",
+        "Cilium, before anything else",
+        "ArgoCD and the root application",
+        "The waves",
+        "Enforce",
+    ];
+
+    private static string Heading(int stage) => $"## {stage}. {Stages[stage - 1]}\n\n";
+
     public static string Render(PlatformModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -23,7 +35,7 @@ public static class BringUp
         text.Append("(`infra/`); Cilium and ArgoCD are installed by hand once, after which ArgoCD syncs every other\n");
         text.Append("step from `gitops/` in waves and adopts Cilium and itself. `helix order` prints the same steps.\n\n");
 
-        text.Append("## 1. Terraform: network, load balancers, DNS, IAM, S3, KMS, NetBird, Talos\n\n");
+        text.Append(Heading(1));
         text.Append($"Owned by Terraform: {string.Join(", ", model.TerraformResources)}.\n\n");
         text.Append("```sh\ncd infra/terraform\n");
         text.Append("# The state bucket and KMS key first, with local state, then move the state into the bucket.\n");
@@ -45,14 +57,14 @@ public static class BringUp
         text.Append("add a routing peer for the private network, and join your machine: the Talos and Kubernetes APIs\n");
         text.Append($"are reachable only through the mesh, at the API load balancer's private address (host {TerraformRenderer.ApiLoadBalancerHost} of the node subnet).\n\n");
 
-        text.Append("## 2. Cilium, before anything else\n\n");
+        text.Append(Heading(2));
         text.Append("Talos boots without a CNI; nodes stay NotReady until Cilium runs. Install it with the values ArgoCD\n");
         text.Append("will later adopt, so the first sync changes nothing:\n\n");
         text.Append("```sh\n");
         text.Append(HelmFromApplication(model, "cilium", "kube-system"));
         text.Append("kubectl wait --for=condition=Ready nodes --all --timeout=10m\n```\n\n");
 
-        text.Append("## 3. ArgoCD and the root application\n\n");
+        text.Append(Heading(3));
         text.Append("```sh\n");
         text.Append(HelmFromApplication(model, "argocd", "argocd", createNamespace: true));
         text.Append("# Secrets ArgoCD needs before its first sync: SOPS decryption and the GitOps repository.\n");
@@ -60,7 +72,7 @@ public static class BringUp
         text.Append($"sops --decrypt secrets/bootstrap/{spec.GitOps.CredentialsSecret}.sops.yaml | kubectl apply -f -   # ArgoCD cannot sync what lets it read the repository\n");
         text.Append("kubectl apply -f gitops/bootstrap/projects.yaml -f gitops/bootstrap/root.yaml\n```\n\n");
 
-        text.Append("## 4. The waves\n\n");
+        text.Append(Heading(4));
         text.Append("ArgoCD now syncs every Application in wave order; a wave starts when every Application of the\n");
         text.Append("previous waves is Healthy (the Application health check in `argocd-cm`). Follow it with:\n\n");
         text.Append("| wave | step | Application | waits for | check |\n|---|---|---|---|---|\n");
@@ -72,7 +84,7 @@ public static class BringUp
         text.Append("Secrets the Applications reference are committed SOPS-encrypted (`*.sops.yaml`, rules in `.sops.yaml`):\n");
         text.Append("create each with `sops --encrypt` before its wave, or the wave waits on it.\n\n");
 
-        text.Append("## 5. Enforce\n\n");
+        text.Append(Heading(5));
         text.Append("When the policy reports are clean (`kubectl get policyreports -A`), set `supplyChain.mode: enforce`\n");
         text.Append("in the spec, run `helix render`, and commit: Kyverno then refuses unsigned images (seed step 7).\n");
         return text.ToString();

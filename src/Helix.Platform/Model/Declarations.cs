@@ -43,8 +43,12 @@ public sealed record RouteTarget(string Name, string Part, string Service, strin
 /// <summary>A port Prometheus scrapes on a part's pods.</summary>
 public sealed record MetricsPort(string Part, int Port);
 
-/// <summary>A persistent volume a part claims (Longhorn's storage class).</summary>
-public sealed record StorageClaim(string Part, string Size, string Why);
+/// <summary>Persistent volumes a part claims (Longhorn's storage class): <see cref="Claims"/> of <see cref="Size"/> each.</summary>
+public sealed record StorageClaim(string Part, string Size, string Why)
+{
+    /// <summary>How many volumes of the size: one per instance or replica.</summary>
+    public int Claims { get; init; } = 1;
+}
 
 /// <summary>A custom resource kind, as <c>group/Kind</c>.</summary>
 public sealed record CrdKind(string Group, string Kind)

@@ -1,3 +1,4 @@
+using Helix.Platform.Docs;
 using Helix.Platform.Infra;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
@@ -20,6 +21,10 @@ public static class PlatformRenderer
         }
         files.Add("docs/architecture/platform.md", MermaidGraph.Render(model));
         files.Add(BringUp.Path, BringUp.Render(model));
+        foreach (var (path, text) in AudienceDocs.Render(model, files).ToList())
+        {
+            files.Add(path, text);
+        }
         return files;
     }
 }

@@ -41,6 +41,55 @@ public sealed record PlatformSpec
 
     /// <summary>Onboarded customer workloads.</summary>
     public List<TenantSpec> Tenants { get; init; } = [];
+
+    /// <summary>The price table the cost analysis is computed from.</summary>
+    public CostsSpec Costs { get; init; } = new();
+}
+
+/// <summary>
+/// Monthly list prices, each with its date and source, in one currency for the totals (others are
+/// converted at <see cref="ExchangeRates"/>). What has no price is shown as unpriced, never guessed.
+/// </summary>
+public sealed record CostsSpec
+{
+    /// <summary>The currency of the totals (ISO 4217), such as <c>EUR</c>.</summary>
+    public string Currency { get; init; } = "EUR";
+
+    /// <summary>Units of <see cref="Currency"/> for one unit of another currency, such as <c>USD: 0.86</c>.</summary>
+    public Dictionary<string, decimal> ExchangeRates { get; init; } = [];
+
+    public List<PriceSpec> Prices { get; init; } = [];
+}
+
+/// <summary>
+/// One price: what it is for (<c>server/cpx31</c>, <c>load-balancer/lb11</c>, <c>primary-ipv4</c>,
+/// <c>floating-ipv4</c>, <c>object-storage-gb</c>, <c>dns-zone</c>, <c>kms-key</c>), per month
+/// (per GB and month for storage), and where and when it was read.
+/// </summary>
+public sealed record PriceSpec
+{
+    /// <summary>Who charges it: <c>hetzner</c> or <c>aws</c>.</summary>
+    public required string Provider { get; init; }
+
+    public required string Item { get; init; }
+
+    public required decimal Price { get; init; }
+
+    /// <summary>The price's currency; the table's when not given.</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>When the price was recorded (<c>yyyy-mm-dd</c>).</summary>
+    public required string Date { get; init; }
+
+    /// <summary>The page it was read from.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>For a server: its vCPUs, memory and local disk, for capacity and per-tenant figures.</summary>
+    public int? Vcpus { get; init; }
+
+    public int? MemoryGb { get; init; }
+
+    public int? DiskGb { get; init; }
 }
 
 public sealed record ClusterSpec

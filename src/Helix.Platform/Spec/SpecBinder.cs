@@ -38,6 +38,10 @@ internal sealed class SpecBinder(string file, List<SpecError> errors)
         {
             return Scalar(node, path, "a whole number", s => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null);
         }
+        if (type == typeof(decimal))
+        {
+            return Scalar(node, path, "a number", s => decimal.TryParse(s, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v : null);
+        }
         if (type == typeof(double))
         {
             return Scalar(node, path, "a number", s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null);

@@ -66,6 +66,12 @@ public static partial class SpecLoader
     [GeneratedRegex("^[0-9]{12}$")]
     private static partial Regex AwsAccount();
 
+    [GeneratedRegex("^[A-Z]{3}$")]
+    private static partial Regex CurrencyCode();
+
+    [GeneratedRegex("^((server|load-balancer)/[a-z0-9-]+|primary-ipv4|floating-ipv4|object-storage-gb|dns-zone|kms-key)$")]
+    private static partial Regex PriceItem();
+
     /// <summary>The workflows the Orchestrator is built with (its registry; a test holds the two together).</summary>
     public static readonly string[] OrchestratorWorkflows = ["research", "smoke"];
 
@@ -252,6 +258,56 @@ public static partial class SpecLoader
                     {
                         Error(flow, nameof(FlowSpec.Port), $"port {flow.Port} is not a TCP port", "write a port from 1 to 65535");
                     }
+                }
+            }
+            Costs(spec.Costs);
+        }
+
+        private void Costs(CostsSpec costs)
+        {
+            if (!CurrencyCode().IsMatch(costs.Currency))
+            {
+                Error(costs, nameof(CostsSpec.Currency), $"'{costs.Currency}' is not a currency code", "write the ISO 4217 code, such as EUR or USD");
+            }
+            foreach (var (currency, rate) in costs.ExchangeRates)
+            {
+                if (!CurrencyCode().IsMatch(currency) || rate <= 0)
+                {
+                    Error(costs, nameof(CostsSpec.ExchangeRates), $"exchange rate {currency}: {rate} is not a currency code with a positive rate",
+                        $"write how many {costs.Currency} one unit is worth, such as USD: 0.86");
+                }
+            }
+            foreach (var group in costs.Prices.GroupBy(p => (p.Provider, p.Item)).Where(g => g.Count() > 1))
+            {
+                Error(group.Last(), nameof(PriceSpec.Item), $"the price of {group.Key.Provider} {group.Key.Item} is given twice (first at {marks.Of(group.First(), nameof(PriceSpec.Item))})", "keep one row per provider and item");
+            }
+            foreach (var price in costs.Prices)
+            {
+                if (price.Provider is not ("hetzner" or "aws"))
+                {
+                    Error(price, nameof(PriceSpec.Provider), $"provider '{price.Provider}' is not one Helix renders for", "write hetzner or aws");
+                }
+                if (!PriceItem().IsMatch(price.Item))
+                {
+                    Error(price, nameof(PriceSpec.Item), $"'{price.Item}' is not a priced item",
+                        "write server/<type>, load-balancer/<type>, primary-ipv4, floating-ipv4, object-storage-gb, dns-zone or kms-key");
+                }
+                if (price.Price < 0)
+                {
+                    Error(price, nameof(PriceSpec.Price), $"price {price.Price} is negative", "write the monthly list price, such as 13.60");
+                }
+                if (price.Currency is { } currency && currency != costs.Currency && !costs.ExchangeRates.ContainsKey(currency))
+                {
+                    Error(price, nameof(PriceSpec.Currency), $"prices in {currency} cannot be added to totals in {costs.Currency}",
+                        $"add costs.exchangeRates.{currency}, or give the price in {costs.Currency}");
+                }
+                if (!DateOnly.TryParseExact(price.Date, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                {
+                    Error(price, nameof(PriceSpec.Date), $"'{price.Date}' is not a date", "write the day the price was read, quoted: date: \"2026-11-30\"");
+                }
+                if (!Uri.TryCreate(price.Source, UriKind.Absolute, out var source) || source.Scheme != Uri.UriSchemeHttps)
+                {
+                    Error(price, nameof(PriceSpec.Source), $"'{price.Source}' is not an https address", "write the page the price was read from");
                 }
             }
         }
