@@ -4,7 +4,10 @@ using NATS.Client.ObjectStore;
 
 namespace Helix.Events;
 
-/// <summary>Creates or updates the JetStream resources of <see cref="EventStreamOptions"/>.</summary>
+/// <summary>
+/// Creates or updates the JetStream resources of <see cref="EventStreamOptions"/>: the Webhook
+/// Receiver does, at start-up; consumers wait for them.
+/// </summary>
 public static class EventStreams
 {
     public static StreamConfig EventsStream(EventStreamOptions options)

@@ -50,7 +50,7 @@ internal sealed class OrchestratorHost : IAsyncDisposable
         ["Events:StreamName"] = scope.StreamName,
         ["Events:SubjectPrefix"] = scope.SubjectPrefix,
         ["Events:BodiesBucket"] = scope.StreamName + "_BODIES",
-        ["Events:MaxBytes"] = (64 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Events:MaxBytes"] = (64 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture), // as CreateEventsStreamAsync
         ["Orchestrator:Routes:0:Source"] = "acme",
         ["Orchestrator:Routes:0:EventType"] = "smoke",
         ["Orchestrator:Routes:0:Workflow"] = "smoke",
@@ -65,9 +65,27 @@ internal sealed class OrchestratorHost : IAsyncDisposable
         ["Shutdown:DrainDelay"] = "00:00:00",
     };
 
-    /// <summary>Starts the service; with <paramref name="defaults"/> off, only <paramref name="overrides"/> configure it (the rendered environment, for one).</summary>
-    public static async Task<OrchestratorHost> StartAsync(NatsTestScope scope, PostgresSchema schema, IDictionary<string, string?>? overrides = null, bool defaults = true)
+    /// <summary>The events stream of the test's scope, created as the Webhook Receiver creates it: the Orchestrator only consumes it.</summary>
+    public static Task CreateEventsStreamAsync(NatsTestScope scope) =>
+        EventStreams.EnsureAsync(scope.JetStream, new EventStreamOptions
+        {
+            StreamName = scope.StreamName,
+            SubjectPrefix = scope.SubjectPrefix,
+            BodiesBucket = scope.StreamName + "_BODIES",
+            MaxBytes = 64 << 20,
+        }, TestContext.Current.CancellationToken);
+
+    /// <summary>
+    /// Starts the service, the receiver's events stream first, and waits until it is ready; with
+    /// <paramref name="defaults"/> off, only <paramref name="overrides"/> configure it (the rendered
+    /// environment, for one); with <paramref name="receiverStream"/> off, neither the stream nor the wait.
+    /// </summary>
+    public static async Task<OrchestratorHost> StartAsync(NatsTestScope scope, PostgresSchema schema, IDictionary<string, string?>? overrides = null, bool defaults = true, bool receiverStream = true)
     {
+        if (receiverStream)
+        {
+            await CreateEventsStreamAsync(scope);
+        }
         var settings = defaults ? Settings(scope, schema) : new Dictionary<string, string?> { ["Shutdown:DrainDelay"] = "00:00:00" };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -83,7 +101,10 @@ internal sealed class OrchestratorHost : IAsyncDisposable
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var host = new OrchestratorHost(app, scope, schema, logs);
-        await Readiness.WaitAsync(host.Client, "orchestrator", logs);
+        if (receiverStream)
+        {
+            await Readiness.WaitAsync(host.Client, "orchestrator", logs);
+        }
         return host;
     }
 

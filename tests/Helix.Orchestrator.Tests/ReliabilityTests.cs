@@ -22,6 +22,7 @@ public sealed class ReliabilityTests(PostgresFixture postgres, NatsFixture nats)
         environment["Orchestrator__RedeliveryDelay"] = "00:00:00.200";
         environment["Orchestrator__MaxDeliveries"] = "50";
         environment["Logging__LogLevel__Default"] = "Warning";
+        await OrchestratorHost.CreateEventsStreamAsync(scope);
         await using var worker = new ServiceProcess("Helix.Orchestrator.dll", environment);
         await worker.StartAsync();
 
@@ -110,6 +111,7 @@ public sealed class ReliabilityTests(PostgresFixture postgres, NatsFixture nats)
         environment["Orchestrator__RedeliveryDelay"] = "00:00:00.200";
         environment["Orchestrator__MaxDeliveries"] = "4";
         environment["Logging__LogLevel__Default"] = "Warning";
+        await OrchestratorHost.CreateEventsStreamAsync(scope);
         await using var worker = new ServiceProcess("Helix.Orchestrator.dll", environment);
         await worker.StartAsync();
 

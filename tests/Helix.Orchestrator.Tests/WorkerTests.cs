@@ -6,6 +6,7 @@ using Helix.Orchestrator.Worker;
 using Helix.Testing;
 using Helix.Workflows;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
 
 namespace Helix.Orchestrator.Tests;
 
@@ -37,6 +38,27 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         await using var reader = await effects.ExecuteReaderAsync(Ct);
         await reader.ReadAsync(Ct);
         Assert.Equal((60L, 60L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task WithoutTheReceiversEventsStream_TheOrchestratorWaits_NotReady_AndCreatesNoStreamOfItsOwn()
+    {
+        await using var scope = nats.CreateScope();
+        await using var schema = await postgres.CreateSchemaAsync(Ct);
+        await using var host = await OrchestratorHost.StartAsync(scope, schema, receiverStream: false);
+
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        using (var ready = await host.Client.GetAsync(new Uri("/readyz", UriKind.Relative), Ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+        var missing = await Assert.ThrowsAsync<NatsJSApiException>(() => scope.JetStream.GetStreamAsync(scope.StreamName, cancellationToken: Ct).AsTask());
+        Assert.Equal(404, missing.Error.Code);
+
+        await OrchestratorHost.CreateEventsStreamAsync(scope); // the receiver starts
+        await Readiness.WaitAsync(host.Client, "orchestrator", host.Logs);
+        await OrchestratorHost.PublishAsync(scope, "acme", "smoke", "after-the-receiver", new { steps = 1 });
+        await host.WaitForRunsAsync(r => r.Any(x => x.SourceKey == "acme:after-the-receiver" && x.Status == RunStatus.Completed));
     }
 
     [Fact]

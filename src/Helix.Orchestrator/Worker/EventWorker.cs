@@ -59,7 +59,7 @@ internal sealed partial class EventWorker(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // The broker is not there yet (start-up order is nobody's business): not ready until it is.
+                // The broker, or the receiver's events stream, is not there yet (start-up order is nobody's business): not ready until it is.
                 LogNotConsuming(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(false);
             }
@@ -96,8 +96,9 @@ internal sealed partial class EventWorker(
 
     private async Task<INatsJSConsumer> EnsureAsync(NatsJSContext js, CancellationToken cancellationToken)
     {
-        // The events stream as the receiver defines it (the same contract): whichever service starts first creates it.
-        await EventStreams.EnsureAsync(js, _events, cancellationToken).ConfigureAwait(false);
+        // The events stream is the Webhook Receiver's (one party provisions it, so two configurations
+        // never fight over it): until it exists there is nothing to consume, and the worker is not ready.
+        await js.GetStreamAsync(_events.StreamName, cancellationToken: cancellationToken).ConfigureAwait(false);
         // The dead-letter subject is kept in a stream of its own, so a dead letter is never lost either.
         await js.CreateOrUpdateStreamAsync(new StreamConfig(DeadLetterStream, [_options.DeadLetterSubject])
         {
@@ -286,7 +287,7 @@ internal sealed partial class EventWorker(
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot set up the events consumer yet")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot set up the events consumer yet (NATS, or the events stream the Webhook Receiver creates, is not there)")]
     private static partial void LogNotConsuming(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {MessageId} (delivery {Deliveries}) could not be handled")]
