@@ -29,6 +29,24 @@ public sealed record StepView(int Step, DateTimeOffset CommittedAt, IReadOnlyLis
 /// <summary>A task's writes, as stored (the step's delta).</summary>
 public sealed record TaskWrites(string TaskId, string Node, JsonNode? Writes);
 
+/// <summary>A run to record: who it is, where it starts, and what it came from.</summary>
+/// <param name="Id">Its id: random, or derived from <see cref="SourceKey"/> so a retry finds it.</param>
+/// <param name="Workflow">The workflow's name.</param>
+/// <param name="Input">What it was started with, as given.</param>
+/// <param name="State">Its starting state (step 0's snapshot).</param>
+/// <param name="Entry">The tasks of its first step.</param>
+internal sealed record NewRun(Guid Id, string Workflow, JsonNode? Input, JsonObject State, IReadOnlyList<PendingTask> Entry)
+{
+    /// <summary>An event's id or a client's key: at most one run per key.</summary>
+    public string? SourceKey { get; init; }
+
+    /// <summary>The run and step it forks from or was spawned by.</summary>
+    public (Guid Run, int Step)? Parent { get; init; }
+
+    /// <summary>Created already held by this worker for this long, to be run at once.</summary>
+    public (string Owner, TimeSpan Lease)? ClaimedBy { get; init; }
+}
+
 /// <summary>What the runner needs to continue a run it has claimed.</summary>
 /// <param name="Id">The run.</param>
 /// <param name="Workflow">Its workflow's name.</param>
@@ -123,13 +141,14 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     internal NpgsqlDataSource DataSource => pooled;
 
     /// <summary>
-    /// Records a new run with its starting state and first tasks. With a <paramref name="sourceKey"/>
-    /// (the event's id) there is at most one run per key: the existing run's id comes back instead.
-    /// With an <c>owner</c> the run is created already claimed by that worker, which runs it at once.
+    /// Records a new run with its starting state and first tasks. With a source key (the event's
+    /// id) there is at most one run per key: the existing run's id comes back instead. With a
+    /// claim the run is created already held by that worker, which runs it at once.
     /// </summary>
-    internal async Task<(Guid Id, bool Created)> CreateAsync(Guid id, string workflow, JsonNode? input, JsonObject state, IReadOnlyList<PendingTask> entry,
-        string? sourceKey, Guid? parentId, int? parentStep, CancellationToken cancellationToken, string? owner = null, TimeSpan? lease = null)
+    internal async Task<(Guid Id, bool Created)> CreateAsync(NewRun run, CancellationToken cancellationToken)
     {
+        var (id, workflow, input, state, entry) = (run.Id, run.Workflow, run.Input, run.State, run.Entry);
+        var (owner, lease) = run.ClaimedBy is var (worker, until) ? (worker, (TimeSpan?)until) : (null, null);
         // One statement: the run, its starting snapshot and first tasks exist together or not at all.
         // Only when the id or source key is taken already does a second round trip find that run.
         await using (var command = pooled.CreateCommand($"""
@@ -141,7 +160,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks) SELECT id, 0, '', '', '[]', $3 FROM created
             """))
         {
-            Add(command, id, workflow, Json(Tasks(entry)), Json(input), Text(sourceKey), parentId, parentStep, Json(state),
+            Add(command, id, workflow, Json(Tasks(entry)), Json(input), Text(run.SourceKey), run.Parent?.Run, run.Parent?.Step, Json(state),
                 Text(owner), new NpgsqlParameter { Value = (object?)lease ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
             {
@@ -150,7 +169,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         }
         await using (var existing = pooled.CreateCommand($"SELECT id FROM {_s}.runs WHERE id = $1 OR source_key = $2 LIMIT 1"))
         {
-            Add(existing, id, Text(sourceKey));
+            Add(existing, id, Text(run.SourceKey));
             return (await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) is Guid found
                 ? (found, false)
                 : throw new InvalidOperationException($"run {id} was neither created nor found");
@@ -434,7 +453,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     }
 
     /// <summary>Runs that should be running but whose worker is gone (lease expired), oldest first.</summary>
-    internal async Task<IReadOnlyList<Guid>> OrphansAsync(int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Guid>> OrphansAsync(int limit, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
             SELECT id FROM {_s}.runs WHERE status IN ('{RunStatus.Pending}', '{RunStatus.Running}') AND (lease_until IS NULL OR lease_until < now())

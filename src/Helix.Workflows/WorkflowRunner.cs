@@ -72,7 +72,8 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
     {
         var graph = registry.Find(workflow) ?? throw new ArgumentException($"no workflow named '{workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})", nameof(workflow));
         var state = graph.Start(input);
-        return await store.CreateAsync(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, graph.Entry(state), sourceKey, null, null, cancellationToken).ConfigureAwait(false);
+        return await store.CreateAsync(new NewRun(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, graph.Entry(state)) { SourceKey = sourceKey },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -86,8 +87,11 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         var graph = registry.Find(workflow) ?? throw new ArgumentException($"no workflow named '{workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})", nameof(workflow));
         var state = graph.Start(input);
         var entry = graph.Entry(state);
-        var (id, created) = await store.CreateAsync(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, entry, sourceKey, null, null, cancellationToken,
-            _options.Owner, _options.Lease).ConfigureAwait(false);
+        var (id, created) = await store.CreateAsync(new NewRun(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, entry)
+        {
+            SourceKey = sourceKey,
+            ClaimedBy = (_options.Owner, _options.Lease),
+        }, cancellationToken).ConfigureAwait(false);
         if (!created)
         {
             return (id, await RunAsync(id, cancellationToken).ConfigureAwait(false));
@@ -102,7 +106,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         var graph = registry.Find(run.Workflow) ?? throw new InvalidOperationException($"workflow '{run.Workflow}' is not registered here");
         var next = await store.NextTasksAtAsync(id, step, cancellationToken).ConfigureAwait(false) ?? throw new KeyNotFoundException($"run {id} has no committed step {step}");
         var state = await store.StateAtAsync(id, step, graph, cancellationToken).ConfigureAwait(false);
-        var (fork, _) = await store.CreateAsync(Guid.NewGuid(), run.Workflow, run.Input, state, next, null, id, step, cancellationToken).ConfigureAwait(false);
+        var (fork, _) = await store.CreateAsync(new NewRun(Guid.NewGuid(), run.Workflow, run.Input, state, next) { Parent = (id, step) }, cancellationToken).ConfigureAwait(false);
         return fork;
     }
 
@@ -389,7 +393,8 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
     {
         var key = $"{context.RunId:N}:{context.Step}:{context.TaskId}";
         var state = child.Start(input);
-        var (id, _) = await store.CreateAsync(KeyedId(key), child.Name, input, state, child.Entry(state), key, context.RunId, context.Step, context.CancellationToken).ConfigureAwait(false);
+        var (id, _) = await store.CreateAsync(new NewRun(KeyedId(key), child.Name, input, state, child.Entry(state)) { SourceKey = key, Parent = (context.RunId, context.Step) },
+            context.CancellationToken).ConfigureAwait(false);
         await RunAsync(id, context.CancellationToken).ConfigureAwait(false);
         var run = await store.GetAsync(id, context.CancellationToken).ConfigureAwait(false);
         return run?.Status switch
