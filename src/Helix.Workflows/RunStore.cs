@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Helix.Postgres;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Helix.Workflows;
 
@@ -160,8 +159,8 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             INSERT INTO {_s}.writes (run_id, step, task_id, node, writes, next_tasks) SELECT id, 0, '', '', '[]', $3 FROM created
             """))
         {
-            Add(command, id, workflow, Json(Tasks(entry)), Json(input), Text(run.SourceKey), run.Parent?.Run, run.Parent?.Step, Json(state),
-                Text(owner), new NpgsqlParameter { Value = (object?)lease ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
+            command.With(id, workflow, SqlParameters.Json(Tasks(entry)), SqlParameters.Json(input), SqlParameters.Text(run.SourceKey), run.Parent?.Run, run.Parent?.Step, SqlParameters.Json(state),
+                SqlParameters.Text(owner), SqlParameters.Interval(lease));
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
             {
                 return (id, true);
@@ -169,7 +168,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         }
         await using (var existing = pooled.CreateCommand($"SELECT id FROM {_s}.runs WHERE id = $1 OR source_key = $2 LIMIT 1"))
         {
-            Add(existing, id, Text(run.SourceKey));
+            existing.With(id, SqlParameters.Text(run.SourceKey));
             return (await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) is Guid found
                 ? (found, false)
                 : throw new InvalidOperationException($"run {id} was neither created nor found");
@@ -255,7 +254,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     internal async Task<Dictionary<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>>> PendingWritesAsync(Guid id, int step, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"SELECT task_id, writes::text FROM {_s}.writes WHERE run_id = $1 AND step = $2 AND task_id <> ''");
-        Add(command, id, step);
+        command.With(id, step);
         var found = new Dictionary<string, IReadOnlyList<KeyValuePair<string, JsonNode?>>>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -274,7 +273,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     {
         var sql = $"INSERT INTO {_s}.writes (run_id, step, task_id, node, writes) VALUES ($1, $2, $3, $4, $5)";
         await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
-        Add(command, id, step, task.Id, task.Node, Json(WritesJson(writes)));
+        command.With(id, step, task.Id, task.Node, SqlParameters.Json(WritesJson(writes)));
         try
         {
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -313,12 +312,12 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         const string MarkerValues = "$2, coalesce($5, ''), coalesce($6, ''), coalesce($7, '[]'), $3";
         var parameters = new List<object?>
         {
-            id, step, Json(Tasks(next)), owner, Text(lone?.Task.Id), Text(lone?.Task.Node), Json(lone is { } task ? WritesJson(task.Writes) : null),
+            id, step, SqlParameters.Json(Tasks(next)), owner, SqlParameters.Text(lone?.Task.Id), SqlParameters.Text(lone?.Task.Node), SqlParameters.Json(lone is { } task ? WritesJson(task.Writes) : null),
         };
         string sql;
         if (next.Count == 0)
         {
-            parameters.Add(Json(state));
+            parameters.Add(SqlParameters.Json(state));
             sql = $"""
                 WITH finished AS (
                     UPDATE {_s}.runs SET step = $2, next_tasks = $3, status = '{RunStatus.Completed}', output = $8, owner = NULL, lease_until = NULL, updated_at = now()
@@ -328,7 +327,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         }
         else if (step % compactEvery == 0)
         {
-            parameters.Add(Json(state));
+            parameters.Add(SqlParameters.Json(state));
             sql = $"""
                 WITH mine AS (SELECT id FROM {_s}.runs WHERE id = $1 AND owner = $4 AND status = '{RunStatus.Running}'),
                 snapshot AS (INSERT INTO {_s}.snapshots (run_id, step, state) SELECT id, $2, $8 FROM mine)
@@ -340,7 +339,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             sql = $"INSERT INTO {_s}.writes {Marker} VALUES ($1, {MarkerValues})"; // $4, the owner, unused
         }
         await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
-        Add(command, [.. parameters]);
+        command.With([.. parameters]);
         StepCommit outcome;
         try
         {
@@ -364,7 +363,6 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         return outcome;
     }
 
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     /// <summary>
     /// Parks the run for a person; the step's finished tasks stay recorded and are reused on resume.
@@ -376,7 +374,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             UPDATE {_s}.runs SET status = '{RunStatus.Interrupted}', interrupt = $3, owner = NULL, lease_until = NULL, updated_at = now()
             WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'
             """);
-        Add(command, id, owner, Json(new JsonObject { ["task"] = taskId, ["step"] = step, ["payload"] = payload?.DeepClone() }));
+        command.With(id, owner, SqlParameters.Json(new JsonObject { ["task"] = taskId, ["step"] = step, ["payload"] = payload?.DeepClone() }));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -387,7 +385,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             UPDATE {_s}.runs SET status = '{RunStatus.Failed}', error = $3, owner = NULL, lease_until = NULL, updated_at = now()
             WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'
             """);
-        Add(command, id, owner, error);
+        command.With(id, owner, error);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -395,7 +393,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     internal async Task<bool> RenewAsync(Guid id, string owner, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"UPDATE {_s}.runs SET lease_until = now() + $3 WHERE id = $1 AND owner = $2 AND status = '{RunStatus.Running}'");
-        Add(command, id, owner, lease);
+        command.With(id, owner, lease);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -403,7 +401,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     internal async Task ReleaseAsync(Guid id, string owner, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"UPDATE {_s}.runs SET owner = NULL, lease_until = NULL WHERE id = $1 AND owner = $2");
-        Add(command, id, owner);
+        command.With(id, owner);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -414,7 +412,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             UPDATE {_s}.runs SET status = '{RunStatus.Pending}', resume = jsonb_build_object('step', (interrupt->>'step')::int, 'task', interrupt->>'task', 'value', $2::jsonb), interrupt = NULL, updated_at = now()
             WHERE id = $1 AND status = '{RunStatus.Interrupted}'
             """);
-        Add(command, id, Json(value ?? JsonValue.Create(true)));
+        command.With(id, SqlParameters.Json(value ?? JsonValue.Create(true)));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -426,7 +424,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             WHERE id = $1 AND status IN ('{RunStatus.Pending}', '{RunStatus.Running}', '{RunStatus.Interrupted}')
             """))
         {
-            Add(command, id);
+            command.With(id);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
                 return false;
@@ -441,7 +439,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             FROM {_s}.writes WHERE run_id = $1 AND next_tasks IS NOT NULL ORDER BY step DESC LIMIT 1
             ON CONFLICT DO NOTHING
             """);
-        Add(fence, id);
+        fence.With(id);
         // Zero rows: a step committed between reading the last step and the insert; fence the one
         // after it. (Were a worker to outpace every attempt, its lease heartbeat still stops it.)
         var fenced = false;
@@ -459,7 +457,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             SELECT id FROM {_s}.runs WHERE status IN ('{RunStatus.Pending}', '{RunStatus.Running}') AND (lease_until IS NULL OR lease_until < now())
             ORDER BY updated_at LIMIT $1
             """);
-        Add(command, limit);
+        command.With(limit);
         var ids = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -487,7 +485,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
               AND ($4::timestamptz IS NULL OR created_at < $4)
             ORDER BY created_at DESC, id LIMIT $5
             """);
-        Add(command, query.Id, query.Workflow, query.Status, query.Before?.UtcDateTime, Math.Clamp(query.Limit, 1, 1000));
+        command.With(query.Id, query.Workflow, query.Status, query.Before?.UtcDateTime, Math.Clamp(query.Limit, 1, 1000));
         var runs = new List<RunView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -509,7 +507,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             FROM {_s}.writes m LEFT JOIN {_s}.writes w ON w.run_id = m.run_id AND w.step = m.step AND w.task_id <> ''
             WHERE m.run_id = $1 AND m.next_tasks IS NOT NULL ORDER BY m.step, w.task_id
             """);
-        Add(command, id);
+        command.With(id);
         var steps = new List<StepView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -531,7 +529,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     internal async Task<IReadOnlyList<PendingTask>?> NextTasksAtAsync(Guid id, int step, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"SELECT next_tasks::text FROM {_s}.writes WHERE run_id = $1 AND step = $2 AND next_tasks IS NOT NULL");
-        Add(command, id, step);
+        command.With(id, step);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json ? ParseTasks(JsonNode.Parse(json)) : null;
     }
 
@@ -542,7 +540,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
             SELECT (SELECT coalesce(sum(pg_column_size(w.*)), 0) FROM {_s}.writes w WHERE run_id = $1)
                  + (SELECT coalesce(sum(pg_column_size(p.*)), 0) FROM {_s}.snapshots p WHERE run_id = $1)
             """);
-        Add(command, id);
+        command.With(id);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -561,7 +559,7 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
                 snapshots AS (DELETE FROM {_s}.snapshots WHERE run_id IN (SELECT id FROM gone))
                 SELECT count(*) FROM gone
                 """);
-            Add(command, olderThan.UtcDateTime, batchSize);
+            command.With(olderThan.UtcDateTime, batchSize);
             var deleted = (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             total += deleted;
             if (deleted < batchSize)
@@ -573,19 +571,8 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    private static NpgsqlBatchCommand Command(string sql, params object?[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(Array.ConvertAll(parameters, Parameter));
-        return command;
-    }
+    private static NpgsqlBatchCommand Command(string sql, params object?[] parameters) => new NpgsqlBatchCommand(sql).With(parameters);
 
-    private static void Add(NpgsqlCommand command, params object?[] parameters) => command.Parameters.AddRange(Array.ConvertAll(parameters, Parameter));
-
-    private static NpgsqlParameter Parameter(object? value) => value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value };
-
-    private static NpgsqlParameter Json(JsonNode? node) =>
-        new() { Value = node is null ? DBNull.Value : node.ToJsonString(), NpgsqlDbType = NpgsqlDbType.Jsonb };
 
     private static JsonArray Tasks(IReadOnlyList<PendingTask> tasks) =>
         [.. tasks.Select(t => (JsonNode)new JsonObject { ["id"] = t.Id, ["node"] = t.Node, ["input"] = t.Input?.DeepClone() })];

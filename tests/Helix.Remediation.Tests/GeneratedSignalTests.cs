@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using CsCheck;
 using Helix.Remediation.Tests.Support;
@@ -51,12 +50,12 @@ public sealed class GeneratedSignalTests(PostgresFixture postgres, GitFixture gi
             ("endsAt", "\"0001-01-01T00:00:00Z\""u8.ToArray()),
             ("fingerprint", Fingerprint.Json));
 
-        // alertname, then the application label when there is one, then a generated label whose name is hostile too.
+        // alertname, then the application label when there is one, then a generated label whose name is
+        // hostile too; bytes throughout, so bytes that are not UTF-8 reach the service as they are.
         private byte[] Labels()
         {
-            var application = Application is null ? "" : $",\"helix_app\":{Encoding.UTF8.GetString(Application.Json)}";
-            var head = Encoding.UTF8.GetBytes($"{{\"alertname\":\"ShopErrors\"{application},");
-            return [.. head, .. LabelName.Json, (byte)':', .. LabelValue.Json, (byte)'}'];
+            byte[] application = Application is null ? [] : [.. ",\"helix_app\":"u8, .. Application.Json];
+            return [.. "{\"alertname\":\"ShopErrors\""u8, .. application, (byte)',', .. LabelName.Json, (byte)':', .. LabelValue.Json, (byte)'}'];
         }
     }
 

@@ -1,7 +1,7 @@
 using Helix.Orchestrator.Nodes;
+using Helix.Postgres;
 using Helix.Workflows;
 using Npgsql;
-using NpgsqlTypes;
 using Route = Helix.Workflows.Route;
 
 namespace Helix.Orchestrator.Workflows;
@@ -91,11 +91,8 @@ internal static class ResearchWorkflow
                 // In the step's own transaction: the row and the checkpoint commit together, once.
                 var transaction = await context.TransactionAsync().ConfigureAwait(false);
                 await using var insert = new NpgsqlCommand(
-                    $"INSERT INTO \"{schema}\".research_results (run_id, question, report, sources) VALUES ($1, $2, $3, $4)", transaction.Connection, transaction);
-                insert.Parameters.Add(new NpgsqlParameter { Value = context.RunId });
-                insert.Parameters.Add(new NpgsqlParameter { Value = state.Question! });
-                insert.Parameters.Add(new NpgsqlParameter { Value = state.Report! });
-                insert.Parameters.Add(new NpgsqlParameter { Value = System.Text.Json.JsonSerializer.Serialize(state.Summaries.Select(s => s.Url), Workflow.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+                    $"INSERT INTO \"{schema}\".research_results (run_id, question, report, sources) VALUES ($1, $2, $3, $4)", transaction.Connection, transaction)
+                    .With(context.RunId, state.Question!, state.Report!, SqlParameters.Json(System.Text.Json.JsonSerializer.Serialize(state.Summaries.Select(s => s.Url), Workflow.Json)));
                 await insert.ExecuteNonQueryAsync(context.CancellationToken).ConfigureAwait(false);
                 return new Update<ResearchState>();
             })

@@ -1,3 +1,4 @@
+using Helix.Postgres;
 using Helix.Workflows;
 using Npgsql;
 
@@ -30,10 +31,8 @@ internal static class SmokeWorkflow
         .AddNode("step", async (context, state) =>
         {
             var transaction = await context.TransactionAsync().ConfigureAwait(false);
-            await using (var insert = new NpgsqlCommand($"INSERT INTO \"{schema}\".smoke_effects (run_id, step) VALUES ($1, $2)", transaction.Connection, transaction))
+            await using (var insert = new NpgsqlCommand($"INSERT INTO \"{schema}\".smoke_effects (run_id, step) VALUES ($1, $2)", transaction.Connection, transaction).With(context.RunId, state.Done + 1))
             {
-                insert.Parameters.Add(new NpgsqlParameter { Value = context.RunId });
-                insert.Parameters.Add(new NpgsqlParameter { Value = state.Done + 1 });
                 await insert.ExecuteNonQueryAsync(context.CancellationToken).ConfigureAwait(false);
             }
             return new Update<SmokeState>().Set(s => s.Done, state.Done + 1);

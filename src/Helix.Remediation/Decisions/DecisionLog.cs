@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Helix.Postgres;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Helix.Remediation.Decisions;
 
@@ -121,12 +120,13 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
                 SELECT s, k, a, o, r, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[]) AS b(s, k, a, o, r, p)
                 ON CONFLICT DO NOTHING RETURNING source, dedupe_key
                 """, connection, transaction);
-            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.Source).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.DedupeKey).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.Application).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.ObservedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.ReceivedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-            insert.Parameters.Add(new NpgsqlParameter { Value = signals.Select(x => x.Payload.GetRawText()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.With(
+                SqlParameters.TextArray(signals.Select(x => x.Source)),
+                SqlParameters.TextArray(signals.Select(x => x.DedupeKey)),
+                SqlParameters.TextArray(signals.Select(x => x.Application)),
+                SqlParameters.TimeArray(signals.Select(x => x.ObservedAt)),
+                SqlParameters.TimeArray(signals.Select(x => x.ReceivedAt)),
+                SqlParameters.TextArray(signals.Select(x => x.Payload.GetRawText())));
             var inserted = new HashSet<(string, string)>();
             await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -141,9 +141,7 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
         if (resolvedKeys.Count > 0)
         {
             await using var resolve = new NpgsqlCommand($"UPDATE {T("signals")} SET resolved_at = $3 WHERE source = $1 AND dedupe_key = ANY($2) AND resolved_at IS NULL", connection, transaction);
-            resolve.Parameters.Add(new NpgsqlParameter { Value = source });
-            resolve.Parameters.Add(new NpgsqlParameter { Value = resolvedKeys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            resolve.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
+            resolve.With(source, SqlParameters.TextArray(resolvedKeys), at.UtcDateTime);
             resolved = await resolve.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -154,9 +152,7 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     public async Task<int> ResolveApplicationAsync(string source, string application, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"UPDATE {T("signals")} SET resolved_at = $3 WHERE source = $1 AND application = $2 AND resolved_at IS NULL");
-        command.Parameters.Add(new NpgsqlParameter { Value = source });
-        command.Parameters.Add(new NpgsqlParameter { Value = application });
-        command.Parameters.Add(new NpgsqlParameter { Value = at.UtcDateTime });
+        command.With(source, application, at.UtcDateTime);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -165,9 +161,7 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     {
         await using var command = pooled.CreateCommand(
             $"SELECT source, dedupe_key, observed_at, received_at, payload::text FROM {T("signals")} WHERE application = $1 AND observed_at BETWEEN $2 AND $3 AND resolved_at IS NULL ORDER BY observed_at, source, dedupe_key");
-        command.Parameters.Add(new NpgsqlParameter { Value = application });
-        command.Parameters.Add(new NpgsqlParameter { Value = from.UtcDateTime });
-        command.Parameters.Add(new NpgsqlParameter { Value = to.UtcDateTime });
+        command.With(application, from.UtcDateTime, to.UtcDateTime);
         var signals = new List<Signal>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -183,7 +177,7 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     public async Task<IReadOnlyList<string>> ApplicationsWithSignalsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"SELECT DISTINCT application FROM {T("signals")} WHERE received_at >= $1 AND resolved_at IS NULL ORDER BY application");
-        command.Parameters.Add(new NpgsqlParameter { Value = since.UtcDateTime });
+        command.With(since.UtcDateTime);
         var applications = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -206,17 +200,14 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
             ON CONFLICT (application) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             WHERE l.expires_at < now() OR l.holder = excluded.holder
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = application });
-        command.Parameters.Add(new NpgsqlParameter { Value = holder });
-        command.Parameters.Add(new NpgsqlParameter { Value = duration });
+        command.With(application, holder, duration);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     public async Task ReleaseAsync(string application, string holder, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"DELETE FROM {T("leases")} WHERE application = $1 AND holder = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = application });
-        command.Parameters.Add(new NpgsqlParameter { Value = holder });
+        command.With(application, holder);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -227,15 +218,16 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
         ArgumentNullException.ThrowIfNull(decision);
         await using var command = pooled.CreateCommand(
             $"INSERT INTO {T("decisions")} (application, decided_at, outcome, reason, healthy, bad, branch, pull_request_url, signals) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id");
-        command.Parameters.Add(new NpgsqlParameter { Value = decision.Application });
-        command.Parameters.Add(new NpgsqlParameter { Value = decision.DecidedAt.UtcDateTime });
-        command.Parameters.Add(new NpgsqlParameter { Value = decision.Outcome });
-        command.Parameters.Add(new NpgsqlParameter { Value = decision.Reason });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.Healthy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.Bad ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.Branch ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)decision.PullRequestUrl ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (decision.Signals ?? []).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.With(
+            decision.Application,
+            decision.DecidedAt.UtcDateTime,
+            decision.Outcome,
+            decision.Reason,
+            SqlParameters.Text(decision.Healthy),
+            SqlParameters.Text(decision.Bad),
+            SqlParameters.Text(decision.Branch),
+            SqlParameters.Text(decision.PullRequestUrl),
+            SqlParameters.TextArray(decision.Signals ?? []));
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -249,16 +241,12 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     /// <summary>Decisions newest first, of one application or all; <paramref name="before"/> pages on by id.</summary>
     public Task<IReadOnlyList<Decision>> ListAsync(string? application, long? before, int limit, CancellationToken cancellationToken) =>
         QueryAsync($"WHERE ($1::text IS NULL OR application = $1) AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT {Math.Clamp(limit, 1, 1000)}",
-            [(object?)application ?? DBNull.Value, (object?)before ?? DBNull.Value], cancellationToken);
+            [application, before], cancellationToken);
 
-    private async Task<IReadOnlyList<Decision>> QueryAsync(string tail, object[] parameters, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Decision>> QueryAsync(string tail, object?[] parameters, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand(
-            $"SELECT id, application, decided_at, outcome, reason, healthy, bad, branch, pull_request_url, signals FROM {T("decisions")} {tail}");
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
+            $"SELECT id, application, decided_at, outcome, reason, healthy, bad, branch, pull_request_url, signals FROM {T("decisions")} {tail}").With(parameters);
         var decisions = new List<Decision>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
