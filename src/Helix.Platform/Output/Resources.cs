@@ -43,11 +43,11 @@ public sealed record DirectorySource(bool Recurse, string? Include = null);
 
 public sealed record PluginSource(string Name);
 
-public sealed record SyncPolicy(AutomatedSync Automated, IReadOnlyList<string> SyncOptions, RetryPolicy Retry, ManagedNamespaceMetadata? ManagedNamespaceMetadata = null);
+public sealed record SyncPolicy(AutomatedSync Automated, IReadOnlyList<string> SyncOptions, SyncRetry Retry, ManagedNamespaceMetadata? ManagedNamespaceMetadata = null);
 
 public sealed record AutomatedSync(bool Prune, bool SelfHeal);
 
-public sealed record RetryPolicy(int Limit, RetryBackoff Backoff);
+public sealed record SyncRetry(int Limit, RetryBackoff Backoff);
 
 public sealed record RetryBackoff(string Duration, int Factor, string MaxDuration);
 

@@ -141,7 +141,7 @@ public static class GitOpsRenderer
     private static SyncPolicy Sync(bool prune) => new(
         new AutomatedSync(prune, SelfHeal: true),
         ["ServerSideApply=true", "PruneLast=true", "CreateNamespace=false"],
-        new RetryPolicy(10, new RetryBackoff("10s", 2, "5m")));
+        new SyncRetry(10, new RetryBackoff("10s", 2, "5m")));
 
     /// <summary>SOPS encrypts the data of every <c>*.sops.yaml</c> Secret with the platform's KMS key (Terraform's).</summary>
     private static Dictionary<string, object> SopsConfig(PlatformSpec spec) => new(StringComparer.Ordinal)

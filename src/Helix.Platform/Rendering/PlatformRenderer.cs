@@ -15,7 +15,7 @@ public static class PlatformRenderer
     {
         ArgumentNullException.ThrowIfNull(model);
         var files = GitOpsRenderer.Render(model);
-        foreach (var (path, text) in TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).Concat(Workflows.Render(model)))
+        foreach (var (path, text) in TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).Concat(CiWorkflows.Render(model)))
         {
             files.AddGenerated(path, text);
         }

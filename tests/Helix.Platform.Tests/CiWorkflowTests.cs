@@ -5,9 +5,9 @@ using YamlDotNet.RepresentationModel;
 
 namespace Helix.Platform.Tests;
 
-public sealed partial class WorkflowTests
+public sealed partial class CiWorkflowTests
 {
-    private static readonly Dictionary<string, string> Rendered = Workflows.Render(PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!))
+    private static readonly Dictionary<string, string> Rendered = CiWorkflows.Render(PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!))
         .ToDictionary(w => Path.GetFileName(w.Path), w => w.Text);
 
     private static YamlMappingNode Parse(string name)

@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using Helix.Platform.Spec;
+
+namespace Helix.Platform.Infra;
+
+/// <summary>AWS: Route 53 zones and records, the state and backup buckets, the KMS key, and the CI roles.</summary>
+public static partial class TerraformRenderer
+{
+    private static JsonObject Dns(PlatformSpec spec)
+    {
+        var zones = new JsonObject();
+        var records = new JsonObject();
+        foreach (var domain in spec.Domains)
+        {
+            var zone = Id(domain.Name);
+            zones[zone] = new JsonObject { ["name"] = domain.Name, ["tags"] = Tags(spec) };
+            foreach (var route in spec.Routes.Where(r => Under(r.Host, domain.Name)).Select(r => r.Host).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                records[Id(route)] = new JsonObject
+                {
+                    ["zone_id"] = $"${{aws_route53_zone.{zone}.zone_id}}",
+                    ["name"] = route,
+                    ["type"] = "A",
+                    ["ttl"] = 300,
+                    ["records"] = new JsonArray("${hcloud_load_balancer.ingress.ipv4}"),
+                };
+            }
+            if (Uri.TryCreate(spec.Infra.NetBird.ManagementUrl, UriKind.Absolute, out var netbird) && Under(netbird.Host, domain.Name))
+            {
+                records[Id(netbird.Host)] = new JsonObject
+                {
+                    ["zone_id"] = $"${{aws_route53_zone.{zone}.zone_id}}",
+                    ["name"] = netbird.Host,
+                    ["type"] = "A",
+                    ["ttl"] = 300,
+                    ["records"] = new JsonArray("${hcloud_server.netbird.ipv4_address}"),
+                };
+            }
+        }
+        return new JsonObject { ["resource"] = new JsonObject { ["aws_route53_zone"] = zones, ["aws_route53_record"] = records } };
+    }
+
+    private static JsonObject Aws(PlatformSpec spec)
+    {
+        var aws = spec.Infra.Aws;
+        var issuer = spec.SupplyChain.Cosign.Issuer;
+        var issuerHost = new Uri(issuer).Host;
+        var buckets = new[] { ("state", aws.StateBucket), ("postgres_backups", spec.Data.Postgres.Backup.Bucket) };
+        var bucketResources = new JsonObject();
+        var versioning = new JsonObject();
+        var encryption = new JsonObject();
+        var publicAccess = new JsonObject();
+        foreach (var (id, name) in buckets)
+        {
+            bucketResources[id] = new JsonObject { ["bucket"] = name, ["tags"] = Tags(spec), ["lifecycle"] = new JsonObject { ["prevent_destroy"] = true } };
+            versioning[id] = new JsonObject { ["bucket"] = $"${{aws_s3_bucket.{id}.id}}", ["versioning_configuration"] = new JsonObject { ["status"] = "Enabled" } };
+            encryption[id] = new JsonObject
+            {
+                ["bucket"] = $"${{aws_s3_bucket.{id}.id}}",
+                ["rule"] = new JsonArray(new JsonObject
+                {
+                    ["apply_server_side_encryption_by_default"] = new JsonObject { ["sse_algorithm"] = "aws:kms", ["kms_master_key_id"] = "${aws_kms_key.platform.arn}" },
+                    ["bucket_key_enabled"] = true,
+                }),
+            };
+            publicAccess[id] = new JsonObject
+            {
+                ["bucket"] = $"${{aws_s3_bucket.{id}.id}}",
+                ["block_public_acls"] = true,
+                ["block_public_policy"] = true,
+                ["ignore_public_acls"] = true,
+                ["restrict_public_buckets"] = true,
+            };
+        }
+        return new JsonObject
+        {
+            ["resource"] = new JsonObject
+            {
+                ["aws_kms_key"] = new JsonObject
+                {
+                    ["platform"] = new JsonObject { ["description"] = $"{spec.Name}: Terraform state and SOPS", ["enable_key_rotation"] = true, ["deletion_window_in_days"] = 30, ["tags"] = Tags(spec) },
+                },
+                ["aws_kms_alias"] = new JsonObject
+                {
+                    ["sops"] = new JsonObject { ["name"] = $"alias/{spec.Name}-sops", ["target_key_id"] = "${aws_kms_key.platform.key_id}" },
+                },
+                ["aws_s3_bucket"] = bucketResources,
+                ["aws_s3_bucket_versioning"] = versioning,
+                ["aws_s3_bucket_server_side_encryption_configuration"] = encryption,
+                ["aws_s3_bucket_public_access_block"] = publicAccess,
+                ["aws_iam_openid_connect_provider"] = new JsonObject
+                {
+                    ["github"] = new JsonObject { ["url"] = issuer, ["client_id_list"] = new JsonArray("sts.amazonaws.com"), ["tags"] = Tags(spec) },
+                },
+                ["aws_iam_role"] = new JsonObject
+                {
+                    ["github_actions"] = new JsonObject
+                    {
+                        ["name"] = $"{spec.Name}-github-actions",
+                        ["assume_role_policy"] = "${data.aws_iam_policy_document.github_assume.json}",
+                        ["max_session_duration"] = 3600,
+                        ["tags"] = Tags(spec),
+                    },
+                    // Pull requests plan with a role that can read the state but change nothing.
+                    ["github_plan"] = new JsonObject
+                    {
+                        ["name"] = $"{spec.Name}-github-plan",
+                        ["assume_role_policy"] = "${data.aws_iam_policy_document.github_plan_assume.json}",
+                        ["max_session_duration"] = 3600,
+                        ["tags"] = Tags(spec),
+                    },
+                },
+                ["aws_iam_role_policy"] = new JsonObject
+                {
+                    ["github_actions"] = new JsonObject { ["name"] = "terraform-state-and-sops", ["role"] = "${aws_iam_role.github_actions.id}", ["policy"] = "${data.aws_iam_policy_document.github_permissions.json}" },
+                    ["github_plan"] = new JsonObject { ["name"] = "terraform-state-read", ["role"] = "${aws_iam_role.github_plan.id}", ["policy"] = "${data.aws_iam_policy_document.github_plan_permissions.json}" },
+                },
+            },
+            ["data"] = new JsonObject
+            {
+                ["aws_iam_policy_document"] = new JsonObject
+                {
+                    // Only workflows of this repository, on the platform branch, may assume the role: no static keys.
+                    ["github_assume"] = new JsonObject
+                    {
+                        ["statement"] = new JsonArray(new JsonObject
+                        {
+                            ["actions"] = new JsonArray("sts:AssumeRoleWithWebIdentity"),
+                            ["principals"] = new JsonArray(new JsonObject { ["type"] = "Federated", ["identifiers"] = new JsonArray("${aws_iam_openid_connect_provider.github.arn}") }),
+                            ["condition"] = new JsonArray(
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:aud", ["values"] = new JsonArray("sts.amazonaws.com") },
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub", ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:ref:refs/heads/{aws.Branch}") }),
+                        }),
+                    },
+                    ["github_plan_assume"] = new JsonObject
+                    {
+                        ["statement"] = new JsonArray(new JsonObject
+                        {
+                            ["actions"] = new JsonArray("sts:AssumeRoleWithWebIdentity"),
+                            ["principals"] = new JsonArray(new JsonObject { ["type"] = "Federated", ["identifiers"] = new JsonArray("${aws_iam_openid_connect_provider.github.arn}") }),
+                            ["condition"] = new JsonArray(
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:aud", ["values"] = new JsonArray("sts.amazonaws.com") },
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub", ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:pull_request") }),
+                        }),
+                    },
+                    ["github_plan_permissions"] = new JsonObject
+                    {
+                        ["statement"] = new JsonArray(
+                            new JsonObject { ["sid"] = "StateRead", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject"), ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
+                            new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Decrypt", "kms:DescribeKey"), ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
+                    },
+                    ["github_permissions"] = new JsonObject
+                    {
+                        ["statement"] = new JsonArray(
+                            new JsonObject { ["sid"] = "State", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"), ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
+                            new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"), ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
+                    },
+                },
+            },
+        };
+    }
+}
