@@ -6,7 +6,7 @@ using Helix.Orchestrator.Configuration;
 using Helix.Orchestrator.Nodes;
 using Helix.Orchestrator.Worker;
 using Helix.Orchestrator.Workflows;
-using Helix.Postgres;
+using Helix.Postgres.Hosting;
 using Helix.Workflows;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,5 +1,5 @@
 using Helix.Hosting;
-using Helix.Postgres;
+using Helix.Postgres.Hosting;
 using Helix.Remediation.Api;
 using Helix.Remediation.Argo;
 using Helix.Remediation.Configuration;

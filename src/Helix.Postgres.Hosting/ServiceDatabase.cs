@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Helix.Postgres;
+namespace Helix.Postgres.Hosting;
 
 /// <summary>A service's database: section <c>Database</c>.</summary>
 public sealed record DatabaseOptions : IValidatableObject
