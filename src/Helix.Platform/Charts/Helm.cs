@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Helix.Platform.Charts;
 
 /// <summary>Helm is absent, too old or unusable: what to do is in the message.</summary>
-public sealed class ChartToolException(string message) : Exception(message);
+internal sealed class ChartToolException(string message) : Exception(message);
 
 /// <summary>One <c>helm template</c> run: the manifests it printed, or why it failed.</summary>
 internal sealed record HelmOutput(string? Manifests, string? Error);

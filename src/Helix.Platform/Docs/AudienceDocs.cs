@@ -4,7 +4,7 @@ using Helix.Platform.Output;
 namespace Helix.Platform.Docs;
 
 /// <summary>The seed's audience documents, each derived from the model: a spec change shows in every one it concerns.</summary>
-public static class AudienceDocs
+internal static class AudienceDocs
 {
     public static IEnumerable<(string Path, string Text)> Render(PlatformModel model, FileSet gitOps)
     {

@@ -8,7 +8,7 @@ namespace Helix.Platform.Infra;
 /// <c>docs/architecture/bring-up.md</c>: the runbook an operator follows from an empty cloud
 /// account to a running platform, derived from the model (the same steps as <c>helix order</c>).
 /// </summary>
-public static class BringUp
+internal static class BringUp
 {
     public const string Path = "docs/architecture/bring-up.md";
 

@@ -11,7 +11,7 @@ namespace Helix.Platform.Infra;
 /// cosign keyless signing and SBOM attestation, push by digest, promotion PR), infra (apply).
 /// Actions are pinned by commit; tools run from images pinned by version.
 /// </summary>
-public static class CiWorkflows
+internal static class CiWorkflows
 {
     public const string Folder = ".github/workflows";
 

@@ -11,7 +11,7 @@ namespace Helix.Platform.Infra;
 /// breaks CoreDNS under Cilium's BPF masquerade), the pool's labels and taints, and Longhorn's
 /// kubelet mount. Longhorn's system extensions come with the image factory schematic (Terraform).
 /// </summary>
-public static class TalosPatches
+internal static class TalosPatches
 {
     /// <summary>The pool that runs the control plane (the seed names none; the infra pool's three nodes hold etcd's quorum).</summary>
     public const NodeRole ControlPlaneRole = NodeRole.Infra;

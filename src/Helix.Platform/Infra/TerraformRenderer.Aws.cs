@@ -4,7 +4,7 @@ using Helix.Platform.Spec;
 namespace Helix.Platform.Infra;
 
 /// <summary>AWS: Route 53 zones and records, the state and backup buckets, the KMS key, and the CI roles.</summary>
-public static partial class TerraformRenderer
+internal static partial class TerraformRenderer
 {
     private static JsonObject Dns(PlatformSpec spec)
     {

@@ -5,7 +5,7 @@ using Helix.Platform.Spec;
 namespace Helix.Platform.Infra;
 
 /// <summary>Hetzner: the private network, servers per node pool, load balancers, egress floating IPs and the NetBird server.</summary>
-public static partial class TerraformRenderer
+internal static partial class TerraformRenderer
 {
     private static JsonObject Network(PlatformSpec spec) => new()
     {

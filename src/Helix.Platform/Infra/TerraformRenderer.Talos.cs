@@ -4,7 +4,7 @@ using Helix.Platform.Spec;
 namespace Helix.Platform.Infra;
 
 /// <summary>Talos: the image, machine secrets and configurations, bootstrap and kubeconfig.</summary>
-public static partial class TerraformRenderer
+internal static partial class TerraformRenderer
 {
     private static JsonObject Talos(PlatformSpec spec)
     {

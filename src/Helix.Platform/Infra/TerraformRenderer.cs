@@ -11,7 +11,7 @@ namespace Helix.Platform.Infra;
 /// module split by concern, providers pinned, node pools and names from the same spec as the
 /// GitOps tree. Secrets are variables marked sensitive, never literals.
 /// </summary>
-public static partial class TerraformRenderer
+internal static partial class TerraformRenderer
 {
     public const string Folder = "infra/terraform";
 

@@ -3,7 +3,7 @@ using Helix.Platform.Spec;
 namespace Helix.Platform.Model;
 
 /// <summary>Resolves a loaded spec and its components' declarations into the <see cref="PlatformModel"/>.</summary>
-public static class ModelBuilder
+internal static class ModelBuilder
 {
     /// <summary>The seed's "Installation order (high level)", verbatim in meaning.</summary>
     private static readonly (int Number, string Title, Owner Owner)[] StepTitles =

@@ -4,16 +4,16 @@ using Helix.Platform.Model;
 namespace Helix.Platform.Output;
 
 /// <summary>A pinned Helm chart installed by an Application with <c>valuesObject</c>.</summary>
-public sealed record ChartSource(ChartPin Pin, string ReleaseName, JsonObject Values);
+internal sealed record ChartSource(ChartPin Pin, string ReleaseName, JsonObject Values);
 
 /// <summary>A file of the component's own manifests under <c>&lt;folder&gt;/base/</c>.</summary>
-public sealed record ManifestFile(string Name, IReadOnlyList<object> Objects);
+internal sealed record ManifestFile(string Name, IReadOnlyList<object> Objects);
 
 /// <summary>A file beside <c>base/</c> that ArgoCD does not sync (a test suite), by its path in the folder.</summary>
-public sealed record UnsyncedFile(string Path, string Text);
+internal sealed record UnsyncedFile(string Path, string Text);
 
 /// <summary>What one Application installs: pinned charts and its own manifests.</summary>
-public sealed record ComponentRender(IReadOnlyList<ChartSource> Charts, IReadOnlyList<ManifestFile> Files)
+internal sealed record ComponentRender(IReadOnlyList<ChartSource> Charts, IReadOnlyList<ManifestFile> Files)
 {
     /// <summary>Fields the cluster fills in that ArgoCD must not report as drift.</summary>
     public IReadOnlyList<IgnoreDifference> IgnoreDifferences { get; init; } = [];

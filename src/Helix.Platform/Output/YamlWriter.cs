@@ -13,7 +13,7 @@ namespace Helix.Platform.Output;
 /// the same objects: keys in declaration order, nulls left out, strings quoted only where YAML
 /// would read them as something else, LF line ends.
 /// </summary>
-public static class YamlWriter
+internal static class YamlWriter
 {
     private static readonly JsonSerializerOptions Json = new()
     {

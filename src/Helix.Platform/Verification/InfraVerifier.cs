@@ -10,7 +10,7 @@ namespace Helix.Platform.Verification;
 /// resource, data source, variable or local declared, no secret as a literal, and no Kubernetes
 /// object created by Terraform (the cluster's contents are GitOps').
 /// </summary>
-public static partial class InfraVerifier
+internal static partial class InfraVerifier
 {
     public const string TalosRule = "talos-schema";
     public const string TerraformRule = "terraform-json";

@@ -9,7 +9,7 @@ namespace Helix.Platform.Verification;
 /// verifyImages rule for its namespace, and comes from an allowed registry; every app-zone
 /// namespace is covered by image verification at all.
 /// </summary>
-public static class SupplyChain
+internal static class SupplyChain
 {
     public const string SignatureRule = "image-signature";
     public const string RegistryRule = "image-registry";
