@@ -287,6 +287,29 @@ public sealed class HelixCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("1e3")]
+    [InlineData("0755")]
+    [InlineData("no")]
+    public void Onboard_ATenantNamedLikeAYamlNumberOrBoolean_RendersAndVerifies(string name)
+    {
+        var dir = Directory.CreateTempSubdirectory("helix-onboard-");
+        var spec = Path.Combine(dir.FullName, "helix.yaml");
+        File.Copy(Spec, spec);
+        try
+        {
+            var (exit, output, err) = Run("onboard", name, "--team", "x", "--spec", spec, "--out", dir.FullName);
+            Assert.True(exit == 0, output + err);
+            Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+            Assert.Contains($"name: \"{name}\"", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "tenants", name, "base", "namespace.yaml")), StringComparison.Ordinal);
+            Assert.Equal(0, Run("verify", "--spec", spec, "--tree", Path.Combine(dir.FullName, "gitops")).Exit);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void Onboard_WithAFlowToNowhere_WritesNothing()
     {

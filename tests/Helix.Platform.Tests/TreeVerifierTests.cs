@@ -63,6 +63,23 @@ public sealed class TreeVerifierTests : IDisposable
     }
 
     [Fact]
+    public void ANumberOrBooleanWhereTextBelongs_IsAFindingWithTheFix_NotACrash()
+    {
+        Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: 1e3\n");
+        Write("b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: acme\n  labels:\n    enabled: yes\n");
+        Write("c.yaml", Application.Replace("namespace: argocd", "namespace: no", StringComparison.Ordinal));
+
+        var findings = TreeVerifier.Verify(_tree.FullName);
+
+        Assert.All(findings, f => Assert.Equal(TreeVerifier.ObjectRule, f.Rule));
+        var name = Assert.Single(findings, f => f.File == "a.yaml");
+        Assert.StartsWith("metadata.name is a number, not text (YAML reads names such as 1e3", name.Message, StringComparison.Ordinal);
+        Assert.Equal("write the name in quotes, such as name: \"1e3\"", name.Fix);
+        Assert.Contains(findings, f => f.File == "b.yaml" && f.Message == "metadata.labels.enabled is a boolean, not text");
+        Assert.Contains(findings, f => f.File == "c.yaml" && f.Message.StartsWith("metadata.namespace is a boolean", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void BrokenYamlAndNonObjects_AreFindings_NotCrashes()
     {
         Write("a.yaml", "kind: [unclosed\n");

@@ -13,7 +13,7 @@ namespace Helix.Platform.Output;
 /// the same objects: keys in declaration order, nulls left out, strings quoted only where YAML
 /// would read them as something else, LF line ends.
 /// </summary>
-internal static class YamlWriter
+internal static partial class YamlWriter
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -30,6 +30,10 @@ internal static class YamlWriter
         .WithEventEmitter(next => new LiteralMultiline(next))
         .Build();
 
+    /// <summary>Floats with an exponent (YAML 1.2 and 1.1) and YAML 1.1 timestamps.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^([-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)[eE][-+]?[0-9]+|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt \t].*)?)$")]
+    private static partial System.Text.RegularExpressions.Regex LooksTyped();
+
     /// <summary>Scripts, Lua and config files read best as literal blocks (<c>|</c>), exactly as written.</summary>
     private sealed class LiteralMultiline(IEventEmitter next) : ChainedEventEmitter(next)
     {
@@ -40,6 +44,11 @@ internal static class YamlWriter
                 && !text.Split('\n').Any(l => l.EndsWith(' ') || l.StartsWith('\t')))
             {
                 eventInfo.Style = YamlDotNet.Core.ScalarStyle.Literal;
+            }
+            else if (eventInfo.Source.Value is string typed && LooksTyped().IsMatch(typed))
+            {
+                // What YamlDotNet leaves plain but a reader takes for a number or a timestamp: a tenant named 1e3.
+                eventInfo.Style = YamlDotNet.Core.ScalarStyle.DoubleQuoted;
             }
             base.Emit(eventInfo, emitter);
         }

@@ -25,7 +25,28 @@ public static class TreeVerifier
 
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithAttemptingUnquotedStringTypeDeserialization()
+        .WithNodeDeserializer(new Yaml11Booleans(), s => s.OnTop())
         .Build();
+
+    /// <summary>
+    /// Kubernetes reads YAML 1.1 (sigs.k8s.io/yaml): an unquoted yes, no, on, off, y or n is a
+    /// boolean there, though YamlDotNet (YAML 1.2) keeps it as text. The tree is read as the cluster reads it.
+    /// </summary>
+    private sealed class Yaml11Booleans : INodeDeserializer
+    {
+        public bool Deserialize(IParser reader, Type expectedType, Func<IParser, Type, object?> nestedObjectDeserializer, out object? value, ObjectDeserializer rootDeserializer)
+        {
+            if (expectedType == typeof(object) && reader.Accept<Scalar>(out var scalar) && scalar.Style == YamlDotNet.Core.ScalarStyle.Plain
+                && scalar.Value is "y" or "Y" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "n" or "N" or "no" or "No" or "NO" or "off" or "Off" or "OFF")
+            {
+                reader.MoveNext();
+                value = scalar.Value is "y" or "Y" or "yes" or "Yes" or "YES" or "on" or "On" or "ON";
+                return true;
+            }
+            value = null;
+            return false;
+        }
+    }
 
     /// <summary>Verifies the YAML files under <paramref name="root"/> (paths in findings are relative to it).</summary>
     public static IReadOnlyList<Finding> Verify(string root, PlatformModel? intent = null) =>
@@ -76,10 +97,16 @@ public static class TreeVerifier
                         found.Add(new Finding(Severity.Error, files[i], "-", YamlRule, error, "fix the YAML so the file parses"));
                         continue;
                     }
-                    found.AddRange(VerifyObject(files[i], document));
+                    if (MistypedMetadata(document) is { } mistyped)
+                    {
+                        // Every later rule reads these as text: the object is reported once, and checked no further.
+                        found.Add(new Finding(Severity.Error, files[i], "-", ObjectRule, mistyped.Message, mistyped.Fix));
+                        continue;
+                    }
+                    found.AddRange(Guarded(files[i], "-", () => VerifyObject(files[i], document)));
                     if (IsObject(document))
                     {
-                        found.AddRange(TreeRules.Workload(files[i], document));
+                        found.AddRange(Guarded(files[i], "-", () => TreeRules.Workload(files[i], document)));
                         parsed.Add((files[i], document));
                     }
                 }
@@ -89,23 +116,94 @@ public static class TreeVerifier
         });
         var all = objects.SelectMany(o => o).ToList();
         var findings = perFile.SelectMany(f => f)
-            .Concat(TreeRules.SingleOwner(all))
-            .Concat(TreeRules.SyncWaves(all, intent))
-            .Concat(TreeRules.SsoRoutes(all, intent))
+            .Concat(Guarded("-", "-", () => TreeRules.SingleOwner(all)))
+            .Concat(Guarded("-", "-", () => TreeRules.SyncWaves(all, intent)))
+            .Concat(Guarded("-", "-", () => TreeRules.SsoRoutes(all, intent)))
             .ToList();
         // Reachability needs the intended flows; a tree without any network policy has nothing to prove.
         ReachabilityReport? reachability = null;
         if (intent is not null && all.Any(o => o.Object.GetProperty("kind").GetString() is "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "NetworkPolicy"))
         {
-            reachability = Verification.Reachability.Analyse(all, intent);
-            findings.AddRange(reachability.Findings);
+            var analysed = Guarded("-", "-", () =>
+            {
+                reachability = Verification.Reachability.Analyse(all, intent);
+                return reachability.Findings;
+            });
+            findings.AddRange(analysed);
         }
         if (intent is not null && all.Any(o => o.Object.GetProperty("kind").GetString() is "ClusterPolicy" or "Policy"))
         {
-            findings.AddRange(SupplyChain.Verify(all, intent));
+            findings.AddRange(Guarded("-", "-", () => SupplyChain.Verify(all, intent)));
         }
         return new TreeReport(findings, all, reachability);
     }
+
+    /// <summary>
+    /// A rule's findings; a field of the wrong JSON type that the rule meets (a number where text
+    /// belongs, deep in an object) becomes a finding instead of ending the whole verification.
+    /// </summary>
+    private static List<Finding> Guarded(string file, string resource, Func<IEnumerable<Finding>> rule)
+    {
+        try
+        {
+            return [.. rule()];
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return [new Finding(Severity.Error, file, resource, ObjectRule, $"a field has a type the rules cannot read ({e.Message})",
+                "write text in quotes and numbers, lists and maps where Kubernetes expects them")];
+        }
+    }
+
+    /// <summary>The identity fields every rule reads as text, when one of them is not: a YAML look-alike left unquoted (name: 1e3, namespace: no).</summary>
+    private static (string Message, string Fix)? MistypedMetadata(JsonElement document)
+    {
+        if (document.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        foreach (var field in new[] { "apiVersion", "kind" })
+        {
+            if (document.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.String)
+            {
+                return ($"{field} is {Kind(value)}, not text", $"write the {field} in quotes as it should read, such as {field}: \"v1\"");
+            }
+        }
+        if (document.TryGetProperty("metadata", out var metadata))
+        {
+            if (metadata.ValueKind != JsonValueKind.Object)
+            {
+                return ($"metadata is {Kind(metadata)}, not a map", "give metadata a name (and a namespace where the kind has one)");
+            }
+            foreach (var field in new[] { "name", "namespace" })
+            {
+                if (metadata.TryGetProperty(field, out var value) && value.ValueKind != JsonValueKind.String)
+                {
+                    return ($"metadata.{field} is {Kind(value)}, not text (YAML reads names such as 1e3, 0755, no and ~ unquoted as numbers, booleans or null)",
+                        $"write the {field} in quotes, such as {field}: \"1e3\"");
+                }
+            }
+            foreach (var map in new[] { "labels", "annotations" })
+            {
+                if (metadata.TryGetProperty(map, out var entries) && entries.ValueKind == JsonValueKind.Object
+                    && entries.EnumerateObject().FirstOrDefault(e => e.Value.ValueKind != JsonValueKind.String) is { Value.ValueKind: not JsonValueKind.Undefined } bad)
+                {
+                    return ($"metadata.{map}.{bad.Name} is {Kind(bad.Value)}, not text", $"write the value in quotes, such as {bad.Name}: \"yes\"");
+                }
+            }
+        }
+        return null;
+    }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.Object => "a map",
+        _ => "not text",
+    };
 
     /// <summary>Kyverno CLI suites (<c>tests/</c> folders) hold resources that must fail; ArgoCD never syncs them.</summary>
     public static bool IsTestSuite(string path) => path.Split('/').Contains("tests");
