@@ -14,6 +14,33 @@ public sealed class SpecLoaderTests
     }
 
     [Fact]
+    public void ASpecThatIsNotUtf8_IsRefusedAtTheByte_WithTheFix()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            System.IO.File.WriteAllBytes(path, [.. "name: helix\ncluster:\n  talosVersion: v1."u8, 0xFF, .. "13\n"u8]);
+            var error = Assert.Single(SpecLoader.Load(path).Errors);
+            Assert.Equal((3, 20), (error.Mark.Line, error.Mark.Column)); // after "  talosVersion: v1."
+            Assert.Equal("the spec is not UTF-8 text here (a byte no UTF-8 character has)", error.Message);
+            Assert.Equal("save the file as UTF-8", error.Fix);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("gitOps:\n  repoUrl: https://github.com/helix-platform/platform.git", "gitOps:\n  repoUrl: x", "'x' is not an https address of a repository")]
+    [InlineData("      cpu: \"4\"", "      cpu: \"99999999999999999999\"", "is larger than a Kubernetes quantity can be")]
+    public void AValueTheRenderersCannotUse_IsASpecError_NotACrashLater(string find, string replace, string message)
+    {
+        var text = ReferenceSpec.With(find, replace);
+        Assert.Contains(SpecLoader.Parse(text, "helix.yaml").Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ReferenceSpec_LoadsWithoutErrors_AndHasEveryPartOfTheSeed()
     {
         var result = SpecLoader.Load(ReferenceSpec.Path);

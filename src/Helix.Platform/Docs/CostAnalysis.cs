@@ -21,7 +21,7 @@ public sealed record CostLine(string Provider, string Item, string What, decimal
 }
 
 /// <summary>The platform at a number of tenants, each using its whole quota: the compute pool it takes, its monthly cost, and the cost per tenant.</summary>
-public sealed record TenantScale(int Tenants, int ComputeNodes, decimal Monthly, decimal PerTenant);
+public sealed record TenantScale(int Tenants, long ComputeNodes, decimal Monthly, decimal PerTenant);
 
 /// <summary>Persistent volumes against the disks Longhorn may use.</summary>
 /// <param name="ClaimedGb">Every volume the components claim, once.</param>
@@ -170,8 +170,8 @@ public static class CostAnalysis
         var rest = lines.Sum(l => l.Monthly ?? 0) - basePool;
         return [.. CostReport.TenantCounts.Select(tenants =>
         {
-            var byCpu = (int)Math.Ceiling((tenants * tenantCpu + appsCpu) / (vcpus * Allocatable));
-            var byMemory = (int)Math.Ceiling((tenants * tenantMemory + appsMemory) / (memory * Allocatable));
+            var byCpu = (long)Math.Ceiling((tenants * tenantCpu + appsCpu) / (vcpus * Allocatable));
+            var byMemory = (long)Math.Ceiling((tenants * tenantMemory + appsMemory) / (memory * Allocatable));
             var nodes = Math.Max(pool.Count, Math.Max(byCpu, byMemory));
             var monthly = rest + (nodes * (serverPrice.Value + ipPrice));
             return new TenantScale(tenants, nodes, decimal.Round(monthly, 2), decimal.Round(monthly / tenants, 2));

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Helix.Platform.Spec;
@@ -26,16 +27,38 @@ public static partial class SpecLoader
     public static SpecLoadResult Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text;
+        byte[] bytes;
         try
         {
-            text = File.ReadAllText(path);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return new SpecLoadResult(null, [new SpecError(path, new SourceMark(1, 1), $"cannot read the spec: {e.Message}", "pass an existing file with --spec")], new SpecMarks());
         }
-        return Parse(text, path);
+        if (NotUtf8(bytes) is { } at)
+        {
+            return new SpecLoadResult(null, [new SpecError(path, at, "the spec is not UTF-8 text here (a byte no UTF-8 character has)", "save the file as UTF-8")], new SpecMarks());
+        }
+        return Parse(new UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF'), path);
+    }
+
+    /// <summary>Where the first byte that is not UTF-8 is, as a line and column (of characters before it), or null.</summary>
+    private static SourceMark? NotUtf8(byte[] bytes)
+    {
+        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        try
+        {
+            _ = strict.GetCharCount(bytes);
+            return null;
+        }
+        catch (DecoderFallbackException e)
+        {
+            var valid = bytes.AsSpan(0, Math.Max(0, e.Index));
+            var line = valid.Count((byte)'\n') + 1;
+            var lineStart = valid.LastIndexOf((byte)'\n') + 1;
+            return new SourceMark(line, Encoding.UTF8.GetCharCount(valid[lineStart..]) + 1);
+        }
     }
 
     public static SpecLoadResult Parse(string text, string file)
@@ -93,6 +116,9 @@ public static partial class SpecLoader
             {
                 Error(spec.Infra.Aws, nameof(AwsSpec.AccountId), $"'{spec.Infra.Aws.AccountId}' is not an AWS account id", "write the 12 digits of the account, quoted: accountId: \"123456789012\"");
             }
+            Https(spec.GitOps, nameof(GitOpsSpec.RepoUrl), spec.GitOps.RepoUrl, "the GitOps repository's https address, such as https://github.com/acme/platform.git", repository: true);
+            Https(spec.Infra.NetBird, nameof(NetBirdSpec.ManagementUrl), spec.Infra.NetBird.ManagementUrl, "the NetBird management server's https address");
+            Https(spec.SupplyChain.Cosign, nameof(CosignSpec.Issuer), spec.SupplyChain.Cosign.Issuer, "the OIDC issuer that signs the images, such as https://token.actions.githubusercontent.com");
             Unique(spec.NodePools, p => p.Name, "node pool");
             Unique(spec.Zones, z => z.Name, "zone");
             Unique(spec.Domains, d => d.Name, "domain");
@@ -292,6 +318,10 @@ public static partial class SpecLoader
                     Error(price, nameof(PriceSpec.Item), $"'{price.Item}' is not a priced item",
                         "write server/<type>, load-balancer/<type>, primary-ipv4, floating-ipv4, object-storage-gb, dns-zone or kms-key");
                 }
+                if (price.Vcpus is <= 0 || price.MemoryGb is <= 0 || price.DiskGb is <= 0)
+                {
+                    Error(price, nameof(PriceSpec.Item), $"{price.Item} has a size of 0 or less", "give vcpus, memoryGb and diskGb as the provider lists them, such as vcpus: 4");
+                }
                 if (price.Price < 0)
                 {
                     Error(price, nameof(PriceSpec.Price), $"price {price.Price} is negative", "write the monthly list price, such as 13.60");
@@ -330,6 +360,33 @@ public static partial class SpecLoader
             if (!QuantityPattern().IsMatch(value))
             {
                 Error(owner, property, $"'{value}' is not a Kubernetes quantity", "write a number with an optional suffix, such as 250m, 2, 512Mi or 8Gi");
+            }
+            else if (!FitsKubernetes(value))
+            {
+                Error(owner, property, $"'{value}' is larger than a Kubernetes quantity can be", "write a size a node or a volume can have, such as 8Gi or 4");
+            }
+        }
+
+        /// <summary>An absolute https address (a repository's has an owner and a name in its path).</summary>
+        private void Https(object owner, string property, string value, string what, bool repository = false)
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.Host.Length == 0
+                || (repository && uri.AbsolutePath.Trim('/').Split('/').Length < 2))
+            {
+                Error(owner, property, $"'{value}' is not an https address{(repository ? " of a repository" : "")}", $"write {what}");
+            }
+        }
+
+        // The API server keeps quantities in milli-units of a 64-bit integer.
+        private static bool FitsKubernetes(string value)
+        {
+            try
+            {
+                return new k8s.Models.ResourceQuantity(value).ToDecimal() <= long.MaxValue / 1000m;
+            }
+            catch (Exception e) when (e is OverflowException or FormatException or ArgumentException)
+            {
+                return false;
             }
         }
 

@@ -49,6 +49,13 @@ internal static class YamlTree
             errors.Add(new SpecError(file, Mark(e.Start), $"YAML syntax: {e.Message}", "fix the indentation or quoting at this place"));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up on some malformed scalars without a YamlException: the last event read is where.
+            errors.Add(new SpecError(file, parser.Current is { } last ? Mark(last.End) : new SourceMark(1, 1), "YAML syntax: the text after this place cannot be read as YAML",
+                "fix the quoting or the brackets after this place"));
+            return null;
+        }
     }
 
     private static YamlNode ReadNode(IParser parser, Dictionary<string, YamlNode> anchors, string file, List<SpecError> errors)

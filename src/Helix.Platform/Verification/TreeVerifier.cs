@@ -380,15 +380,33 @@ public static class TreeVerifier
             while (parser.Accept<DocumentStart>(out _))
             {
                 var value = Yaml.Deserialize<object?>(parser);
-                if (value is not null)
+                if (value is null)
+                {
+                    continue;
+                }
+                try
                 {
                     results.Add((JsonSerializer.SerializeToElement(Normalize(value)), null));
+                }
+                catch (ArgumentException)
+                {
+                    // .inf and .nan are YAML floats; JSON, and so the API server, has no such number.
+                    results.Add((default, $"document {results.Count + 1} holds .inf or .nan, a number JSON (and so Kubernetes) cannot hold"));
+                }
+                catch (JsonException)
+                {
+                    results.Add((default, $"document {results.Count + 1} is nested more than 64 levels deep, deeper than any Kubernetes object"));
                 }
             }
         }
         catch (YamlException e)
         {
             results.Add((default, $"YAML syntax at {e.Start.Line}:{e.Start.Column}: {e.Message}"));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up on some malformed scalars without a YamlException.
+            results.Add((default, "YAML syntax: part of the file cannot be read as YAML (malformed quoting or brackets)"));
         }
         return results;
     }
