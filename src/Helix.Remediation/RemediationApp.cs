@@ -90,9 +90,7 @@ public static class RemediationApp
         _ = SecretReference.Resolve(app.Services.GetRequiredService<IOptions<ArgoCdOptions>>().Value.Token);
         _ = app.Services.GetRequiredService<HostToken>().Read();
         app.MapHelixDefaultEndpoints();
-        app.MapPost(SignalEndpoints.AlertmanagerRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.AlertmanagerAsync(context));
-        app.MapPost(SignalEndpoints.ArgoCdRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.ArgoCdAsync(context));
-        app.MapGet(SignalEndpoints.DecisionsRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.DecisionsAsync(context));
+        SignalEndpoints.Map(app);
         return app;
     }
 

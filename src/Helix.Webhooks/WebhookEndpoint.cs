@@ -26,6 +26,10 @@ internal sealed partial class WebhookEndpoint(
 {
     public const string Route = "/webhooks/{source}";
 
+    /// <summary>Maps the route (every service's endpoints class has one such <c>Map</c>): any method, so a wrong one gets its 405 from here.</summary>
+    public static void Map(WebApplication app) =>
+        app.Map(Route, (HttpContext context, string source, WebhookEndpoint endpoint) => endpoint.HandleAsync(context, source));
+
     // Real ids are short (Stripe's about 30 characters, GitHub's a GUID); these bound what a
     // signed but hostile body can make the envelope carry.
     public const int MaxDeliveryIdLength = 1024;

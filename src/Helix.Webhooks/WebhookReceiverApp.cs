@@ -38,7 +38,7 @@ public static class WebhookReceiverApp
         // Resolve secrets and decode keys now: a bad secret must stop start-up, not the first delivery.
         _ = app.Services.GetRequiredService<WebhookSources>();
         app.MapHelixDefaultEndpoints();
-        app.Map(WebhookEndpoint.Route, (HttpContext context, string source, WebhookEndpoint endpoint) => endpoint.HandleAsync(context, source));
+        WebhookEndpoint.Map(app);
         return app;
     }
 }

@@ -74,10 +74,7 @@ public sealed class RuntimeSettingsTests : IDisposable
         var monitor = service.App.Services.GetRequiredService<IOptionsMonitor<GuardOptions>>();
 
         _volume.Write("""{"Guard":{"Mode":"On","Budget":0}}""");
-        for (var i = 0; i < 300 && !_logs.Lines.Any(l => l.StartsWith("Error", StringComparison.Ordinal)); i++)
-        {
-            await Task.Delay(100, Ct);
-        }
+        await Eventually.WaitAsync(() => _logs.Lines.Any(l => l.StartsWith("Error", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the refused change logged");
         var error = Assert.Single(_logs.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
         Assert.Contains("'Guard:Budget'", error, StringComparison.Ordinal);
         Assert.Contains("configuration in force is kept", error, StringComparison.Ordinal);

@@ -128,38 +128,18 @@ internal sealed class OrchestratorHost : IAsyncDisposable
     }
 
     /// <summary>Waits until the store's runs satisfy the condition; returns them.</summary>
-    public async Task<IReadOnlyList<RunView>> WaitForRunsAsync(Func<IReadOnlyList<RunView>, bool> condition, int seconds = 60, int limit = 1000)
-    {
-        IReadOnlyList<RunView> runs = [];
-        for (var i = 0; i < seconds * 10; i++)
-        {
-            runs = await Store.ListAsync(new RunQuery { Limit = limit }, TestContext.Current.CancellationToken);
-            if (condition(runs))
-            {
-                return runs;
-            }
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"runs never got there: {string.Join(", ", runs.GroupBy(r => r.Status).Select(g => $"{g.Key}={g.Count()}"))}\n{string.Join("\n", Logs.Lines.TakeLast(10))}");
-    }
+    public Task<IReadOnlyList<RunView>> WaitForRunsAsync(Func<IReadOnlyList<RunView>, bool> condition, int seconds = 60, int limit = 1000) =>
+        Eventually.WaitAsync(() => Store.ListAsync(new RunQuery { Limit = limit }, TestContext.Current.CancellationToken), condition, TimeSpan.FromSeconds(seconds),
+            runs => $"runs never got there: {string.Join(", ", runs.GroupBy(r => r.Status).Select(g => $"{g.Key}={g.Count()}"))}\n{string.Join("\n", Logs.Lines.TakeLast(10))}");
 
     public async Task<JsonElement> GetJsonAsync(string path) =>
         await Client.GetFromJsonAsync<JsonElement>(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
 
     /// <summary>Waits until the orchestrator's consumer has nothing pending and nothing unacknowledged.</summary>
-    public static async Task WaitUntilAcknowledgedAsync(NatsTestScope scope, int seconds = 10)
-    {
-        for (var i = 0; i < seconds * 10; i++)
-        {
-            var consumer = await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", TestContext.Current.CancellationToken);
-            if (consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0)
-            {
-                return;
-            }
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"events stayed unacknowledged for {seconds} s");
-    }
+    public static Task WaitUntilAcknowledgedAsync(NatsTestScope scope, int seconds = 10) =>
+        Eventually.WaitAsync(async () => (await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", TestContext.Current.CancellationToken)).Info,
+            info => info.NumAckPending == 0 && info.NumPending == 0, TimeSpan.FromSeconds(seconds),
+            info => $"events stayed unacknowledged: {info.NumPending} pending, {info.NumAckPending} awaiting an ack");
 
     /// <summary>Every message of the dead-letter stream so far (waits up to 30 s for the first when <paramref name="atLeastOne"/>).</summary>
     public static async Task<IReadOnlyList<INatsJSMsg<byte[]>>> DeadLettersAsync(NatsTestScope scope, bool atLeastOne = false)

@@ -259,18 +259,8 @@ public sealed class RemediationServiceTests(PostgresFixture postgres, GitFixture
         Assert.Empty(GitHub.Created);
     }
 
-    private static async Task WaitForLog(RemediationHost host, string text, int count)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            if (host.Logs.Lines.Count(l => l.Contains(text, StringComparison.Ordinal)) >= count)
-            {
-                return;
-            }
-            await Task.Delay(100, Ct);
-        }
-        throw new TimeoutException($"not logged {count} time(s) in 30 s: {text}");
-    }
+    private static Task WaitForLog(RemediationHost host, string text, int count) =>
+        Eventually.WaitAsync(() => host.Logs.Lines.Count(l => l.Contains(text, StringComparison.Ordinal)) >= count, TimeSpan.FromSeconds(30), $"logged {count} time(s): {text}");
 
     [Fact]
     public async Task ABatchRefusedHalfWay_RecordsNothing_AndItsRetryRecordsEverySignalOnce()

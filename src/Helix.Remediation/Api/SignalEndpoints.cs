@@ -20,6 +20,14 @@ internal sealed partial class SignalEndpoints
     public const string ArgoCdRoute = "/v1/signals/argocd";
     public const string DecisionsRoute = "/v1/decisions";
 
+    /// <summary>Maps the routes (every service's endpoints class has one such <c>Map</c>).</summary>
+    public static void Map(WebApplication app)
+    {
+        app.MapPost(AlertmanagerRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.AlertmanagerAsync(context));
+        app.MapPost(ArgoCdRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.ArgoCdAsync(context));
+        app.MapGet(DecisionsRoute, (HttpContext context, SignalEndpoints endpoints) => endpoints.DecisionsAsync(context));
+    }
+
     private static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(30);
     private const string RetryAfterSeconds = "10";
 

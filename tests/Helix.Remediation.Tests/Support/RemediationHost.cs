@@ -114,20 +114,9 @@ internal sealed class RemediationHost : IAsyncDisposable
     public Task<HttpResponseMessage> PostArgoAsync(string body, string? token = ArgoNotificationsToken) => PostAsync("/v1/signals/argocd", body, token);
 
     /// <summary>Waits for a decision about the application that satisfies the condition; all decisions about it, newest first.</summary>
-    public async Task<IReadOnlyList<Decision>> WaitForDecisionAsync(string application, Func<Decision, bool> condition, int seconds = 30)
-    {
-        IReadOnlyList<Decision> decisions = [];
-        for (var i = 0; i < seconds * 10; i++)
-        {
-            decisions = await Log.ListAsync(application, null, 100, TestContext.Current.CancellationToken);
-            if (decisions.Any(condition))
-            {
-                return decisions;
-            }
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"no such decision about {application}; decisions: {string.Join(" | ", decisions.Select(d => $"{d.Outcome}: {d.Reason}"))}\n{string.Join("\n", Logs.Lines.TakeLast(10))}");
-    }
+    public Task<IReadOnlyList<Decision>> WaitForDecisionAsync(string application, Func<Decision, bool> condition, int seconds = 30) =>
+        Eventually.WaitAsync(() => Log.ListAsync(application, null, 100, TestContext.Current.CancellationToken), decisions => decisions.Any(condition), TimeSpan.FromSeconds(seconds),
+            decisions => $"no such decision about {application}; decisions: {string.Join(" | ", decisions.Select(d => $"{d.Outcome}: {d.Reason}"))}\n{string.Join("\n", Logs.Lines.TakeLast(10))}");
 
     public async ValueTask DisposeAsync()
     {
