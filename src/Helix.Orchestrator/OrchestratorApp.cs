@@ -50,7 +50,7 @@ public static class OrchestratorApp
                 await using var app = Build(rest is ["--older-than", _, .. var tail] ? tail : rest, b => b.Configuration["Database:MigrateOnStart"] = "false");
                 var store = app.Services.GetRequiredService<RunStore>();
                 var retention = age ?? app.Services.GetRequiredService<IOptions<OrchestratorOptions>>().Value.Retention;
-                var pruned = await store.PruneAsync(DateTimeOffset.UtcNow - retention, CancellationToken.None).ConfigureAwait(false);
+                var pruned = await store.PruneAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow() - retention, CancellationToken.None).ConfigureAwait(false);
                 await Console.Out.WriteLineAsync($"deleted {pruned} finished runs older than {retention}").ConfigureAwait(false);
                 return 0;
             }

@@ -21,7 +21,7 @@ public sealed class RollbackRepositoryTests(GitFixture git) : IDisposable
 
     private RollbackRepository Rollback() => new(
         new GitRemote(_remote.Url, "main", _remote.Credentials.Username, () => _remote.Credentials.Password, "helix-remediation", "remediation@helix.invalid"),
-        Path.Combine(_scratch.FullName, "work"));
+        Path.Combine(_scratch.FullName, "work"), TimeProvider.System);
 
     private string RemoteFile(string branch, string path) => History.RemoteFile(branch, path);
 
@@ -138,7 +138,7 @@ public sealed class RollbackRepositoryTests(GitFixture git) : IDisposable
         Commit("v1", (Values, "v1\n"));
         var rollback = new RollbackRepository(
             new GitRemote(_remote.Url, "main", _remote.Credentials.Username, () => "not-the-token-5f1c", "helix-remediation", "remediation@helix.invalid"),
-            Path.Combine(_scratch.FullName, "denied"));
+            Path.Combine(_scratch.FullName, "denied"), TimeProvider.System);
         var error = Assert.ThrowsAny<LibGit2SharpException>(() => rollback.Revert(new RevertRequest("shop", "HEAD", "HEAD", ["gitops/apps/shop"])));
         Assert.DoesNotContain("not-the-token-5f1c", error.ToString(), StringComparison.Ordinal);
     }

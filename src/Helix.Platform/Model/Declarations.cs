@@ -101,6 +101,4 @@ public sealed record ComponentDeclaration
     /// <summary>Grafana dashboards it ships, by uid.</summary>
     public IReadOnlyList<string> Dashboards { get; init; } = [];
 
-    /// <summary>Alert rules it ships, by name.</summary>
-    public IReadOnlyList<string> AlertRules { get; init; } = [];
 }

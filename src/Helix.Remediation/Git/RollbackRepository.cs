@@ -49,7 +49,7 @@ public sealed record GitRemote(Uri Url, string Branch, string Username, Func<str
 /// from it, revert the range newest first, and push over HTTPS with the token. A conflict aborts the
 /// attempt and is reported with its files; nothing is resolved by guesswork.
 /// </summary>
-public sealed class RollbackRepository(GitRemote remote, string workDirectory)
+public sealed class RollbackRepository(GitRemote remote, string workDirectory, TimeProvider time)
 {
     public const string BranchPrefix = "helix/rollback/";
 
@@ -121,7 +121,7 @@ public sealed class RollbackRepository(GitRemote remote, string workDirectory)
             }
             Commands.Checkout(repo, repo.CreateBranch(branch, head), new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
 
-            var signature = new Signature(remote.AuthorName, remote.AuthorEmail, DateTimeOffset.UtcNow);
+            var signature = new Signature(remote.AuthorName, remote.AuthorEmail, time.GetUtcNow());
             var reverted = new List<string>();
             foreach (var commit in range) // newest first
             {
