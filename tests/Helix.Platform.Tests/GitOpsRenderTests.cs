@@ -180,6 +180,50 @@ public sealed class GitOpsRenderTests
     }
 
     [Fact]
+    public void EveryObjectOfAnApplication_IsInANamespaceItsProjectPermits_AndOfAKindItAllows()
+    {
+        // Argo CD refuses a sync whose objects fall outside the project's destinations or cluster-kind whitelist.
+        var files = PlatformCompiler.Render(Model);
+        var projects = files.Paths.Where(p => p == "gitops/bootstrap/projects.yaml")
+            .SelectMany(p => TreeVerifier.Documents(new StringReader(files.Text(p))).Select(d => d.Document))
+            .ToDictionary(p => p.GetProperty("metadata").GetProperty("name").GetString()!, p => (
+                Namespaces: p.GetProperty("spec").GetProperty("destinations").EnumerateArray().Select(d => d.GetProperty("namespace").GetString()!).ToHashSet(StringComparer.Ordinal),
+                ClusterKinds: p.GetProperty("spec").TryGetProperty("clusterResourceWhitelist", out var w) ? w.GetArrayLength() : 0));
+        var refused = new List<string>();
+        foreach (var path in files.Paths.Where(p => p.EndsWith("/application.yaml", StringComparison.Ordinal)))
+        {
+            var app = Document(files, path);
+            var spec = app.GetProperty("spec");
+            var project = projects[spec.GetProperty("project").GetString()!];
+            var folder = spec.GetProperty("sources").EnumerateArray().Select(s => s.TryGetProperty("path", out var p) ? p.GetString() : null).FirstOrDefault(p => p is not null);
+            if (folder is null)
+            {
+                continue; // a chart only: its objects are the chart's (the charts' verification)
+            }
+            foreach (var file in files.Paths.Where(p => p.StartsWith(folder + "/", StringComparison.Ordinal) && p.EndsWith(".yaml", StringComparison.Ordinal)))
+            {
+                foreach (var (document, _) in TreeVerifier.Documents(new StringReader(files.Text(file))))
+                {
+                    var metadata = document.GetProperty("metadata");
+                    var name = $"{document.GetProperty("kind").GetString()}/{metadata.GetProperty("name").GetString()} in {file}";
+                    if (!metadata.TryGetProperty("namespace", out var ns))
+                    {
+                        if (project.ClusterKinds == 0)
+                        {
+                            refused.Add($"{name}: cluster-scoped, and project {spec.GetProperty("project").GetString()} allows no cluster kind");
+                        }
+                    }
+                    else if (!project.Namespaces.Contains(ns.GetString()!))
+                    {
+                        refused.Add($"{name}: namespace {ns.GetString()} is not a destination of project {spec.GetProperty("project").GetString()}");
+                    }
+                }
+            }
+        }
+        Assert.True(refused.Count == 0, string.Join("\n", refused));
+    }
+
+    [Fact]
     public void LokiRetention_IsWrittenInHours()
     {
         Assert.Equal("336h", Observability.Hours("14d"));

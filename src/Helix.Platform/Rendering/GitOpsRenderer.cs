@@ -64,8 +64,8 @@ public static class GitOpsRenderer
     private static IEnumerable<object> Projects(PlatformModel model)
     {
         var spec = model.Spec;
-        var platformNamespaces = model.Applications.Where(a => a.Project == "platform")
-            .SelectMany(a => a.Parts).Select(c => model.Part(c).Namespace)
+        // Every namespace, Helix's services' too: the platform's network policies and quotas live in each.
+        var platformNamespaces = model.Namespaces().Select(n => n.Namespace)
             .Append("argocd").Append("kube-system")
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         yield return new Resource<AppProjectSpec>("argoproj.io/v1alpha1", "AppProject",
