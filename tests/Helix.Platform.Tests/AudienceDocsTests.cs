@@ -24,7 +24,7 @@ public sealed class AudienceDocsTests
             - { provider: hetzner, item: server/cpx21, price: 5, date: "2026-11-30", source: "https://example.com/p" }
             - { provider: hetzner, item: server/cpx31, price: 10, diskGb: 100, date: "2026-11-30", source: "https://example.com/p" }
             - { provider: hetzner, item: server/cpx41, price: 30, vcpus: 8, memoryGb: 16, diskGb: 200, date: "2026-11-30", source: "https://example.com/p" }
-            - { provider: hetzner, item: server/ccx23, price: 20, date: "2026-11-30", source: "https://example.com/p" }
+            - { provider: hetzner, item: server/ccx23, price: 20, diskGb: 150, date: "2026-11-30", source: "https://example.com/p" }
             - { provider: hetzner, item: load-balancer/lb11, price: 4, date: "2026-11-30", source: "https://example.com/p" }
             - { provider: hetzner, item: primary-ipv4, price: 0.5, date: "2026-11-30", source: "https://example.com/p" }
             - { provider: hetzner, item: floating-ipv4, price: 2, date: "2026-11-30", source: "https://example.com/p" }
@@ -79,8 +79,8 @@ public sealed class AudienceDocsTests
             new TenantScale(200, 121, 3826.62m, 19.13m), // cpu 805.25/7.2 -> 112, memory 1,732.21/14.4 -> 121
         ], report.Scale);
 
-        // Storage: Longhorn's pools are infra and compute here: 3 x 100 + 3 x 200 GB.
-        Assert.Equal(900m, report.Storage.AvailableGb);
+        // Storage: Longhorn's pools are infra, compute and db: 3 x 100 + 3 x 200 + 3 x 150 GB.
+        Assert.Equal(1350m, report.Storage.AvailableGb);
         Assert.Equal(3, report.Storage.Replicas);
     }
 

@@ -224,6 +224,28 @@ public sealed class GitOpsRenderTests
     }
 
     [Fact]
+    public void EveryPoolWithVolumes_RunsLonghorn_WhichToleratesItsTaint()
+    {
+        // A Longhorn volume attaches only on a node where Longhorn's manager and CSI plugin run.
+        var longhorn = Model.Declaration("longhorn");
+        var values = Document(PlatformCompiler.Render(Model), "gitops/platform/longhorn/application.yaml")
+            .GetProperty("spec").GetProperty("sources")[0].GetProperty("helm").GetProperty("valuesObject");
+        var tolerated = values.GetProperty("defaultSettings").GetProperty("taintToleration").GetString()!.Split(';');
+        var managerTolerations = values.GetProperty("longhornManager").GetProperty("tolerations").EnumerateArray().Select(t => t.GetProperty("value").GetString()).ToList();
+        var pools = Model.Declarations.Where(d => d.Storage.Count > 0).SelectMany(d => d.NodePools).Distinct().ToList();
+        Assert.Contains(NodeRole.Db, pools);
+        foreach (var pool in pools)
+        {
+            Assert.Contains(pool, longhorn.NodePools);
+            foreach (var taint in Meta.Tolerations(pool))
+            {
+                Assert.Contains($"{taint.Key}={taint.Value}:{taint.Effect}", tolerated);
+                Assert.Contains(taint.Value, managerTolerations);
+            }
+        }
+    }
+
+    [Fact]
     public void LokiRetention_IsWrittenInHours()
     {
         Assert.Equal("336h", Observability.Hours("14d"));

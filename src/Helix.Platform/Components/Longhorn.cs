@@ -31,9 +31,12 @@ internal sealed class Longhorn : IComponent
         ],
         CrdsInstalled = [new("longhorn.io", "Volume"), new("longhorn.io", "Engine"), new("longhorn.io", "Replica"), new("longhorn.io", "Setting"), new("longhorn.io", "RecurringJob")],
         CrdsUsed = [MonitoringCrds.ServiceMonitor],
-        // The manager and CSI node plugin carry no tolerations: the untainted pools.
-        NodePools = [NodeRole.Infra, NodeRole.Compute],
+        // Volumes attach where their pods run: the untainted pools and the db pool (CNPG, Redis).
+        NodePools = [NodeRole.Infra, NodeRole.Compute, .. VolumePools],
     };
+
+    /// <summary>Tainted pools whose pods claim volumes: the manager and the CSI node plugin must run there too.</summary>
+    private static readonly NodeRole[] VolumePools = [NodeRole.Db];
 
     public ComponentRender Render(PlatformModel model) => new(
     [
@@ -51,7 +54,10 @@ internal sealed class Longhorn : IComponent
                 ["defaultReplicaCount"] = model.Spec.Data.Longhorn.Replicas,
                 ["replicaSoftAntiAffinity"] = false,
                 ["nodeDrainPolicy"] = "block-for-eviction-if-contains-last-replica",
+                // System-managed parts (CSI plugin, instance and share managers, engine images), in `kubectl taint` syntax.
+                ["taintToleration"] = string.Join(";", VolumePools.SelectMany(Meta.Tolerations).Select(t => $"{t.Key}={t.Value}:{t.Effect}")),
             },
+            ["longhornManager"] = new JsonObject { ["tolerations"] = Values.Tolerations(VolumePools.SelectMany(Meta.Tolerations)) },
             ["metrics"] = new JsonObject { ["serviceMonitor"] = new JsonObject { ["enabled"] = true } },
             ["preUpgradeChecker"] = new JsonObject { ["jobEnabled"] = false }, // a Job ArgoCD would re-run on every sync
         }),
