@@ -160,7 +160,11 @@ public sealed class GitOpsRenderTests
             Assert.Contains("failureAction: Enforce", text, StringComparison.Ordinal);
             Assert.DoesNotContain("failureAction: Audit", text, StringComparison.Ordinal);
         }
-        Assert.Contains("failureAction: Audit", GitOpsRenderer.Render(Model).Text("gitops/platform/policies/base/verify-images.yaml"), StringComparison.Ordinal);
+        var audit = GitOpsRenderer.Render(Model).Text("gitops/platform/policies/base/verify-images.yaml");
+        Assert.Contains("failureAction: Audit", audit, StringComparison.Ordinal);
+        // Kyverno's admission refuses "mutateDigest must be set to false for 'Audit' failure action".
+        Assert.Contains("mutateDigest: false", audit, StringComparison.Ordinal);
+        Assert.Contains("mutateDigest: true", files.Text("gitops/platform/policies/base/verify-images.yaml"), StringComparison.Ordinal);
     }
 
     [Fact]

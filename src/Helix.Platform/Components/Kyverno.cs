@@ -143,7 +143,8 @@ internal sealed class Kyverno : IComponent
                 [
                     new VerifyImages(
                         spec.SupplyChain.Registries.Select(r => $"{r}/*").ToList(),
-                        Action(spec), MutateDigest: true, VerifyDigest: true, Required: true,
+                        // Kyverno refuses mutateDigest in Audit mode (and the mutation would leave Argo CD OutOfSync while only auditing).
+                        Action(spec), MutateDigest: spec.SupplyChain.Mode == PolicyMode.Enforce, VerifyDigest: true, Required: true,
                         [new Attestor([new AttestorEntry(new KeylessAttestor(spec.SupplyChain.Cosign.Subject, spec.SupplyChain.Cosign.Issuer, new RekorLog("https://rekor.sigstore.dev")))])]),
                 ]),
             ]));
