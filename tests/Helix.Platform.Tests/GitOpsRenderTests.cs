@@ -250,6 +250,22 @@ public sealed class GitOpsRenderTests
     }
 
     [Fact]
+    public void ADeploymentAnHpaScales_StatesNoReplicaCount_ForSelfHealToReset()
+    {
+        var files = PlatformCompiler.Render(Model);
+        var objects = files.Paths.Where(p => p.StartsWith("gitops/", StringComparison.Ordinal) && p.EndsWith(".yaml", StringComparison.Ordinal))
+            .SelectMany(p => TreeVerifier.Documents(new StringReader(files.Text(p))).Select(d => d.Document)).ToList();
+        var scaled = objects.Where(o => o.GetProperty("kind").GetString() == "HorizontalPodAutoscaler")
+            .Select(h => (h.GetProperty("metadata").GetProperty("namespace").GetString(), h.GetProperty("spec").GetProperty("scaleTargetRef").GetProperty("name").GetString()))
+            .ToHashSet();
+        Assert.NotEmpty(scaled);
+        var deployments = objects.Where(o => o.GetProperty("kind").GetString() == "Deployment"
+            && scaled.Contains((o.GetProperty("metadata").GetProperty("namespace").GetString(), o.GetProperty("metadata").GetProperty("name").GetString()))).ToList();
+        Assert.Equal(scaled.Count, deployments.Count);
+        Assert.All(deployments, d => Assert.False(d.GetProperty("spec").TryGetProperty("replicas", out _), d.GetProperty("metadata").GetProperty("name").GetString()));
+    }
+
+    [Fact]
     public void LokiRetention_IsWrittenInHours()
     {
         Assert.Equal("336h", Observability.Hours("14d"));

@@ -136,7 +136,7 @@ internal abstract class HelixService(AppSpec app) : IComponent
         };
         // Drain delay (5 s) plus the in-flight timeout (30 s), with margin; no pod goes before its replacement is ready.
         var deployment = Pods.Deployment(App, Pods.PodSpec(App, NodeRole.Compute, [container], volumes, Pods.DotNetAppUser, terminationGrace: 45),
-            new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "25%", MaxUnavailable = 0 } });
+            new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "25%", MaxUnavailable = 0 } }, scaledByHpa: true);
         return new ComponentRender([],
         [
             new("service-account.yaml", [Pods.ServiceAccount(App)]),

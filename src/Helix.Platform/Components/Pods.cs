@@ -27,14 +27,18 @@ internal static class Pods
         return labels;
     }
 
-    public static V1Deployment Deployment(AppSpec app, V1PodSpec pod, V1DeploymentStrategy? strategy = null) => new()
+    /// <summary>
+    /// The app's Deployment. One an HPA scales (<paramref name="scaledByHpa"/>) states no replica
+    /// count: Argo CD's self-heal would reset the HPA's count to it on every sync.
+    /// </summary>
+    public static V1Deployment Deployment(AppSpec app, V1PodSpec pod, V1DeploymentStrategy? strategy = null, bool scaledByHpa = false) => new()
     {
         ApiVersion = "apps/v1",
         Kind = "Deployment",
         Metadata = Meta.Object(app.Name, app.Namespace, app.Name),
         Spec = new V1DeploymentSpec
         {
-            Replicas = app.Replicas,
+            Replicas = scaledByHpa ? null : app.Replicas,
             Selector = new V1LabelSelector { MatchLabels = Selector(app) },
             Strategy = strategy,
             Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = Selector(app) }, Spec = pod },
