@@ -1,4 +1,5 @@
 using Helix.Platform.Charts;
+using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 using Helix.Testing;
 
@@ -156,6 +157,21 @@ public sealed class ChartTests
         var traefik = Assert.Single(report.Charts);
         Assert.Empty(traefik.Findings);
         Assert.Contains(traefik.Objects, o => o.GetProperty("kind").GetString() == "ServiceMonitor");
+    }
+
+    [Fact]
+    public void NoChartOfTheReferencePlatform_AsksForALoadBalancer_WhichNothingProvisions()
+    {
+        // The cloud's load balancers are Terraform's: a Service of type LoadBalancer would stay pending, its Application Progressing.
+        var model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var files = PlatformCompiler.Render(model);
+        var report = Verify([.. files.Paths.Where(p => p.StartsWith("gitops/", StringComparison.Ordinal) && p.EndsWith(".yaml", StringComparison.Ordinal)).Select(p => (p, files.Text(p)))]);
+        Assert.Contains(report.Charts, c => c.Release.Application == "devtron");
+        var balancers = report.Charts.SelectMany(c => c.Objects.Select(o => (c.Release.Application, Object: o)))
+            .Where(o => o.Object.GetProperty("kind").GetString() == "Service"
+                && o.Object.TryGetProperty("spec", out var spec) && spec.TryGetProperty("type", out var type) && type.GetString() == "LoadBalancer")
+            .Select(o => $"{o.Application}: {o.Object.GetProperty("metadata").GetProperty("name").GetString()}").ToList();
+        Assert.Empty(balancers);
     }
 
     [Fact]

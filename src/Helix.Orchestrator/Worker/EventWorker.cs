@@ -105,6 +105,7 @@ internal sealed partial class EventWorker(
             Description = "Helix: events the Orchestrator could not handle, with the reason",
             Storage = StreamConfigStorage.File,
             MaxAge = _events.MaxAge,
+            DuplicateWindow = _events.DuplicateWindow,
             NumReplicas = _events.Replicas,
         }, cancellationToken).ConfigureAwait(false);
         var filters = _options.Routes.Select(r => EventSubjects.SourceFilter(_events, r.Source)).Distinct(StringComparer.Ordinal).ToList();
@@ -260,6 +261,12 @@ internal sealed partial class EventWorker(
         if (runId is { } id)
         {
             headers[DeadLetterHeaders.RunId] = id.ToString();
+        }
+        // One dead letter per event: a worker killed between this publish and the terminate below
+        // leaves the event to be delivered again, and its second dead letter is JetStream's duplicate.
+        if (message.Metadata is { } metadata)
+        {
+            headers[EventHeaders.MsgId] = $"{_events.StreamName}:{metadata.Sequence.Stream.ToString(CultureInfo.InvariantCulture)}";
         }
         // Acknowledged by JetStream before the event is let go: a dead letter is stored, or the event stays.
         var ack = await js.PublishAsync(_options.DeadLetterSubject, message.Data, headers: headers, cancellationToken: cancellationToken).ConfigureAwait(false);

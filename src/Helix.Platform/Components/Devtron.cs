@@ -60,7 +60,8 @@ internal sealed class Devtron : IComponent
             ["argo-cd"] = new JsonObject { ["enabled"] = false }, // the platform's ArgoCD (step 4) is Devtron's
             ["components"] = new JsonObject
             {
-                ["devtron"] = new JsonObject { ["ingress"] = new JsonObject { ["enabled"] = false } },
+                // Reached through Traefik's route (SSO in front); the chart's LoadBalancer would wait for an address nothing provisions.
+                ["devtron"] = new JsonObject { ["ingress"] = new JsonObject { ["enabled"] = false }, ["service"] = new JsonObject { ["type"] = "ClusterIP" } },
             },
             ["configs"] = new JsonObject { ["BASE_URL_SCHEME"] = "https", ["BASE_URL"] = model.Host(Name), ["PROMETHEUS_URL"] = Observability.PrometheusUrl },
         }),

@@ -64,8 +64,10 @@ internal sealed class Traefik : IComponent
             {
                 ["deployment"] = new JsonObject { ["replicas"] = 2 },
                 ["podDisruptionBudget"] = new JsonObject { ["enabled"] = true, ["maxUnavailable"] = 1 },
-                // The Hetzner load balancer (Terraform's) forwards 443 to this node port with proxy protocol.
-                ["service"] = new JsonObject { ["type"] = "NodePort" },
+                // The Hetzner load balancer (Terraform's) forwards 443 to this node port with proxy protocol. The
+                // chart reads the Service's type from service.spec (a service.type is silently ignored, and a
+                // LoadBalancer nothing provisions keeps the Application Progressing).
+                ["service"] = new JsonObject { ["spec"] = new JsonObject { ["type"] = "NodePort" } },
                 ["ports"] = new JsonObject
                 {
                     ["web"] = new JsonObject { ["expose"] = new JsonObject { ["default"] = false } },
