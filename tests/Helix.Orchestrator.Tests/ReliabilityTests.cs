@@ -15,16 +15,7 @@ public sealed class ReliabilityTests(PostgresFixture postgres, NatsFixture nats)
     {
         await using var scope = nats.CreateScope();
         await using var schema = await postgres.CreateSchemaAsync(Ct);
-        var environment = OrchestratorHost.Settings(scope, schema)
-            .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
-        environment["Orchestrator__Lease"] = "00:00:02";
-        environment["Orchestrator__AckWait"] = "00:00:05";
-        environment["Orchestrator__RedeliveryDelay"] = "00:00:00.200";
-        environment["Orchestrator__MaxDeliveries"] = "50";
-        environment["Logging__LogLevel__Default"] = "Warning";
-        await OrchestratorHost.CreateEventsStreamAsync(scope);
-        await using var worker = new ServiceProcess("Helix.Orchestrator.dll", environment);
-        await worker.StartAsync();
+        await using var worker = await StartWorkerAsync(scope, schema, maxDeliveries: 50);
 
         const int Runs = 500;
         const int Steps = 8;
@@ -103,17 +94,7 @@ public sealed class ReliabilityTests(PostgresFixture postgres, NatsFixture nats)
         await using var scope = nats.CreateScope();
         await using var schema = await postgres.CreateSchemaAsync(Ct);
         await using var bouncer = await DedicatedPgBouncer.StartAsync();
-        var environment = OrchestratorHost.Settings(scope, schema)
-            .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
-        environment["Database__ConnectionString"] = bouncer.ConnectionString;
-        environment["Orchestrator__Lease"] = "00:00:02";
-        environment["Orchestrator__AckWait"] = "00:00:05";
-        environment["Orchestrator__RedeliveryDelay"] = "00:00:00.200";
-        environment["Orchestrator__MaxDeliveries"] = "4";
-        environment["Logging__LogLevel__Default"] = "Warning";
-        await OrchestratorHost.CreateEventsStreamAsync(scope);
-        await using var worker = new ServiceProcess("Helix.Orchestrator.dll", environment);
-        await worker.StartAsync();
+        await using var worker = await StartWorkerAsync(scope, schema, maxDeliveries: 4, bouncer.ConnectionString);
 
         // The pooler goes away and events keep coming: each delivery fails on the database, the
         // budget of four runs out, and the worker is killed again and again meanwhile, so that
@@ -150,5 +131,33 @@ public sealed class ReliabilityTests(PostgresFixture postgres, NatsFixture nats)
         Assert.NotEmpty(letters); // the outage outlasted some events' budgets: the test reached the last delivery
         // A run that exists finished, or its event is in the dead letter with the reason.
         Assert.All(runs.Where(r => r.Status != RunStatus.Completed), r => Assert.Contains(r.SourceKey!["acme:".Length..], letters));
+    }
+
+    /// <summary>The service as a real process (so it can be SIGKILLed), short leases and redelivery delays, the receiver's stream created first.</summary>
+    private static async Task<ServiceProcess> StartWorkerAsync(NatsTestScope scope, PostgresSchema schema, int maxDeliveries, string? pooler = null)
+    {
+        var environment = OrchestratorHost.Settings(scope, schema)
+            .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value!);
+        if (pooler is not null)
+        {
+            environment["Database__ConnectionString"] = pooler;
+        }
+        environment["Orchestrator__Lease"] = "00:00:02";
+        environment["Orchestrator__AckWait"] = "00:00:05";
+        environment["Orchestrator__RedeliveryDelay"] = "00:00:00.200";
+        environment["Orchestrator__MaxDeliveries"] = maxDeliveries.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment["Logging__LogLevel__Default"] = "Warning";
+        await OrchestratorHost.CreateEventsStreamAsync(scope);
+        var worker = new ServiceProcess("Helix.Orchestrator.dll", environment);
+        try
+        {
+            await worker.StartAsync();
+            return worker;
+        }
+        catch
+        {
+            await worker.DisposeAsync();
+            throw;
+        }
     }
 }
