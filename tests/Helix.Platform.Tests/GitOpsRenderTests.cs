@@ -266,6 +266,21 @@ public sealed class GitOpsRenderTests
     }
 
     [Fact]
+    public void ArgoCd_ReachesWhatItNeedsOnDayOne_ByName()
+    {
+        // Chart indexes on GitHub Pages point at release downloads (redirected to GitHub's asset hosts);
+        // the repo-server decrypts with KMS; the server reads its OIDC issuer at its public address.
+        var hosts = Model.PeerFlows.Where(f => f.Part == "argocd" && f.Peer == Peer.World).SelectMany(f => f.Fqdns).ToList();
+        Assert.Contains("release-assets.githubusercontent.com", hosts);
+        Assert.Contains("objects.githubusercontent.com", hosts);
+        Assert.Contains($"kms.{Model.Spec.Infra.Aws.Region}.amazonaws.com", hosts);
+        Assert.Contains(Model.Host("authentik"), hosts);
+        Assert.Equal(hosts.Count, hosts.Distinct(StringComparer.Ordinal).Count());
+        var policy = PlatformCompiler.Render(Model).Text("gitops/platform/network-policies/base/argocd.yaml");
+        Assert.Contains($"matchName: kms.{Model.Spec.Infra.Aws.Region}.amazonaws.com", policy, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LokiRetention_IsWrittenInHours()
     {
         Assert.Equal("336h", Observability.Hours("14d"));

@@ -47,6 +47,10 @@ internal sealed class ArgoCd : IComponent
             [
                 PeerFlow.KubernetesApi(Name),
                 new(Name, Peer.World, true, [443], "the GitOps repository and chart repositories", [gitHost]) { WithChartRepositories = true },
+                // Day one: the repo-server decrypts *.sops.yaml with the KMS key; the server reads its OIDC
+                // issuer's discovery document at the issuer's public address (Authentik behind the load balancer).
+                new(Name, Peer.World, true, [443], "SOPS decryption with the KMS key", [$"kms.{spec.Infra.Aws.Region}.amazonaws.com"]),
+                new(Name, Peer.World, true, [443], "the OIDC issuer (Authentik, at its public address)", [PlatformModel.HostOf(spec, Authentik.Name)]),
             ],
             RouteTargets = [new(Name, Name, Server, Namespace, 80, Port)],
             Secrets =
@@ -87,7 +91,7 @@ internal sealed class ArgoCd : IComponent
     {
         var spec = model.Spec;
         var host = model.Host(Name);
-        var auth = model.Routes.FirstOrDefault(r => r.Route.To == Authentik.Name)?.Route.Host ?? $"auth.{spec.Domains[0].Name}";
+        var auth = model.Host(Authentik.Name);
         var oidc = YamlWriter.Write(new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["name"] = "Authentik",

@@ -43,12 +43,19 @@ internal static class ModelBuilder
             .ToList();
 
         var chartHosts = declarations.SelectMany(d => d.Charts).Select(c => new Uri(c.Repo).Host).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (chartHosts.Any(h => h.EndsWith(".github.io", StringComparison.Ordinal)))
+        {
+            // A chart index on GitHub Pages points at release downloads, which redirect to GitHub's asset hosts.
+            chartHosts.AddRange(GitHubReleaseHosts);
+        }
         var peerFlows = declarations.SelectMany(d => d.PeerFlows)
-            .Select(p => p.WithChartRepositories ? p with { Fqdns = [.. p.Fqdns, .. chartHosts] } : p)
+            .Select(p => p.WithChartRepositories ? p with { Fqdns = [.. p.Fqdns.Concat(chartHosts).Distinct(StringComparer.Ordinal)] } : p)
             .ToList();
         return new PlatformModel(spec, declarations, parts, steps, Flows(declarations, routes), peerFlows,
             TerraformResources, Applications(declarations, parts), routes);
     }
+
+    private static readonly string[] GitHubReleaseHosts = ["github.com", "objects.githubusercontent.com", "release-assets.githubusercontent.com"];
 
     private static List<GitOpsApp> Applications(IReadOnlyList<ComponentDeclaration> declarations, List<Part> parts)
     {

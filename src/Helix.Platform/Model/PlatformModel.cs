@@ -125,7 +125,14 @@ public sealed record PlatformModel(
         Parts.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"no part '{name}'");
 
     /// <summary>Where people open a UI: its route's host, or <c>&lt;target&gt;.</c> the first domain.</summary>
-    public string Host(string target) => Routes.FirstOrDefault(r => r.Route.To == target)?.Route.Host ?? $"{target}.{Spec.Domains[0].Name}";
+    public string Host(string target) => HostOf(Spec, target);
+
+    /// <summary>The same from the spec alone, for a component's declaration (made before the model).</summary>
+    public static string HostOf(PlatformSpec spec, string target)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Routes.FirstOrDefault(r => r.To == target)?.Host ?? $"{target}.{spec.Domains[0].Name}";
+    }
 
     /// <summary>Every chart repository a component installs from, sorted.</summary>
     public IReadOnlyList<string> ChartRepositories() =>
