@@ -281,6 +281,19 @@ public sealed class GitOpsRenderTests
     }
 
     [Fact]
+    public void CertManagersSelfCheck_AsksAResolverItMayReach()
+    {
+        // By default the DNS-01 self-check asks the authoritative name servers on port 53: default-deny drops it.
+        var values = Document(PlatformCompiler.Render(Model), "gitops/platform/cert-manager/application.yaml")
+            .GetProperty("spec").GetProperty("sources")[0].GetProperty("helm").GetProperty("valuesObject");
+        var args = values.GetProperty("extraArgs").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.Contains("--dns01-recursive-nameservers-only", args);
+        var resolver = new Uri(Assert.Single(args, a => a!.StartsWith("--dns01-recursive-nameservers=", StringComparison.Ordinal))!.Split('=', 2)[1]);
+        Assert.Equal("https", resolver.Scheme);
+        Assert.Contains(Model.PeerFlows, f => f.Part == "cert-manager" && f.Peer == Peer.World && f.Ports.Contains(443) && f.Fqdns.Contains(resolver.Host));
+    }
+
+    [Fact]
     public void LokiRetention_IsWrittenInHours()
     {
         Assert.Equal("336h", Observability.Hours("14d"));

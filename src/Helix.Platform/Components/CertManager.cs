@@ -12,6 +12,9 @@ internal sealed class CertManager : IComponent
     public const string Namespace = "cert-manager";
     public static readonly ChartPin Pin = new("https://charts.jetstack.io", "cert-manager", "v1.21.1");
 
+    /// <summary>The DNS-over-HTTPS resolver cert-manager checks its DNS-01 records with.</summary>
+    public const string SelfCheckResolver = "https://cloudflare-dns.com/dns-query";
+
     public static readonly CrdKind Certificate = new("cert-manager.io", "Certificate");
     private static readonly CrdKind ClusterIssuer = new("cert-manager.io", "ClusterIssuer");
     private const string Route53Secret = "cert-manager-route53";
@@ -38,6 +41,7 @@ internal sealed class CertManager : IComponent
             PeerFlow.AdmissionWebhook(Name, 10250),
             new(Name, Peer.World, true, [443], "ACME and Route 53 DNS-01",
                 [.. Issuers.Select(i => new Uri(i.Directory).Host).Reverse(), "route53.amazonaws.com", "sts.amazonaws.com"]),
+            new(Name, Peer.World, true, [443], "the DNS-01 self-check, over DNS-over-HTTPS", [new Uri(SelfCheckResolver).Host]),
         ],
         Secrets =
         [
@@ -67,6 +71,9 @@ internal sealed class CertManager : IComponent
             new(Pin, Name, new JsonObject
             {
                 ["crds"] = new JsonObject { ["enabled"] = true, ["keep"] = true },
+                // The self-check would ask the zone's authoritative name servers on port 53, which default-deny
+                // egress does not open (and FQDN rules cannot name): it asks a resolver over HTTPS instead.
+                ["extraArgs"] = new JsonArray("--dns01-recursive-nameservers-only", $"--dns01-recursive-nameservers={SelfCheckResolver}"),
                 ["replicaCount"] = 2,
                 ["webhook"] = new JsonObject { ["replicaCount"] = 2 },
                 ["cainjector"] = new JsonObject { ["replicaCount"] = 2 },
