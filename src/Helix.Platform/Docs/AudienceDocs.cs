@@ -9,10 +9,13 @@ internal static class AudienceDocs
     public static IEnumerable<(string Path, string Text)> Render(PlatformModel model, FileSet gitOps)
     {
         ArgumentNullException.ThrowIfNull(model);
-        yield return (CostDocument.Path, CostDocument.Render(model, gitOps));
+        // Terraform's resources and the cost report are read once, for every document that shows them.
+        var terraform = RenderedTerraform.Resources(model).ToList();
+        var cost = CostAnalysis.Analyse(model, terraform);
+        yield return (CostDocument.Path, CostDocument.Render(model, cost, gitOps));
         yield return (PlatformEngineerView.Path, PlatformEngineerView.Render(model));
-        yield return (NetworkAdminView.Path, NetworkAdminView.Render(model));
+        yield return (NetworkAdminView.Path, NetworkAdminView.Render(model, terraform));
         yield return (IngressView.Path, IngressView.Render(model));
-        yield return (RecruiterOverview.Path, RecruiterOverview.Render(model));
+        yield return (RecruiterOverview.Path, RecruiterOverview.Render(model, cost));
     }
 }

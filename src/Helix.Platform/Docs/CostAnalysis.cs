@@ -56,8 +56,14 @@ public static class CostAnalysis
     public static CostReport Analyse(PlatformModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return Analyse(model, [.. RenderedTerraform.Resources(model)]);
+    }
+
+    /// <summary>The same, from Terraform's resources already rendered (the documents share one render).</summary>
+    internal static CostReport Analyse(PlatformModel model, IReadOnlyList<(string Type, string Name, JsonObject Body)> terraform)
+    {
         var spec = model.Spec;
-        var lines = Billables(model).ToList();
+        var lines = Billables(model, terraform).ToList();
         var storage = Storage(model);
         return new CostReport(spec.Costs.Currency, lines, Scale(model, lines), storage, [.. spec.Costs.Prices.OrderBy(p => p.Provider, StringComparer.Ordinal).ThenBy(p => p.Item, StringComparer.Ordinal)]);
     }
@@ -78,14 +84,14 @@ public static class CostAnalysis
     private static PriceSpec? Row(CostsSpec costs, string provider, string item) =>
         costs.Prices.LastOrDefault(p => p.Provider == provider && p.Item == item);
 
-    private static IEnumerable<CostLine> Billables(PlatformModel model)
+    private static IEnumerable<CostLine> Billables(PlatformModel model, IReadOnlyList<(string Type, string Name, JsonObject Body)> terraform)
     {
         var spec = model.Spec;
         CostLine Line(string provider, string item, string what, decimal quantity, string basis) =>
             new(provider, item, what, quantity, Price(spec.Costs, provider, item), basis);
 
         var primaryIps = 0;
-        foreach (var (type, name, resource) in RenderedTerraform.Resources(model))
+        foreach (var (type, name, resource) in terraform)
         {
             var count = resource["count"] is JsonValue c && c.TryGetValue<int>(out var n) ? n : 1;
             switch (type)

@@ -12,9 +12,8 @@ internal static partial class CostDocument
 {
     public const string Path = "docs/architecture/cost-time-complexity.md";
 
-    public static string Render(PlatformModel model, FileSet gitOps)
+    public static string Render(PlatformModel model, CostReport report, FileSet gitOps)
     {
-        var report = CostAnalysis.Analyse(model);
         var currency = report.Currency;
         var text = new StringBuilder(Markdown.Header);
         text.Append("# Cost, time and complexity: ").Append(model.Spec.Name).Append("\n\n");
@@ -81,6 +80,9 @@ internal static partial class CostDocument
         var crds = model.Declarations.SelectMany(d => d.CrdsInstalled).Distinct().ToList();
         var secrets = model.Secrets();
         var owners = model.Parts.GroupBy(p => p.Owner).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}");
+        var kinds = Kinds(gitOps);
+        var kyverno = kinds.GetValueOrDefault("ClusterPolicy");
+        var cilium = kinds.GetValueOrDefault("CiliumNetworkPolicy") + kinds.GetValueOrDefault("CiliumClusterwideNetworkPolicy");
         text.Append(Markdown.Table(["what", "how many", "of which"],
         [
             ["components", $"{model.Declarations.Count}", $"{model.Parts.Count} parts with pods of their own"],
@@ -88,16 +90,19 @@ internal static partial class CostDocument
             ["CRDs installed", $"{crds.Count}", $"{crds.Select(c => c.Group).Distinct(StringComparer.Ordinal).Count()} API groups"],
             ["Secrets", $"{secrets.Count}", string.Join(", ", secrets.GroupBy(s => s.Creator).OrderBy(g => g.Key).Select(g => $"{g.Count()} by {g.Key.ToString().ToLowerInvariant()}"))],
             ["flows", $"{model.Flows.Count + model.PeerFlows.Count}", $"{model.Flows.Count} between parts, {model.PeerFlows.Count} with the API server, nodes and the world"],
-            ["policies the cluster enforces", $"{Kinds(gitOps, "ClusterPolicy") + Kinds(gitOps, "CiliumNetworkPolicy") + Kinds(gitOps, "CiliumClusterwideNetworkPolicy")}",
-                $"{Kinds(gitOps, "ClusterPolicy")} Kyverno policies, {Kinds(gitOps, "CiliumNetworkPolicy") + Kinds(gitOps, "CiliumClusterwideNetworkPolicy")} Cilium network policies"],
+            ["policies the cluster enforces", $"{kyverno + cilium}", $"{kyverno} Kyverno policies, {cilium} Cilium network policies"],
             ["owners", $"{model.Parts.Select(p => p.Owner).Distinct().Count()}", $"parts by owner: {string.Join(", ", owners)}; Terraform also owns {model.TerraformResources.Count} kinds of cloud resource"],
             ["Terraform resources", $"{model.TerraformResources.Count}", string.Join(", ", model.TerraformResources)],
         ]));
         return text.ToString();
     }
 
-    private static int Kinds(FileSet files, string kind) =>
-        files.Paths.Where(p => p.EndsWith(".yaml", StringComparison.Ordinal)).Sum(p => KindLine().Matches(files.Text(p)).Count(m => m.Groups[1].Value == kind));
+    /// <summary>How many objects of each kind the rendered YAML holds, read in one pass.</summary>
+    private static Dictionary<string, int> Kinds(FileSet files) =>
+        files.Paths.Where(p => p.EndsWith(".yaml", StringComparison.Ordinal))
+            .SelectMany(p => KindLine().Matches(files.Text(p)).Select(m => m.Groups[1].Value))
+            .CountBy(kind => kind, StringComparer.Ordinal)
+            .ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
 
     [GeneratedRegex("^kind: ([A-Za-z]+)$", RegexOptions.Multiline)]
     private static partial Regex KindLine();

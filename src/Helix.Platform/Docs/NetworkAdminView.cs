@@ -9,7 +9,7 @@ internal static class NetworkAdminView
 {
     public const string Path = "docs/architecture/network-admin-architecture.md";
 
-    public static string Render(PlatformModel model)
+    public static string Render(PlatformModel model, IReadOnlyList<(string Type, string Name, JsonObject Body)> resources)
     {
         var spec = model.Spec;
         var text = new StringBuilder(Markdown.Header);
@@ -46,7 +46,6 @@ internal static class NetworkAdminView
 
         text.Append("## Open from the world\n\n");
         text.Append("Hetzner firewalls and load balancers, as Terraform creates them:\n\n");
-        var resources = RenderedTerraform.Resources(model).ToList();
         text.Append(Markdown.Table(["firewall", "direction", "protocol", "port", "from", "what"],
             resources.Where(r => r.Type == "hcloud_firewall").SelectMany(r => Rules(r.Name, r.Body))));
         text.Append(Markdown.Table(["load balancer", "public", "listens on", "to node port", "protocol"],

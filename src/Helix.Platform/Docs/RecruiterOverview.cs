@@ -8,10 +8,9 @@ internal static class RecruiterOverview
 {
     public const string Path = "docs/architecture/recruiter-overview.md";
 
-    public static string Render(PlatformModel model)
+    public static string Render(PlatformModel model, CostReport cost)
     {
         var spec = model.Spec;
-        var cost = CostAnalysis.Analyse(model);
         var nodes = spec.NodePools.Sum(p => p.Count);
         var text = new StringBuilder(Markdown.Header);
         text.Append("# ").Append(spec.Name).Append(": the platform in plain words\n\n");
