@@ -36,29 +36,24 @@ public static partial class SpecLoader
         {
             return new SpecLoadResult(null, [new SpecError(path, new SourceMark(1, 1), $"cannot read the spec: {e.Message}", "pass an existing file with --spec")], new SpecMarks());
         }
-        if (NotUtf8(bytes) is { } at)
-        {
-            return new SpecLoadResult(null, [new SpecError(path, at, "the spec is not UTF-8 text here (a byte no UTF-8 character has)", "save the file as UTF-8")], new SpecMarks());
-        }
-        return Parse(new UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF'), path);
-    }
-
-    /// <summary>Where the first byte that is not UTF-8 is, as a line and column (of characters before it), or null.</summary>
-    private static SourceMark? NotUtf8(byte[] bytes)
-    {
-        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        string text;
         try
         {
-            _ = strict.GetCharCount(bytes);
-            return null;
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {
-            var valid = bytes.AsSpan(0, Math.Max(0, e.Index));
-            var line = valid.Count((byte)'\n') + 1;
-            var lineStart = valid.LastIndexOf((byte)'\n') + 1;
-            return new SourceMark(line, Encoding.UTF8.GetCharCount(valid[lineStart..]) + 1);
+            return new SpecLoadResult(null, [new SpecError(path, MarkOf(bytes, e.Index), "the spec is not UTF-8 text here (a byte no UTF-8 character has)", "save the file as UTF-8")], new SpecMarks());
         }
+        return Parse(text.TrimStart('\uFEFF'), path);
+    }
+
+    /// <summary>Byte <paramref name="index"/> as a line and column (in characters before it on its line).</summary>
+    private static SourceMark MarkOf(byte[] bytes, int index)
+    {
+        var valid = bytes.AsSpan(0, Math.Max(0, index));
+        var lineStart = valid.LastIndexOf((byte)'\n') + 1;
+        return new SourceMark(valid.Count((byte)'\n') + 1, Encoding.UTF8.GetCharCount(valid[lineStart..]) + 1);
     }
 
     public static SpecLoadResult Parse(string text, string file)
