@@ -3,6 +3,7 @@ using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
 using Helix.Platform.Rendering;
+using Helix.Platform.Simulation;
 using Helix.Platform.Verification;
 
 namespace Helix.Platform;
@@ -107,6 +108,16 @@ public static class PlatformCompiler
                 ],
             })],
         };
+    }
+
+    /// <summary>
+    /// Simulates the bring-up of a verified tree with its charts' output (see <see cref="BringUpSimulator"/>):
+    /// the runbook's hand installs, then every wave of the root app-of-apps.
+    /// </summary>
+    public static BringUpReport BringUp(TreeVerifier.TreeReport tree, ChartReport charts, PlatformModel model)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        return BringUpSimulator.Simulate(tree.Objects, charts, model, Infra.BringUp.ByHand);
     }
 
     /// <summary>Every chart the model pins, with its folder in the chart cache (null when the cache does not have it).</summary>

@@ -70,7 +70,8 @@ internal static class VerifyCommand
                     cli.Stdout.WriteLine($"chart {chart.Chart} {chart.Version} ({chart.Application}, wave {chart.Wave}): {chart.Objects} objects, {chart.Images.Count} images, {chart.Findings} finding(s)");
                 }
             }
-            return cli.Report([.. verification.Findings, .. report.Findings], summaries, what, json);
+            var findings = model is null ? [] : PlatformCompiler.BringUp(verification.Tree, report, model).Findings.ToList();
+            return cli.Report([.. verification.Findings, .. report.Findings, .. findings], summaries, what, json);
         }
 
         void Matrix(ParseResult result, VerificationResult verification, PlatformModel model)

@@ -200,7 +200,7 @@ public static partial class ChartVerifier
     }
 
     // Tree files are named from the repository root (a render) or from gitops/ (a tree on disk); Application paths from the root.
-    private static bool InFolder(string file, string folder)
+    internal static bool InFolder(string file, string folder)
     {
         var path = file.StartsWith(Rendering.GitOpsRenderer.Root + "/", StringComparison.Ordinal) ? file : $"{Rendering.GitOpsRenderer.Root}/{file}";
         return path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);

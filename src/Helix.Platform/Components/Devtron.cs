@@ -21,12 +21,32 @@ internal sealed class Devtron : IComponent
 
     private const string Service = "devtron-service";
 
+    /// <summary>
+    /// Namespaces the chart's CI/CD module creates and runs pods in: Argo Workflows' controller, the
+    /// CI and CD runners, and a demo environment. Parts of the platform like any other, so they get
+    /// the project's permission, Pod Security labels and default deny.
+    /// </summary>
+    public const string WorkflowsNamespace = "argo";
+
+    public const string CiNamespace = "devtron-ci";
+
+    public const string CdNamespace = "devtron-cd";
+
+    public const string DemoNamespace = "devtron-demo";
+
     public ComponentDeclaration Declare(PlatformSpec spec) => new()
     {
         Name = Name,
         Namespace = Namespace,
         Step = 5,
-        Parts = [new(Name, Namespace, "platform", [ArgoCd.Name, Cnpg.Pooler, Redis.Name, Nats.Name])],
+        Parts =
+        [
+            new(Name, Namespace, "platform", [ArgoCd.Name, Cnpg.Pooler, Redis.Name, Nats.Name]),
+            new("devtron-workflows", WorkflowsNamespace, "platform", [Name]),
+            new("devtron-ci", CiNamespace, "app", [Name]),
+            new("devtron-cd", CdNamespace, "app", [Name]),
+            new("devtron-demo", DemoNamespace, "app", [Name]),
+        ],
         Charts = [Pin],
         Flows =
         [
@@ -35,11 +55,17 @@ internal sealed class Devtron : IComponent
             new(Name, Cnpg.Pooler, Cnpg.Port, "external CNPG"),
             new(Name, Redis.Name, Redis.Port, "external Redis"),
             new(Name, Nats.Name, Nats.Port, "external NATS"),
+            new("devtron-ci", Nats.Name, Nats.Port, "CI results to Devtron"),
+            new("devtron-cd", Nats.Name, Nats.Port, "CD stage results to Devtron"),
         ],
         PeerFlows =
         [
             PeerFlow.KubernetesApi(Name),
-            new(Name, Peer.World, true, [443], "Git and registries for CI", ["github.com", "api.github.com", "ghcr.io"]),
+            PeerFlow.KubernetesApi("devtron-workflows"),
+            new(Name, Peer.World, true, [443], "Git for pipelines", ["github.com", "api.github.com"]),
+            // Builds fetch sources and push images wherever the pipeline says: through the egress gateway only.
+            PeerFlow.ThroughEgressGateway("devtron-ci"),
+            PeerFlow.ThroughEgressGateway("devtron-cd"),
         ],
         RouteTargets = [new(Name, Name, Service, Namespace, 80, Port)],
         Secrets = [new(Namespace, ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")],

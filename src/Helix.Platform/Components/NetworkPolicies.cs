@@ -58,18 +58,24 @@ internal sealed class NetworkPolicies : IComponent
     private static IEnumerable<object> EgressGateways(PlatformModel model)
     {
         var ips = model.Spec.Infra.NatEgressIps;
-        var apps = model.Spec.Apps.Where(a => a.Egress).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+        // Spec apps with egress: true by their pods' name; other parts that reach the world through the gateway (Devtron's runners) by namespace.
+        var apps = model.Spec.Apps.Where(a => a.Egress).OrderBy(a => a.Name, StringComparer.Ordinal)
+            .Select(a => (a.Name, a.Namespace, Pods: new Dictionary<string, string> { ["app.kubernetes.io/name"] = a.Name }))
+            .Concat(model.PeerFlows.Where(f => f.ViaGateway && model.Spec.Apps.All(a => a.Name != f.Part)).Select(f => model.Part(f.Part))
+                .DistinctBy(p => p.Name).OrderBy(p => p.Name, StringComparer.Ordinal)
+                .Select(p => (p.Name, p.Namespace, Pods: new Dictionary<string, string>(p.PodLabels))))
+            .ToList();
         for (var i = 0; i < apps.Count; i++)
         {
-            var app = apps[i];
+            var (name, ns, pods) = apps[i];
             // Open-source Cilium has one gateway per policy: apps are spread over the egress IPs.
             var ip = ips[i % ips.Count];
             yield return new Resource<EgressGatewayPolicySpec>("cilium.io/v2", "CiliumEgressGatewayPolicy",
-                Meta.Object($"egress-{app.Name}", null, Name),
+                Meta.Object($"egress-{name}", null, Name),
                 new EgressGatewayPolicySpec(
                     [new EgressSelector(
-                        new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = app.Name } },
-                        new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = app.Namespace } })],
+                        new V1LabelSelector { MatchLabels = pods },
+                        new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = ns } })],
                     ["0.0.0.0/0"],
                     [model.Spec.Cluster.PodCidr, model.Spec.Cluster.ServiceCidr, model.Spec.Infra.Hetzner.NetworkCidr],
                     new EgressGateway(new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [EgressIpNodeLabel] = ip } }, ip)));

@@ -60,6 +60,7 @@ internal sealed class Observability : IComponent
             Secrets =
             [
                 new(Namespace, GrafanaAdminSecret, ["admin-password", "admin-user"], SecretCreator.Operator, "Grafana's break-glass admin"),
+                new(Namespace, $"{Prometheus}-admission", ["ca", "cert", "key"], SecretCreator.Controller, "the operator's webhook certificate, written by the chart's admission-create hook Job"),
                 .. spec.Apps.Where(a => a.Kind == AppKind.Remediation).Select(_ =>
                     new SecretNeed(Namespace, RemediationWebhookSecret, ["token"], SecretCreator.Operator, "Alertmanager's bearer token at the Remediation Service")),
             ],

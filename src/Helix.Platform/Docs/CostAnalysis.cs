@@ -81,7 +81,7 @@ public static class CostAnalysis
         return currency == costs.Currency ? row.Price : costs.ExchangeRates.TryGetValue(currency, out var rate) ? row.Price * rate : null;
     }
 
-    private static PriceSpec? Row(CostsSpec costs, string provider, string item) =>
+    internal static PriceSpec? Row(CostsSpec costs, string provider, string item) =>
         costs.Prices.LastOrDefault(p => p.Provider == provider && p.Item == item);
 
     private static IEnumerable<CostLine> Billables(PlatformModel model, IReadOnlyList<(string Type, string Name, JsonObject Body)> terraform)

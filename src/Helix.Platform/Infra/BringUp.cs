@@ -22,6 +22,9 @@ internal static class BringUp
         "Enforce",
     ];
 
+    /// <summary>The Applications the runbook installs with Helm before Argo CD runs, in order (Argo CD adopts them at their waves).</summary>
+    public static readonly IReadOnlyList<string> ByHand = [MonitoringCrds.Name, Cilium.Name, ArgoCd.Name];
+
     private static string Heading(int stage) => $"## {stage}. {Stages[stage - 1]}\n\n";
 
     public static string Render(PlatformModel model)
@@ -58,18 +61,22 @@ internal static class BringUp
         text.Append($"are reachable only through the mesh, at the API load balancer's private address (host {TerraformRenderer.ApiLoadBalancerHost} of the node subnet).\n\n");
 
         text.Append(Heading(2));
-        text.Append("Talos boots without a CNI; nodes stay NotReady until Cilium runs. Install it with the values ArgoCD\n");
-        text.Append("will later adopt, so the first sync changes nothing:\n\n");
+        text.Append("Talos boots without a CNI; nodes stay NotReady until Cilium runs. Create the namespaces with their zone\n");
+        text.Append("and Pod Security labels, install the monitoring CRDs (Cilium's and Argo CD's charts render ServiceMonitors,\n");
+        text.Append("which the API server refuses without them), then Cilium, each with the values ArgoCD will later adopt,\n");
+        text.Append("so the first sync changes nothing:\n\n");
         text.Append("```sh\n");
-        text.Append(HelmFromApplication(model, "cilium", "kube-system"));
+        text.Append("kubectl apply --server-side -f gitops/bootstrap/namespaces.yaml\n");
+        text.Append(HelmFromApplication(model, MonitoringCrds.Name));
+        text.Append(HelmFromApplication(model, Cilium.Name));
         text.Append("kubectl wait --for=condition=Ready nodes --all --timeout=10m\n```\n\n");
 
         text.Append(Heading(3));
         text.Append("```sh\n");
-        text.Append(HelmFromApplication(model, "argocd", "argocd", createNamespace: true));
-        text.Append("# Secrets ArgoCD needs before its first sync: SOPS decryption and the GitOps repository.\n");
+        text.Append("# Secrets ArgoCD needs before it starts: SOPS decryption (the repo-server mounts it) and the GitOps repository.\n");
         text.Append("kubectl -n argocd create secret generic argocd-sops-kms --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...\n");
         text.Append($"sops --decrypt secrets/bootstrap/{spec.GitOps.CredentialsSecret}.sops.yaml | kubectl apply -f -   # ArgoCD cannot sync what lets it read the repository\n");
+        text.Append(HelmFromApplication(model, ArgoCd.Name));
         text.Append("kubectl apply -f gitops/bootstrap/projects.yaml -f gitops/bootstrap/root.yaml\n```\n\n");
 
         text.Append(Heading(4));
@@ -90,12 +97,12 @@ internal static class BringUp
         return text.ToString();
     }
 
-    private static string HelmFromApplication(PlatformModel model, string application, string ns, bool createNamespace = false)
+    private static string HelmFromApplication(PlatformModel model, string application)
     {
-        var folder = model.Application(application).Folder;
-        var chart = application == Cilium.Name ? Cilium.Pin : ArgoCd.Pin;
-        return $"yq '.spec.sources[0].helm.valuesObject' gitops/{folder}/application.yaml > /tmp/{application}-values.yaml\n" +
-            $"helm upgrade --install {(application == "argocd" ? "argocd" : application)} {chart.Chart} --repo {chart.Repo} --version {chart.Version} \\\n" +
-            $"  --namespace {ns}{(createNamespace ? " --create-namespace" : "")} --values /tmp/{application}-values.yaml --wait\n";
+        var app = model.Application(application);
+        var chart = model.Declaration(application).Charts[0];
+        return $"yq '.spec.sources[0].helm.valuesObject' gitops/{app.Folder}/application.yaml > /tmp/{application}-values.yaml\n" +
+            $"helm upgrade --install {application} {chart.Chart} --repo {chart.Repo} --version {chart.Version} \\\n" +
+            $"  --namespace {app.Namespace} --values /tmp/{application}-values.yaml --wait\n";
     }
 }
