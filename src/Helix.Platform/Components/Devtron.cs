@@ -43,8 +43,9 @@ internal sealed class Devtron : IComponent
         [
             new(Name, Namespace, "platform", [ArgoCd.Name, Cnpg.Pooler, Redis.Name, Nats.Name]),
             new("devtron-workflows", WorkflowsNamespace, "platform", [Name]),
-            new("devtron-ci", CiNamespace, "app", [Name]),
-            new("devtron-cd", CdNamespace, "app", [Name]),
+            // Devtron's runners run its own images (not the apps' signed ones): platform zone, egress through the gateway.
+            new("devtron-ci", CiNamespace, "platform", [Name]),
+            new("devtron-cd", CdNamespace, "platform", [Name]),
             new("devtron-demo", DemoNamespace, "app", [Name]),
         ],
         Charts = [Pin],

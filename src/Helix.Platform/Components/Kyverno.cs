@@ -32,7 +32,7 @@ internal sealed class Kyverno : IComponent
         model.Namespaces().Where(n => n.Zone == "app").Select(n => n.Namespace).ToList();
 
     private static List<string> Baseline(PlatformModel model) =>
-        model.Namespaces().Where(n => n.Zone != "app" && n.Namespace is not ("longhorn-system" or "monitoring")).Select(n => n.Namespace).ToList();
+        model.Namespaces().Where(n => Components.Pods.PodSecurity(n.Namespace, n.Zone) == "baseline").Select(n => n.Namespace).ToList();
 
     public ComponentDeclaration Declare(PlatformSpec spec) => new()
     {

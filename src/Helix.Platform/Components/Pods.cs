@@ -11,6 +11,17 @@ internal static class Pods
     public const long DotNetAppUser = 1654;
     public const long OtherUser = 1000;
 
+    /// <summary>
+    /// A namespace's Pod Security level: apps run restricted; storage, node agents and log collectors
+    /// need host access, and Devtron's CI runner builds images with Docker-in-Docker (privileged).
+    /// </summary>
+    public static string PodSecurity(string ns, string zone) => ns switch
+    {
+        "longhorn-system" or "monitoring" or Devtron.CiNamespace => "privileged",
+        _ when zone == "app" => "restricted",
+        _ => "baseline",
+    };
+
     /// <summary>Labels of a namespace: its zone and its Pod Security level.</summary>
     public static Dictionary<string, string> NamespaceLabels(string zone, string podSecurity, IDictionary<string, string>? extra = null)
     {

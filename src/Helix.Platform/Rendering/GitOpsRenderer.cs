@@ -95,18 +95,10 @@ public static class GitOpsRenderer
             {
                 ApiVersion = "v1",
                 Kind = "Namespace",
-                Metadata = Meta.Object(ns, null, "root", Pods.NamespaceLabels(zone, PodSecurity(ns, zone)), Meta.Wave(-1)),
+                Metadata = Meta.Object(ns, null, "root", Pods.NamespaceLabels(zone, Pods.PodSecurity(ns, zone)), Meta.Wave(-1)),
             };
         }
     }
-
-    /// <summary>Pod Security level: apps run restricted; storage, node agents and log collectors need host access.</summary>
-    private static string PodSecurity(string ns, string zone) => ns switch
-    {
-        "longhorn-system" or "monitoring" => "privileged",
-        _ when zone == "app" => "restricted",
-        _ => "baseline",
-    };
 
     private static Resource<ApplicationSpec> Application(PlatformSpec spec, GitOpsApp app, ComponentRender rendered)
     {

@@ -27,6 +27,7 @@ public static class BringUpSimulator
     public const string PolicyRule = "bring-up-policy";
     public const string SelfHealRule = "bring-up-self-heal";
     public const string UndecidedRule = "bring-up-undecided";
+    public const string OwnerRule = "bring-up-owner";
 
     /// <summary>The Pod Security level a namespace without a label gets: Talos' admission configuration (baseline, kube-system exempt).</summary>
     public const string DefaultPodSecurity = "baseline";
@@ -109,7 +110,7 @@ public static class BringUpSimulator
         }
         foreach (var o in live)
         {
-            state.Applied.Add(o, state.NamespaceOf(o, app), where);
+            state.Applied.Add(o, state.NamespaceOf(o, app), where, app.Name);
         }
         foreach (var crd in registers)
         {
@@ -148,6 +149,13 @@ public static class BringUpSimulator
                         "install its CRD from the tree or a chart, or remove the object"));
                 }
             }
+        }
+
+        // One Application per object: two that apply it overwrite each other on every sync.
+        if (!o.IsHook && state.Applied.Owner(new Reference(o.Kind, ns, o.Name, "")) is { } owner && owner != app.Name)
+        {
+            Error(OwnerRule, $"Application {owner} applies it too: each sync undoes the other's, and both show SharedResourceWarning",
+                "keep the object in one Application (turn it off in the other's chart values or manifests)");
         }
 
         // The namespace, and the project's permission to put the object there (or, cluster-scoped, to create its kind).

@@ -32,6 +32,9 @@ internal sealed record KubeObject(string Source, JsonElement Json)
     public bool IsTestHook => Annotations.GetValueOrDefault("helm.sh/hook") is { } hook
         && hook.Split(',').Any(h => h.Trim() is "test" or "test-success" or "test-failure");
 
+    /// <summary>A Helm or Argo CD hook: run around the sync, and not tracked as the Application's.</summary>
+    public bool IsHook => Annotations.ContainsKey("helm.sh/hook") || Annotations.ContainsKey("argocd.argoproj.io/hook");
+
     public JsonElement? At(params string[] path) => Element(Json, path);
 
     public static string? Text(JsonElement element, params string[] path) =>

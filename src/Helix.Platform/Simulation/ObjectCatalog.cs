@@ -16,6 +16,7 @@ internal sealed class ObjectCatalog
     private readonly Dictionary<string, string> _namespaces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _podSecurity = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _objects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
     private readonly Dictionary<string, KubeObject> _projects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _storageClasses = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _claims = new(StringComparer.Ordinal);
@@ -63,11 +64,19 @@ internal sealed class ObjectCatalog
         _objects.TryAdd(reference.Key, by);
     }
 
-    /// <summary>Takes in an object applied (or about to be) in namespace <paramref name="ns"/>, provided by <paramref name="by"/>.</summary>
-    public void Add(KubeObject o, string? ns, string by)
+    /// <summary>The Application that tracks an object (hooks are nobody's).</summary>
+    public string? Owner(Reference reference) => _owners.GetValueOrDefault(reference.Key);
+
+    /// <summary>Takes in an object applied (or about to be) in namespace <paramref name="ns"/> by Application <paramref name="application"/>.</summary>
+    public void Add(KubeObject o, string? ns, string by, string? application = null)
     {
         ArgumentNullException.ThrowIfNull(o);
-        Provide(new Reference(o.Kind, ns, o.Name, ""), by);
+        var self = new Reference(o.Kind, ns, o.Name, "");
+        Provide(self, by);
+        if (application is not null && !o.IsHook)
+        {
+            _owners.TryAdd(self.Key, application);
+        }
         foreach (var made in References.Makes(o, ns))
         {
             Provide(made, $"{by}, {made.Why}");
