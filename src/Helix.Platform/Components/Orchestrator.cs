@@ -37,7 +37,16 @@ internal sealed class Orchestrator(AppSpec app) : HelixService(app)
     }
 
     protected override IEnumerable<SecretNeed> Secrets(PlatformSpec spec) =>
-        [new(App.Namespace, Secret, ["database-password", "redis-password"], SecretCreator.Operator, "its database role's and Redis' passwords")];
+    [
+        new(App.Namespace, Secret, ["database-password", "redis-password"], SecretCreator.Operator, "its database role's and Redis' passwords")
+        {
+            Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+            {
+                ["database-password"] = KeySource.Same(Cnpg.Namespace, Cnpg.RoleSecret(App.Name), "password"),
+                ["redis-password"] = KeySource.Same(Redis.Namespace, Redis.AuthSecret, "password"),
+            },
+        },
+    ];
 
     protected override IEnumerable<V1EnvVar> Environment(PlatformModel model)
     {

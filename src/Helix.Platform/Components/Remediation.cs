@@ -49,7 +49,17 @@ internal sealed class Remediation(AppSpec app) : HelixService(app)
     protected override IEnumerable<SecretNeed> Secrets(PlatformSpec spec) =>
     [
         new(App.Namespace, Secret, ["alertmanager-token", "argocd-notifications-token", "argocd-token", "database-password", "git-token"], SecretCreator.Operator,
-            "its signal tokens, Argo CD read token, Git token and database role's password"),
+            "its signal tokens, Argo CD read token, Git token and database role's password")
+        {
+            Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+            {
+                ["alertmanager-token"] = KeySource.Same(Observability.Namespace, Observability.RemediationWebhookSecret, "token"),
+                ["argocd-notifications-token"] = KeySource.Same(ArgoCd.Namespace, ArgoCd.NotificationsSecret, ArgoCd.NotificationsTokenKey),
+                ["argocd-token"] = KeySource.Issued("an Argo CD API token of the remediation account (argocd account generate-token)"),
+                ["database-password"] = KeySource.Same(Cnpg.Namespace, Cnpg.RoleSecret(App.Name), "password"),
+                ["git-token"] = KeySource.Issued("the Git host's token for opening rollback pull requests"),
+            },
+        },
     ];
 
     protected override IEnumerable<(V1Volume Volume, V1VolumeMount Mount)> Volumes() =>

@@ -26,7 +26,10 @@ internal sealed class Tenant(TenantSpec tenant) : IComponent
         Kind = ApplicationKind.Tenant,
         Parts = [new(tenant.Name, tenant.Name, tenant.Zone, [Kyverno.Engine, Devtron.Name]) { Owner = Owner.Devtron }],
         Flows = [.. tenant.Flows.Select(f => new Flow(tenant.Name, f.To, f.Port, "declared by the tenant"))],
-        Secrets = [new(Devtron.Namespace, Devtron.ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")],
+        Secrets = [new(Devtron.Namespace, Devtron.ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")
+        {
+            Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["token"] = KeySource.Issued("an API token made in Devtron's UI once it runs") },
+        }],
         CrdsUsed = [ArgoCd.AppProject, Cilium.NetworkPolicy],
     };
 

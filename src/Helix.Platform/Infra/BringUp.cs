@@ -67,15 +67,16 @@ internal static class BringUp
         text.Append("so the first sync changes nothing:\n\n");
         text.Append("```sh\n");
         text.Append("kubectl apply --server-side -f gitops/bootstrap/namespaces.yaml\n");
+        text.Append($"# Every Secret the operator makes (helix secrets lists them): made once with `helix secrets --script` and committed\n");
+        text.Append($"# SOPS-encrypted under {SecretsScript.Folder}/, then applied before anything that reads them.\n");
+        text.Append($"for f in {SecretsScript.Folder}/*/*.sops.yaml; do sops --decrypt \"$f\" | kubectl apply --server-side -f -; done\n");
         text.Append(HelmFromApplication(model, MonitoringCrds.Name));
         text.Append(HelmFromApplication(model, Cilium.Name));
         text.Append("kubectl wait --for=condition=Ready nodes --all --timeout=10m\n```\n\n");
 
         text.Append(Heading(3));
         text.Append("```sh\n");
-        text.Append("# Secrets ArgoCD needs before it starts: SOPS decryption (the repo-server mounts it) and the GitOps repository.\n");
-        text.Append("kubectl -n argocd create secret generic argocd-sops-kms --from-literal=AWS_ACCESS_KEY_ID=... --from-literal=AWS_SECRET_ACCESS_KEY=...\n");
-        text.Append($"sops --decrypt secrets/bootstrap/{spec.GitOps.CredentialsSecret}.sops.yaml | kubectl apply -f -   # ArgoCD cannot sync what lets it read the repository\n");
+        text.Append("# Its SOPS key and repository credentials were applied with the other Secrets in step 2.\n");
         text.Append(HelmFromApplication(model, ArgoCd.Name));
         text.Append("kubectl apply -f gitops/bootstrap/projects.yaml -f gitops/bootstrap/root.yaml\n```\n\n");
 
@@ -88,8 +89,9 @@ internal static class BringUp
             text.Append($"| {app.Wave} | {app.Step} | `{app.Name}` | {(app.DependsOn.Count == 0 ? "–" : string.Join(", ", app.DependsOn.Select(d => $"`{d}`")))} | `argocd app wait {app.Name} --health --timeout 900` |\n");
         }
         text.Append('\n');
-        text.Append("Secrets the Applications reference are committed SOPS-encrypted (`*.sops.yaml`, rules in `.sops.yaml`):\n");
-        text.Append("create each with `sops --encrypt` before its wave, or the wave waits on it.\n\n");
+        text.Append("`helix bring-up` simulates these waves offline over the tree and the charts' output, and names what would\n");
+        text.Append("keep each from Healthy. Values issued once the platform runs (Devtron's API token) are added with\n");
+        text.Append("`sops --set` into their file under `" + SecretsScript.Folder + "/`, then applied the same way, before the wave that reads them.\n\n");
 
         text.Append(Heading(5));
         text.Append("When the policy reports are clean (`kubectl get policyreports -A`), set `supplyChain.mode: enforce`\n");

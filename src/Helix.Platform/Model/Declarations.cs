@@ -34,8 +34,39 @@ public enum SecretCreator
     Operator,
 }
 
-/// <summary>A Secret a component reads: where, which keys, and who makes it.</summary>
-public sealed record SecretNeed(string Namespace, string Name, IReadOnlyList<string> Keys, SecretCreator Creator, string Why);
+/// <summary>Where the operator gets a key's value.</summary>
+public enum KeyOrigin
+{
+    /// <summary>Generated at random when the Secret is made.</summary>
+    Random,
+
+    /// <summary>A fixed value the platform knows (<see cref="KeySource.Detail"/>).</summary>
+    Literal,
+
+    /// <summary>Issued by another system (<see cref="KeySource.Detail"/> says which), handed in by the operator.</summary>
+    Issued,
+
+    /// <summary>The same value as another Secret's key (<see cref="KeySource.Detail"/>: namespace/name/key), its one source of truth.</summary>
+    SameAs,
+}
+
+/// <summary>Where one key of a Secret comes from.</summary>
+public sealed record KeySource(KeyOrigin Origin, string Detail = "")
+{
+    public static KeySource Literal(string value) => new(KeyOrigin.Literal, value);
+
+    public static KeySource Issued(string by) => new(KeyOrigin.Issued, by);
+
+    public static KeySource Same(string ns, string name, string key) => new(KeyOrigin.SameAs, $"{ns}/{name}/{key}");
+}
+
+/// <summary>A Secret a component reads: where, which keys (and where each value comes from: random unless said), and who makes it.</summary>
+public sealed record SecretNeed(string Namespace, string Name, IReadOnlyList<string> Keys, SecretCreator Creator, string Why)
+{
+    public IReadOnlyDictionary<string, KeySource> Sources { get; init; } = new Dictionary<string, KeySource>(StringComparer.Ordinal);
+
+    public KeySource Source(string key) => Sources.TryGetValue(key, out var source) ? source : new KeySource(KeyOrigin.Random);
+}
 
 /// <summary>A UI or API a route can send traffic to: the Service Traefik calls and the port of the pods behind it.</summary>
 public sealed record RouteTarget(string Name, string Part, string Service, string Namespace, int ServicePort, int PodPort);

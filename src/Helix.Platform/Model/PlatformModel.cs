@@ -142,7 +142,11 @@ public sealed record PlatformModel(
     public IReadOnlyList<SecretNeed> Secrets() =>
         Declarations.SelectMany(d => d.Secrets)
             .GroupBy(s => (s.Namespace, s.Name))
-            .Select(g => g.First() with { Keys = g.SelectMany(s => s.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() })
+            .Select(g => g.First() with
+            {
+                Keys = g.SelectMany(s => s.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+                Sources = g.SelectMany(s => s.Sources).DistinctBy(s => s.Key).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal),
+            })
             .OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
 
