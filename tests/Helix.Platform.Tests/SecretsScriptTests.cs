@@ -27,7 +27,7 @@ public sealed class SecretsScriptTests : IDisposable
         start.Environment["PATH"] = $"{Path.GetDirectoryName(kubectl)}:{Environment.GetEnvironmentVariable("PATH")}";
         // A stand-in for sops that passes the manifest through: what it reads is what the script made.
         var sops = Path.Combine(_root, "sops-stand-in");
-        File.WriteAllText(sops, "#!/bin/sh\nfor a; do f=$a; done\ncat \"$f\"\n");
+        File.WriteAllText(sops, "#!/bin/sh\ncat\n");
         start.Environment["SOPS"] = $"sh {sops}";
         foreach (var (key, value) in environment)
         {
@@ -104,6 +104,6 @@ public sealed class SecretsScriptTests : IDisposable
         var runbook = BringUp.Render(Model);
         Assert.Contains($"for f in {SecretsScript.Folder}/*/*.sops.yaml; do sops --decrypt", runbook, StringComparison.Ordinal);
         Assert.Contains("helix secrets --script", runbook, StringComparison.Ordinal);
-        Assert.Contains($"> \"{SecretsScript.Folder}/$ns/$name.sops.yaml\"", SecretsScript.Render(Model), StringComparison.Ordinal);
+        Assert.Contains($"local out=\"{SecretsScript.Folder}/$ns/$name.sops.yaml\"", SecretsScript.Render(Model), StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Helix.Platform;
+using Helix.Platform.Charts;
 using Helix.Platform.Model;
 using Helix.Platform.Verification;
 using static Helix.Cli.Cli;
@@ -70,8 +71,13 @@ internal static class VerifyCommand
                     cli.Stdout.WriteLine($"chart {chart.Chart} {chart.Version} ({chart.Application}, wave {chart.Wave}): {chart.Objects} objects, {chart.Images.Count} images, {chart.Findings} finding(s)");
                 }
             }
-            var findings = model is null ? [] : PlatformCompiler.BringUp(verification.Tree, report, model).Findings.ToList();
-            return cli.Report([.. verification.Findings, .. report.Findings, .. findings], summaries, what, json);
+            if (model is null)
+            {
+                return cli.Report([.. verification.Findings, .. report.Findings], summaries, what, json);
+            }
+            // With the spec, install order is the bring-up simulation's to report (hand installs included), once.
+            var bringUp = PlatformCompiler.BringUp(verification.Tree, report, model);
+            return cli.Report([.. verification.Findings, .. report.Findings.Where(f => f.Rule != ChartVerifier.CrdOrderRule), .. bringUp.Findings], summaries, what, json);
         }
 
         void Matrix(ParseResult result, VerificationResult verification, PlatformModel model)

@@ -43,7 +43,8 @@ internal static class PlatformEngineerView
         }
 
         text.Append("## Secrets and who creates them\n\n");
-        text.Append("Committed SOPS-encrypted (`*.sops.yaml`); none is in the repository in plain text. Create each before its wave.\n\n");
+        text.Append("The operator's are made with `helix secrets --script` (a value several Secrets share is made once) and committed\n");
+        text.Append("SOPS-encrypted under `secrets/`; none is in the repository in plain text. Controllers write theirs when they run.\n\n");
         text.Append(Markdown.Table(["namespace", "Secret", "keys", "created by", "for"],
             model.Secrets().Select(s => (IReadOnlyList<string>)[s.Namespace, $"`{s.Name}`", string.Join(", ", s.Keys), s.Creator.ToString().ToLowerInvariant(), s.Why])));
 

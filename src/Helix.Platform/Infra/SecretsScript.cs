@@ -28,9 +28,10 @@ public static partial class SecretsScript
         text.Append("# A value several Secrets share is made once and written into each. SOPS defaults to sops (rules in .sops.yaml).\n");
         text.Append("set -euo pipefail\n");
         text.Append("random() { openssl rand -base64 33 | tr -d '\\n/+='; }\n");
-        text.Append("secret() {\n  local ns=$1 name=$2; shift 2\n  mkdir -p \"" + Folder + "/$ns\"\n");
+        // From stdin, SOPS picks its creation rule (and the file type) by --filename-override; nothing plain touches the disk.
+        text.Append("secret() {\n  local ns=$1 name=$2; shift 2\n  local out=\"" + Folder + "/$ns/$name.sops.yaml\"\n  mkdir -p \"" + Folder + "/$ns\"\n");
         text.Append("  kubectl create secret generic \"$name\" --namespace \"$ns\" \"$@\" --dry-run=client -o yaml \\\n");
-        text.Append("    | ${SOPS:-sops} --encrypt --input-type yaml --output-type yaml /dev/stdin > \"" + Folder + "/$ns/$name.sops.yaml\"\n}\n\n");
+        text.Append("    | ${SOPS:-sops} encrypt --filename-override \"$out\" > \"$out.tmp\"\n  mv \"$out.tmp\" \"$out\"\n}\n\n");
 
         var issued = secrets.SelectMany(s => s.Keys.Select(k => (Secret: s, Key: k, Source: s.Source(k)))).Where(k => k.Source.Origin == KeyOrigin.Issued).ToList();
         if (issued.Count > 0)
