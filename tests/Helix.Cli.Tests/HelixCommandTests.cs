@@ -218,6 +218,46 @@ public sealed class HelixCommandTests
     }
 
     [Fact]
+    public void BringUp_OfTheReference_ShowsEveryStage_AndInJsonEveryObjectsWaits()
+    {
+        TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
+        TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");
+
+        var (exit, output, err) = Run("bring-up", "--spec", Spec);
+        Assert.True(exit == 0, output + err);
+        Assert.StartsWith("by hand\n  monitoring-crds (platform -> monitoring)", output.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("wave 31\n  cnpg (platform -> cnpg-system):", output, StringComparison.Ordinal);
+        Assert.Contains("CRD Certificate.cert-manager.io: cert-manager (wave 30)", output, StringComparison.Ordinal);
+        Assert.EndsWith("Applications come up, every wave Healthy\n", output, StringComparison.Ordinal);
+
+        var (jsonExit, json, _) = Run("bring-up", "--spec", Spec, "--output", "json");
+        Assert.Equal(0, jsonExit);
+        using var report = JsonDocument.Parse(json);
+        Assert.True(report.RootElement.GetProperty("cameUp").GetBoolean());
+        var redis = report.RootElement.GetProperty("applications").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "redis");
+        Assert.Equal("wave 23", redis.GetProperty("stage").GetString());
+        Assert.Contains(redis.GetProperty("objects").EnumerateArray().SelectMany(o => o.GetProperty("waitsFor").EnumerateArray()).Select(w => w.GetString()),
+            w => w == "CSI node plugin driver.longhorn.io on db");
+    }
+
+    [Fact]
+    public void Secrets_ListsWhereEachValueComesFrom_AndScriptsTheOperatorsOnes()
+    {
+        var (exit, output, _) = Run("secrets", "--spec", Spec, "--output", "json");
+        Assert.Equal(0, exit);
+        using var secrets = JsonDocument.Parse(output);
+        var orchestrator = secrets.RootElement.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "orchestrator");
+        var password = orchestrator.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("name").GetString() == "database-password");
+        Assert.Equal("same-as", password.GetProperty("origin").GetString());
+        Assert.Equal("postgres/postgres-orchestrator/password", password.GetProperty("detail").GetString());
+
+        var (scriptExit, script, _) = Run("secrets", "--spec", Spec, "--script");
+        Assert.Equal(0, scriptExit);
+        Assert.StartsWith("#!/usr/bin/env bash\n", script, StringComparison.Ordinal);
+        Assert.Contains("secret helix-orchestrator orchestrator \\\n  --from-literal=database-password=\"$v_postgres_postgres_orchestrator_password\"", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Charts_ListsEveryPin_AndWhetherTheCacheHasIt()
     {
         var cache = TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");

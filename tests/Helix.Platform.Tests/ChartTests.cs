@@ -355,4 +355,30 @@ public sealed class ChartTests
             cache.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void ABuiltInObjectsVerdict_ComesFromTheOutputCache_UnchangedAndFiledUnderItsChart()
+    {
+        var cache = Directory.CreateTempSubdirectory("helix-renders-");
+        try
+        {
+            // podDisruptionBudget is passed through verbatim: the misspelt field is a core-schema finding, cold and warm.
+            var files = new[] { ("gitops/platform/redis/application.yaml",
+                App("redis", 23, "https://dandydeveloper.github.io/charts", "redis-ha", "4.39.0", "redis", "podDisruptionBudget:\n  maxUnavailable: 1\n  maxUnavaliable: 2")) };
+            var cold = Assert.Single(Verify(files, outputCache: cache.FullName).Charts);
+            var verdicts = Directory.GetFiles(Path.Combine(cache.FullName, "verdicts"));
+            var warm = Assert.Single(Verify(files, outputCache: cache.FullName).Charts);
+
+            Assert.Equal(cold.Objects.Count(o => o.GetProperty("apiVersion").GetString()!.Split('/') is [_] or ["apps" or "policy" or "rbac.authorization.k8s.io", _]),
+                verdicts.Length);
+            var finding = Assert.Single(warm.Findings);
+            Assert.Equal(Assert.Single(cold.Findings), finding);
+            Assert.Equal(TreeVerifier.CoreRule, finding.Rule);
+            Assert.Equal("charts/redis/redis-ha-4.39.0", finding.File);
+        }
+        finally
+        {
+            cache.Delete(recursive: true);
+        }
+    }
 }

@@ -131,9 +131,12 @@ public static partial class ChartVerifier
                 installed.TryAdd(($"{crd.Group}/{version}", crd.Kind), schema);
             }
         }
+        var verdicts = settings.OutputCache is null ? null : Path.Combine(settings.OutputCache, "verdicts");
         return new ChartReport([.. results.AsParallel().AsOrdered().Select(result => result with
         {
-            Findings = [.. result.Findings, .. result.Objects.SelectMany(o => TreeVerifier.VerifyObject(result.Source, o, installed))],
+            Findings = [.. result.Findings, .. result.Objects.SelectMany(o => TreeVerifier.IsCustomResource(Gvk(o).Group)
+                ? TreeVerifier.VerifyObject(result.Source, o, installed)
+                : Verdict(verdicts, result.Source, o))],
         })], null);
     }
 
@@ -377,6 +380,41 @@ public static partial class ChartVerifier
         var partial = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.partial";
         File.WriteAllBytes(partial, JsonSerializer.SerializeToUtf8Bytes(rendered));
         File.Move(partial, path, overwrite: true); // readers see a whole entry or none
+    }
+
+    /// <summary>
+    /// A built-in object's verdict (the strict read of its YAML is most of a warm verify: CRDs are
+    /// megabytes) depends only on its text and this build of Helix, so it is kept in the output cache
+    /// under both. A custom resource's depends on the CRDs installed too, and is checked every time.
+    /// </summary>
+    // A built-in kind reads no CRD; passing none (not null) says it is a chart's object, not the tree's.
+    private static readonly Dictionary<(string ApiVersion, string Kind), JsonElement> NoCrds = [];
+
+    private static IEnumerable<Finding> Verdict(string? folder, string source, JsonElement o)
+    {
+        if (folder is null)
+        {
+            return TreeVerifier.VerifyObject(source, o, NoCrds);
+        }
+        var identity = Encoding.UTF8.GetBytes(typeof(ChartVerifier).Assembly.ManifestModule.ModuleVersionId + "\n" + o.GetRawText());
+        var path = Path.Combine(folder, Convert.ToHexStringLower(SHA256.HashData(identity))[..32] + ".json");
+        try
+        {
+            if (File.Exists(path) && JsonSerializer.Deserialize<List<Finding>>(File.ReadAllBytes(path)) is { } kept)
+            {
+                return kept.Select(f => f with { File = source });
+            }
+        }
+        catch (JsonException)
+        {
+            // a damaged entry is verified again
+        }
+        var findings = TreeVerifier.VerifyObject(source, o, NoCrds).ToList();
+        Directory.CreateDirectory(folder);
+        var partial = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.partial";
+        File.WriteAllBytes(partial, JsonSerializer.SerializeToUtf8Bytes(findings));
+        File.Move(partial, path, overwrite: true);
+        return findings;
     }
 
     private static IEnumerable<Finding> ValueFindings(ChartRelease release, string resource, IEnumerable<ValuesCheck.Problem> problems) =>

@@ -32,8 +32,6 @@ public static class BringUpSimulator
     /// <summary>The Pod Security level a namespace without a label gets: Talos' admission configuration (baseline, kube-system exempt).</summary>
     public const string DefaultPodSecurity = "baseline";
 
-    private const string InCluster = "https://kubernetes.default.svc";
-
     /// <summary>Simulates the bring-up of <paramref name="tree"/> with its charts' output.</summary>
     /// <param name="tree">Every object of the GitOps tree, by file.</param>
     /// <param name="charts">The tree's chart releases, rendered.</param>
@@ -46,14 +44,31 @@ public static class BringUpSimulator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(byHand);
         var all = ArgoApplication.FromTree(tree);
-        // The root syncs the folder that holds every other Application; each child syncs its own folders.
-        var rootApp = all.FirstOrDefault(a => all.Any(b => b != a && a.Paths.Any(p => ChartVerifier.InFolder(b.File, p))))
+        // The root syncs a folder that holds other Applications; each child syncs its own folders. Files are
+        // matched to folders through their ancestors, so the partition stays linear in the tree's size.
+        var appFolders = all.SelectMany(a => Ancestors(a.File).Select(folder => (folder, a.Name))).ToLookup(x => x.folder, x => x.Name, StringComparer.Ordinal);
+        var rootApp = all.FirstOrDefault(a => a.Paths.Any(p => appFolders[p.TrimEnd('/')].Any(name => name != a.Name)))
             ?? new ArgoApplication("root", "-", 0, "platform", "argocd", [], [], SelfHeal: true, CreateNamespace: false);
         var applications = all.Where(a => a != rootApp).ToList();
-        var objects = applications.ToDictionary(a => a.Name, a => ObjectsOf(a, tree, charts), StringComparer.Ordinal);
-        var root = tree.Where(t => !applications.Any(a => a.Paths.Any(p => ChartVerifier.InFolder(t.File, p))))
-            .Where(t => !TreeVerifier.IsTestSuite(t.File))
-            .Select(t => new KubeObject(t.File, t.Object)).ToList();
+        var byFolder = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var app in applications)
+        {
+            foreach (var path in app.Paths)
+            {
+                byFolder.TryAdd(path.TrimEnd('/'), app.Name);
+            }
+        }
+        var objects = applications.ToDictionary(a => a.Name, a => new List<KubeObject>(), StringComparer.Ordinal);
+        foreach (var chart in charts.Charts.Where(c => objects.ContainsKey(c.Release.Application)))
+        {
+            objects[chart.Release.Application].AddRange(chart.Objects.Select(o => new KubeObject(chart.Source, o)));
+        }
+        var root = new List<KubeObject>();
+        foreach (var (file, o) in tree.Where(t => !TreeVerifier.IsTestSuite(t.File)))
+        {
+            var owner = Ancestors(file).Select(folder => byFolder.GetValueOrDefault(folder)).FirstOrDefault(name => name is not null);
+            (owner is null ? root : objects[owner]).Add(new KubeObject(file, o));
+        }
 
         string By(ArgoApplication a) => byHand.Contains(a.Name) ? $"{a.Name} (by hand)" : $"{a.Name} (wave {a.Wave})";
         // CRDs a component's controller registers at start (declared by the component) count as its Application's.
@@ -84,11 +99,15 @@ public static class BringUpSimulator
         return new BringUpReport(simulated, state.Warnings);
     }
 
-    private static List<KubeObject> ObjectsOf(ArgoApplication app, IReadOnlyList<(string File, JsonElement Object)> tree, ChartReport charts) =>
-    [
-        .. charts.Charts.Where(c => c.Release.Application == app.Name).SelectMany(c => c.Objects.Select(o => new KubeObject(c.Source, o))),
-        .. tree.Where(t => app.Paths.Any(p => ChartVerifier.InFolder(t.File, p))).Select(t => new KubeObject(t.File, t.Object)),
-    ];
+    // A tree file's folders, nearest first, named from the repository root (as Applications name their paths).
+    private static IEnumerable<string> Ancestors(string file)
+    {
+        var path = file.StartsWith(Rendering.GitOpsRenderer.Root + "/", StringComparison.Ordinal) ? file : $"{Rendering.GitOpsRenderer.Root}/{file}";
+        for (var slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+        {
+            yield return path[..slash];
+        }
+    }
 
     private static SimulatedApplication Sync(ArgoApplication app, IReadOnlyList<KubeObject> objects, IReadOnlyList<CrdKind> registers, ClusterState state, bool byHandInstall)
     {
@@ -176,7 +195,7 @@ public static class BringUpSimulator
             {
                 Error(ProjectRule, $"AppProject {app.Project} does not exist", "create the AppProject before the Application");
             }
-            else if (ProjectRefuses(project, o, ns) is { } refusal)
+            else if (project.Refuses(o, ns) is { } refusal)
             {
                 Error(ProjectRule, $"AppProject {app.Project} refuses it: {refusal}", "permit the destination (or kind) in the project, or move the object");
             }
@@ -321,40 +340,6 @@ public static class BringUpSimulator
         return null;
     }
 
-    private static string? ProjectRefuses(KubeObject project, KubeObject o, string? ns)
-    {
-        if (ns is not null)
-        {
-            var destinations = KubeObject.Items(project.At("spec", "destinations")).ToList();
-            if (!destinations.Any(d => Destination(d, ns)))
-            {
-                return $"namespace {ns} is not among its destinations";
-            }
-            if (KubeObject.Items(project.At("spec", "namespaceResourceBlacklist")).Any(k => Kind(k, o)))
-            {
-                return $"{o.Kind} ({o.Group}) is on its namespaced-resource blacklist";
-            }
-            if (project.At("spec", "namespaceResourceWhitelist") is { ValueKind: JsonValueKind.Array } allowed && !allowed.EnumerateArray().Any(k => Kind(k, o)))
-            {
-                return $"{o.Kind} ({o.Group}) is not on its namespaced-resource whitelist";
-            }
-            return null;
-        }
-        if (!KubeObject.Items(project.At("spec", "clusterResourceWhitelist")).Any(k => Kind(k, o)))
-        {
-            return $"cluster-scoped {o.Kind} ({o.Group}) is not on its cluster-resource whitelist";
-        }
-        return KubeObject.Items(project.At("spec", "clusterResourceBlacklist")).Any(k => Kind(k, o)) ? $"{o.Kind} ({o.Group}) is on its cluster-resource blacklist" : null;
-    }
-
-    private static bool Destination(JsonElement destination, string ns) =>
-        KyvernoPattern.Glob(ns, KubeObject.Text(destination, "namespace") ?? "")
-        && (KubeObject.Text(destination, "server") is not { } server || KyvernoPattern.Glob(InCluster, server))
-        && (KubeObject.Text(destination, "name") is not { } name || KyvernoPattern.Glob("in-cluster", name));
-
-    private static bool Kind(JsonElement entry, KubeObject o) =>
-        KyvernoPattern.Glob(o.Group, KubeObject.Text(entry, "group") ?? "") && KyvernoPattern.Glob(o.Kind, KubeObject.Text(entry, "kind") ?? "");
-
     /// <summary>An Application is refused when its project is missing, or does not permit its repositories or destination.</summary>
     private static string? ApplicationRefusal(KubeObject application, ClusterState state, ObjectCatalog own)
     {
@@ -364,12 +349,11 @@ public static class BringUpSimulator
         {
             return $"its AppProject {app.Project} does not exist";
         }
-        var repos = KubeObject.Items(project.At("spec", "sourceRepos")).Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!).ToList();
-        if (app.RepoUrls.FirstOrDefault(url => !repos.Any(r => KyvernoPattern.Glob(url, r))) is { } repo)
+        if (app.RepoUrls.FirstOrDefault(url => !project.PermitsSource(url)) is { } repo)
         {
             return $"AppProject {app.Project} does not permit its source {repo}";
         }
-        return KubeObject.Items(project.At("spec", "destinations")).Any(d => Destination(d, app.Namespace))
+        return project.Permits(app.Namespace)
             ? null
             : $"AppProject {app.Project} does not permit its destination namespace {app.Namespace}";
     }

@@ -17,7 +17,7 @@ internal sealed class ObjectCatalog
     private readonly Dictionary<string, string> _podSecurity = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _objects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, KubeObject> _projects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AppProjectRules> _projects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _storageClasses = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _claims = new(StringComparer.Ordinal);
     private readonly List<(KubeObject Policy, string By)> _policies = [];
@@ -38,7 +38,7 @@ internal sealed class ObjectCatalog
 
     public string? PodSecurity(string ns) => _podSecurity.GetValueOrDefault(ns);
 
-    public KubeObject? Project(string name) => _projects.GetValueOrDefault(name);
+    public AppProjectRules? Project(string name) => _projects.GetValueOrDefault(name);
 
     public string? StorageClass(string name) => _storageClasses.GetValueOrDefault(name);
 
@@ -95,7 +95,7 @@ internal sealed class ObjectCatalog
                 }
                 break;
             case ("argoproj.io", "AppProject"):
-                _projects.TryAdd(o.Name, o);
+                _projects.TryAdd(o.Name, new AppProjectRules(o));
                 break;
             case ("storage.k8s.io", "StorageClass"):
                 _storageClasses.TryAdd(o.Name, KubeObject.Text(o.Json, "provisioner") ?? "");
