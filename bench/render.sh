@@ -4,6 +4,7 @@
 # folder, verification included), then generated specs with more tenants to show how the cost
 # grows. Figures go to BENCHMARKS.md by hand.
 #   bench/render.sh [--runs N] [--tenants "50 200 1000"]
+# `helix bring-up` is timed warm (the charts' output cached), as a platform team runs it day to day.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=5
@@ -49,12 +50,16 @@ measure "reference: helix verify, charts cold" env HELIX_CACHE="$work/cold" bash
 grep -h '^rendered [0-9]* charts' "$work/err" | sed 's/^/    last cold run: /'
 HELIX_CACHE="$work/warm" "${helix[@]}" verify --spec platform/helix.yaml >/dev/null 2>&1
 measure "reference: helix verify, charts warm" env HELIX_CACHE="$work/warm" "${helix[@]}" verify --spec platform/helix.yaml
+measure "reference: helix bring-up, charts warm" env HELIX_CACHE="$work/warm" "${helix[@]}" bring-up --spec platform/helix.yaml
 
 for n in $tenants; do
   spec="$work/helix-$n.yaml"
-  cp platform/helix.yaml "$spec"
+  # The generated tenants go first in the spec's tenants: list (sections follow it).
   for ((t = 1; t <= n; t++)); do
-    printf '  - name: t%04d\n    team: team-%04d\n    flows:\n      - to: postgres-pooler\n        port: 5432\n' "$t" "$t" >>"$spec"
-  done
+    printf '  - name: t%04d\n    team: team-%04d\n    flows:\n      - to: postgres-pooler\n        port: 5432\n' "$t" "$t"
+  done >"$work/tenants.yaml"
+  awk -v extra="$work/tenants.yaml" '{ print } /^tenants:$/ { while ((getline line < extra) > 0) print line }' platform/helix.yaml >"$spec"
   measure "$n more tenants: helix render" "${helix[@]}" render --spec "$spec" --out "$work/out"
+  HELIX_CACHE="$work/warm" "${helix[@]}" bring-up --spec "$spec" >/dev/null 2>&1 || true # verdicts of the new objects
+  measure "$n more tenants: helix bring-up, charts warm" env HELIX_CACHE="$work/warm" "${helix[@]}" bring-up --spec "$spec"
 done

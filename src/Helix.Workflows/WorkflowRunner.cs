@@ -7,40 +7,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Helix.Workflows;
 
-/// <summary>The workflows a process can run, by name.</summary>
-public sealed class WorkflowRegistry(IEnumerable<IWorkflow> workflows)
-{
-    private readonly Dictionary<string, IWorkflow> _byName = workflows.ToDictionary(w => w.Name, StringComparer.Ordinal);
-
-    public IWorkflow? Find(string name) => _byName.GetValueOrDefault(name);
-
-    public IReadOnlyCollection<string> Names => _byName.Keys;
-}
-
-/// <summary>How the runner works.</summary>
-public sealed record RunnerOptions
-{
-    /// <summary>A run's lease, renewed every third of it while a worker runs the run. A worker gone for this long loses its runs.</summary>
-    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Tasks of one step running at once.</summary>
-    public int MaxParallelTasks { get; init; } = 16;
-
-    /// <summary>This worker, in leases: unique per process.</summary>
-    public string Owner { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-}
-
-public enum RunOutcome
-{
-    Completed,
-    Failed,
-    Interrupted,
-    Cancelled,
-
-    /// <summary>The run was not taken: it ended already, is parked, or another worker holds it.</summary>
-    NotClaimed,
-}
-
 /// <summary>
 /// Runs workflows step by step, durably: a step's tasks run in parallel; a task that finished in
 /// an earlier attempt of the step is never run again (its recorded writes are reused); then the
@@ -70,7 +36,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
     /// </summary>
     public async Task<(Guid Id, bool Created)> CreateAsync(string workflow, JsonNode? input, string? sourceKey, CancellationToken cancellationToken)
     {
-        var graph = registry.Find(workflow) ?? throw new ArgumentException($"no workflow named '{workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})", nameof(workflow));
+        var graph = Workflow(workflow);
         var state = graph.Start(input);
         return await store.CreateAsync(new NewRun(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, graph.Entry(state)) { SourceKey = sourceKey },
             cancellationToken).ConfigureAwait(false);
@@ -84,7 +50,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
     /// </summary>
     public async Task<(Guid Id, RunOutcome Outcome)> StartAsync(string workflow, JsonNode? input, string? sourceKey, CancellationToken cancellationToken)
     {
-        var graph = registry.Find(workflow) ?? throw new ArgumentException($"no workflow named '{workflow}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})", nameof(workflow));
+        var graph = Workflow(workflow);
         var state = graph.Start(input);
         var entry = graph.Entry(state);
         var (id, created) = await store.CreateAsync(new NewRun(sourceKey is null ? Guid.NewGuid() : KeyedId(sourceKey), workflow, input, state, entry)
@@ -98,6 +64,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         }
         return (id, await ContinueAsync(new ClaimedRun(id, workflow, 0, entry, [], state, []), cancellationToken).ConfigureAwait(false));
     }
+
+    private IWorkflow Workflow(string name) => registry.Find(name)
+        ?? throw new ArgumentException($"no workflow named '{name}' (known: {string.Join(", ", registry.Names.Order(StringComparer.Ordinal))})", nameof(name));
 
     /// <summary>Starts again from a committed step of a run, as a new run (time travel); the original stays as it is.</summary>
     public async Task<Guid> ForkAsync(Guid id, int step, CancellationToken cancellationToken)
@@ -137,8 +106,9 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
         var graph = registry.Find(run.Workflow);
         if (graph is null)
         {
-            return await store.FailAsync(run.Id, _options.Owner, $"workflow '{run.Workflow}' is not registered in this worker", cancellationToken).ConfigureAwait(false)
-                ? RunOutcome.Failed
+            var unknown = $"workflow '{run.Workflow}' is not registered in this worker";
+            return await store.FailAsync(run.Id, _options.Owner, unknown, cancellationToken).ConfigureAwait(false)
+                ? RunOutcome.FailedWith(unknown)
                 : await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
         }
         JsonObject state;
@@ -208,7 +178,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                             return await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
                         }
                         LogFailed(logger, run.Id, failed.Error!);
-                        return RunOutcome.Failed;
+                        return RunOutcome.FailedWith(failed.Error!);
                     }
                     var ordered = results.OrderBy(r => r.Task.Id, StringComparer.Ordinal).ToList();
                     JsonObject next;
@@ -245,7 +215,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
                                 return await StoppedElsewhereAsync(run.Id).ConfigureAwait(false);
                             }
                             LogFailed(logger, run.Id, error);
-                            return RunOutcome.Failed;
+                            return RunOutcome.FailedWith(error);
                         }
                         continue;
                     }
@@ -288,7 +258,7 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
             return await StoppedElsewhereAsync(id).ConfigureAwait(false);
         }
         LogFailed(logger, id, error);
-        return RunOutcome.Failed;
+        return RunOutcome.FailedWith(error);
     }
 
     /// <summary>The run stopped being this worker's: cancelled, or another worker has it.</summary>
@@ -296,185 +266,6 @@ public sealed partial class WorkflowRunner(RunStore store, WorkflowRegistry regi
     {
         var current = await store.GetAsync(id, CancellationToken.None).ConfigureAwait(false);
         return current?.Status == RunStatus.Cancelled ? RunOutcome.Cancelled : RunOutcome.NotClaimed;
-    }
-
-    /// <summary>A task's attempt in a step. <c>Taken</c>: another worker running the same step saved the task first; its row is the result, not this one.</summary>
-    private sealed record TaskResult(PendingTask Task, IReadOnlyList<KeyValuePair<string, JsonNode?>> Writes, NodeContext? Context = null, NodeInterruptException? Interrupt = null,
-        string? Error = null, bool Taken = false);
-
-    private async Task<IReadOnlyList<TaskResult>> RunStepAsync(IWorkflow graph, ClaimedRun run, int step, IReadOnlyList<PendingTask> tasks, JsonObject state, CancellationToken cancellationToken)
-    {
-        var runId = run.Id;
-        if (tasks.Count == 1)
-        {
-            // A lone task's writes commit with the step itself: one transaction per step.
-            return [await RunTaskAsync(graph, runId, step, tasks[0], state, run.ResumeFor(step, tasks[0].Id), cancellationToken).ConfigureAwait(false)];
-        }
-        var done = await store.PendingWritesAsync(runId, step, cancellationToken).ConfigureAwait(false);
-        using var slots = new SemaphoreSlim(_options.MaxParallelTasks);
-        return await Task.WhenAll(tasks.Select(async task =>
-        {
-            if (done.TryGetValue(task.Id, out var writes))
-            {
-                return new TaskResult(task, writes); // finished before a crash: never run twice
-            }
-            await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var result = await RunTaskAsync(graph, runId, step, task, state, run.ResumeFor(step, task.Id), cancellationToken).ConfigureAwait(false);
-                if (result.Interrupt is null && result.Error is null
-                    && !await store.SaveTaskAsync(runId, step, task, result.Writes, result.Context?.Transaction, cancellationToken).ConfigureAwait(false))
-                {
-                    return result with { Taken = true };
-                }
-                return result;
-            }
-            finally
-            {
-                slots.Release();
-            }
-        })).ConfigureAwait(false);
-    }
-
-    private async Task<TaskResult> RunTaskAsync(IWorkflow graph, Guid runId, int step, PendingTask task, JsonObject state, JsonNode? resume, CancellationToken cancellationToken)
-    {
-        var options = graph.OptionsOf(task.Node);
-        var policy = options.Retry;
-        using var activity = Activities.StartActivity($"node {task.Node}");
-        activity?.SetTag("helix.task.id", task.Id);
-        for (var attempt = 1; ; attempt++)
-        {
-            // The time limit has a source of its own: only its firing makes a cancellation a timeout.
-            using var limit = options.Timeout is { } after ? new CancellationTokenSource(after) : new CancellationTokenSource();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
-            var context = new NodeContext(runId, step, task.Id, attempt, task.Input, resume, store.DataSource, services, timeout.Token);
-            Exception error;
-            try
-            {
-                var writes = await graph.RunNodeAsync(task, state, context).ConfigureAwait(false);
-                TaskAttempts.Add(1, new("node", task.Node), new("result", "ok"));
-                return new TaskResult(task, writes, context);
-            }
-            catch (NodeInterruptException interrupt)
-            {
-                await context.DisposeAsync().ConfigureAwait(false);
-                return new TaskResult(task, [], Interrupt: interrupt);
-            }
-            catch (OperationCanceledException) when (limit.IsCancellationRequested)
-            {
-                error = new TimeoutException($"node '{task.Node}' took longer than {options.Timeout}");
-            }
-            catch (Exception e) when (e is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                error = e;
-            }
-            catch
-            {
-                await context.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-            await context.DisposeAsync().ConfigureAwait(false);
-            TaskAttempts.Add(1, new("node", task.Node), new("result", "error"));
-            if (attempt >= policy.MaxAttempts || !policy.RetryOn(error))
-            {
-                activity?.SetStatus(ActivityStatusCode.Error, error.Message);
-                return new TaskResult(task, [], Error: $"node '{task.Node}' ({task.Id}) failed after {attempt} attempt(s): {error.GetType().Name}: {error.Message}");
-            }
-            LogRetrying(logger, runId, task.Id, attempt, error);
-            await Task.Delay(policy.Backoff(attempt + 1), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Runs a subgraph as a child run of the task: the same child for every attempt and restart of
-    /// the task (its id derives from the task's), so a child that finished is not run again.
-    /// </summary>
-    internal async Task<JsonNode> RunChildAsync(NodeContext context, IWorkflow child, JsonNode? input)
-    {
-        var key = $"{context.RunId:N}:{context.Step}:{context.TaskId}";
-        var state = child.Start(input);
-        var (id, _) = await store.CreateAsync(new NewRun(KeyedId(key), child.Name, input, state, child.Entry(state)) { SourceKey = key, Parent = (context.RunId, context.Step) },
-            context.CancellationToken).ConfigureAwait(false);
-        await RunAsync(id, context.CancellationToken).ConfigureAwait(false);
-        var run = await store.GetAsync(id, context.CancellationToken).ConfigureAwait(false);
-        return run?.Status switch
-        {
-            RunStatus.Completed => run.Output!,
-            RunStatus.Interrupted => throw new NodeInterruptException(new JsonObject { ["childRun"] = id.ToString(), ["interrupt"] = run.Interrupt?.DeepClone() }),
-            _ => throw new InvalidOperationException($"subgraph run {id} ({child.Name}) ended {run?.Status}: {run?.Error}"),
-        };
-    }
-
-    /// <summary>A stable run id for a key (an event's id, a subgraph's task): name-based, like a UUID v5.</summary>
-    internal static Guid KeyedId(string key)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("helix-run:" + key));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
-    }
-
-    /// <summary>
-    /// Renews the run's lease every third of it; cancels the run's work when the run was cancelled or
-    /// taken over. A timer rather than a loop on a task of its own: most runs end before the first
-    /// tick, and then stopping it costs nothing.
-    /// </summary>
-    private sealed partial class Heartbeat : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly RunStore _store;
-        private readonly Guid _id;
-        private readonly RunnerOptions _options;
-        private readonly CancellationTokenSource _lost;
-        private readonly ILogger _logger;
-        private readonly ITimer _timer;
-        private volatile Task _renewal = Task.CompletedTask;
-
-        public Heartbeat(RunStore store, Guid id, RunnerOptions options, CancellationTokenSource lost, ILogger logger)
-        {
-            (_store, _id, _options, _lost, _logger) = (store, id, options, lost, logger);
-            _timer = TimeProvider.System.CreateTimer(_ => Tick(), null, options.Lease / 3, options.Lease / 3);
-        }
-
-        private void Tick()
-        {
-            if (_renewal.IsCompleted)
-            {
-                _renewal = RenewAsync();
-            }
-        }
-
-        private async Task RenewAsync()
-        {
-            try
-            {
-                if (!await _store.RenewAsync(_id, _options.Owner, _options.Lease, _stop.Token).ConfigureAwait(false))
-                {
-                    await _lost.CancelAsync().ConfigureAwait(false);
-                    await _timer.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                // stopped
-            }
-            catch (Exception e)
-            {
-                // The database is away for a moment: the step's commit will tell.
-                LogRenewFailed(_logger, _id, e);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _timer.DisposeAsync().ConfigureAwait(false); // no tick starts after this
-            await _stop.CancelAsync().ConfigureAwait(false);
-            await _renewal.ConfigureAwait(false);
-            _stop.Dispose();
-        }
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease of run {RunId}")]
-        private static partial void LogRenewFailed(ILogger logger, Guid runId, Exception exception);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} is waiting for a person (task {TaskId})")]

@@ -5,6 +5,7 @@ using Helix.Platform.Model;
 using Helix.Platform.Simulation;
 using Helix.Platform.Spec;
 using Helix.Platform.Verification;
+using CsCheck;
 using Helix.Testing;
 
 namespace Helix.Platform.Tests;
@@ -250,5 +251,90 @@ public sealed class BringUpTests
         var warning = Assert.Single(unknown.Warnings);
         Assert.Equal(BringUpSimulator.UndecidedRule, warning.Rule);
         Assert.Contains("Gadget (example.com)", warning.Message, StringComparison.Ordinal);
+    }
+
+    private static readonly Gen<Func<JsonNode?>> Hostile = Gen.OneOf<Func<JsonNode?>>(
+        Gen.Const<Func<JsonNode?>>(() => null),
+        Gen.Const<Func<JsonNode?>>(() => JsonValue.Create(true)),
+        Gen.Const<Func<JsonNode?>>(() => JsonValue.Create(1e308)),
+        Gen.Const<Func<JsonNode?>>(() => JsonValue.Create(-1)),
+        Gen.Const<Func<JsonNode?>>(() => new JsonArray(JsonValue.Create(0), new JsonObject())),
+        Gen.Const<Func<JsonNode?>>(() => new JsonObject { ["*"] = "?" }),
+        HostileJson.Text.Where(l => l.Unicode).Select<HostileJson.Literal, Func<JsonNode?>>(l => () => JsonValue.Create(l.Text)));
+
+    // Every node of an object, by path: where an edit can land.
+    private static List<(JsonNode Parent, string? Key, int Index)> Places(JsonNode node)
+    {
+        var places = new List<(JsonNode, string?, int)>();
+        void Walk(JsonNode n)
+        {
+            switch (n)
+            {
+                case JsonObject o:
+                    foreach (var (key, child) in o.ToList())
+                    {
+                        places.Add((o, key, -1));
+                        if (child is not null)
+                        {
+                            Walk(child);
+                        }
+                    }
+                    break;
+                case JsonArray a:
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        places.Add((a, null, i));
+                        if (a[i] is { } child)
+                        {
+                            Walk(child);
+                        }
+                    }
+                    break;
+            }
+        }
+        Walk(node);
+        return places;
+    }
+
+    [Fact]
+    public void AnyTreeEdit_AFieldOfAnyTypeAnywhere_IsSimulatedWithoutACrash()
+    {
+        var (model, tree, charts) = Reference.Value;
+        // Up to three edits, each in any object of the tree or a chart's output, of any field, to any JSON value.
+        var edit = Gen.Select(Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue], Hostile);
+        Gen.Select(edit.Array[1, 3], Gen.Bool).Sample(t =>
+        {
+            var (edits, inCharts) = t;
+            var objects = tree.Objects.Select(o => (o.File, Node: JsonNode.Parse(o.Object.GetRawText())!)).ToList();
+            var outputs = charts.Charts.SelectMany(c => c.Objects.Select(o => (c.Release.Application, Node: JsonNode.Parse(o.GetRawText())!))).ToList();
+            foreach (var (which, where, value) in edits)
+            {
+                var target = inCharts ? outputs[which % outputs.Count].Node : objects[which % objects.Count].Node;
+                var places = Places(target);
+                if (places.Count == 0)
+                {
+                    continue;
+                }
+                var (parent, key, index) = places[where % places.Count];
+                if (parent is JsonObject o)
+                {
+                    o[key!] = value();
+                }
+                else
+                {
+                    ((JsonArray)parent)[index] = value();
+                }
+            }
+            var editedTree = objects.Select(o => (o.File, JsonSerializer.SerializeToElement(o.Node))).ToList();
+            var index = 0;
+            var editedCharts = charts with
+            {
+                Charts = [.. charts.Charts.Select(c => c with { Objects = [.. c.Objects.Select(_ => JsonSerializer.SerializeToElement(outputs[index++].Node))] })],
+            };
+
+            var report = BringUpSimulator.Simulate(editedTree, editedCharts, model, ByHand);
+
+            Assert.All(report.Findings, f => Assert.False(string.IsNullOrEmpty(f.Message) || string.IsNullOrEmpty(f.Resource) || string.IsNullOrEmpty(f.Fix)));
+        }, iter: 150);
     }
 }

@@ -65,10 +65,12 @@ public sealed class ReachabilityTests
     public void AnOverBroadSelector_LetsATenantPastThePoolerToTheDatabase()
     {
         var findings = Verify(
-            (Acme, t => Replace(t, "            k8s:io.kubernetes.pod.namespace: postgres\n            cnpg.io/poolerName: postgres-pooler\n", "            k8s:io.kubernetes.pod.namespace: postgres\n")),
+            (Acme, t => Replace(t, "            k8s:io.kubernetes.pod.namespace: postgres\n            cnpg.io/poolerName: postgres-pooler\n",
+                "            k8s:io.kubernetes.pod.namespace: postgres\n")),
             (Postgres, t => Replace(t, "  endpointSelector:\n    matchLabels:\n      cnpg.io/poolerName: postgres-pooler\n", "  endpointSelector: {}\n")));
         var leak = Assert.Single(findings, f => f.Rule == Reachability.Rule);
-        Assert.Equal("db zone reachable from app tenant acme on 5432: postgres in postgres via policy CiliumNetworkPolicy/acme/acme and policy CiliumNetworkPolicy/postgres/postgres-pooler", leak.Message);
+        Assert.Equal("db zone reachable from app tenant acme on 5432: postgres in postgres via policy CiliumNetworkPolicy/acme/acme and policy CiliumNetworkPolicy/postgres/postgres-pooler",
+            leak.Message);
         Assert.Equal(Postgres, leak.File);
     }
 
@@ -76,8 +78,10 @@ public sealed class ReachabilityTests
     public void ADatabasePortNotIntended_IsReported_WithThePortsThatLeak()
     {
         var findings = Verify(
-            (Acme, t => Replace(t, "            cnpg.io/poolerName: postgres-pooler\n      toPorts:\n        - ports:\n            - port: \"5432\"\n              protocol: TCP\n", "            cnpg.io/poolerName: postgres-pooler\n")),
-            (Postgres, t => Replace(t, "            k8s:io.kubernetes.pod.namespace: acme\n      toPorts:\n        - ports:\n            - port: \"5432\"\n              protocol: TCP\n", "            k8s:io.kubernetes.pod.namespace: acme\n")));
+            (Acme, t => Replace(t, "            cnpg.io/poolerName: postgres-pooler\n      toPorts:\n        - ports:\n            - port: \"5432\"\n              protocol: TCP\n",
+                "            cnpg.io/poolerName: postgres-pooler\n")),
+            (Postgres, t => Replace(t, "            k8s:io.kubernetes.pod.namespace: acme\n      toPorts:\n        - ports:\n            - port: \"5432\"\n              protocol: TCP\n",
+                "            k8s:io.kubernetes.pod.namespace: acme\n")));
         var leak = Assert.Single(findings, f => f.Rule == Reachability.Rule);
         Assert.StartsWith("db zone reachable from app tenant acme on 1-5431,5433-65535: postgres-pooler", leak.Message, StringComparison.Ordinal);
     }
@@ -114,6 +118,16 @@ public sealed class ReachabilityTests
 
         var removed = Verify((Postgres, t => Replace(t, Rule, "")));
         Assert.Equal(finding.Message, Assert.Single(removed).Message);
+    }
+
+    [Fact]
+    public void ADayOneHostTheDefaultDenyBlocks_IsReported_ByTheComponentThatNeedsIt()
+    {
+        // Bring-up class 7: Argo CD decrypts with KMS on its first sync; without the host in its policy, default deny drops it.
+        var kms = $"kms.{Model.Spec.Infra.Aws.Region}.amazonaws.com";
+        var findings = Verify(("gitops/platform/network-policies/base/argocd.yaml", t => Replace(t, $"        - matchName: {kms}\n", "")));
+
+        Assert.Contains(findings, f => f.Rule == Reachability.PeerRule && f.Message == $"argocd (platform zone) needs {kms} but no toFQDNs rule allows it");
     }
 
     [Fact]

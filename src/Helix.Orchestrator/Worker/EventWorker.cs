@@ -167,15 +167,14 @@ internal sealed partial class EventWorker(
             var outcome = await scheduler.RunAsync(id, stoppingToken).ConfigureAwait(false);
             await progress.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
-            switch (outcome)
+            switch (outcome.Kind)
             {
-                case RunOutcome.Completed or RunOutcome.Interrupted or RunOutcome.Cancelled:
+                case RunOutcomeKind.Completed or RunOutcomeKind.Interrupted or RunOutcomeKind.Cancelled:
                     await message.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
                     metrics.Event(outcome.ToString().ToLowerInvariant());
                     break;
-                case RunOutcome.Failed:
-                    var run = await runner.Store.GetAsync(id, stoppingToken).ConfigureAwait(false);
-                    await DeadLetterAsync(js, message, run?.Error ?? "the run failed", deliveries, id, stoppingToken).ConfigureAwait(false);
+                case RunOutcomeKind.Failed:
+                    await DeadLetterAsync(js, message, outcome.Error ?? "the run failed", deliveries, id, stoppingToken).ConfigureAwait(false);
                     break;
                 default:
                     await SettleNotClaimedAsync(message, id, stoppingToken).ConfigureAwait(false);

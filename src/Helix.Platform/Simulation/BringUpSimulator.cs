@@ -72,8 +72,8 @@ public static class BringUpSimulator
 
         string By(ArgoApplication a) => byHand.Contains(a.Name) ? $"{a.Name} (by hand)" : $"{a.Name} (wave {a.Wave})";
         // CRDs a component's controller registers at start (declared by the component) count as its Application's.
-        var registered = applications.ToDictionary(a => a.Name,
-            a => model.Declarations.FirstOrDefault(d => d.Name == a.Name)?.CrdsInstalled ?? [], StringComparer.Ordinal);
+        var declared = model.Declarations.DistinctBy(d => d.Name).ToDictionary(d => d.Name, d => d.CrdsInstalled, StringComparer.Ordinal);
+        var registered = applications.ToDictionary(a => a.Name, a => declared.GetValueOrDefault(a.Name) ?? [], StringComparer.Ordinal);
         var state = new ClusterState(NodePool.From(model), [.. objects.Values.SelectMany(o => o), .. root],
             applications.SelectMany(a => objects[a.Name].Select(o => (Object: o, By: By(a)))),
             applications.SelectMany(a => registered[a.Name].Select(c => (c.Group, c.Kind, By(a)))));
@@ -270,7 +270,9 @@ public static class BringUpSimulator
         }
         foreach (var claim in pods.Claims)
         {
-            var className = claim.StorageClass ?? (ns is null ? null : own.ClaimClass(ns, claim.Name) ?? state.Applied.ClaimClass(ns, claim.Name)) ?? state.Applied.DefaultStorageClass ?? own.DefaultStorageClass;
+            var className = claim.StorageClass
+                ?? (ns is null ? null : own.ClaimClass(ns, claim.Name) ?? state.Applied.ClaimClass(ns, claim.Name))
+                ?? state.Applied.DefaultStorageClass ?? own.DefaultStorageClass;
             if (className is null || (state.Applied.StorageClass(className) ?? own.StorageClass(className)) is not { } provisioner)
             {
                 continue; // a missing claim or class is a reference finding already
@@ -283,7 +285,9 @@ public static class BringUpSimulator
             var reachable = candidates.Where(p => plugin.Contains(p.Name)).ToList();
             if (reachable.Count == 0)
             {
-                error(VolumeRule, $"its volume {claim.Name} ({className}, {provisioner}) cannot attach: its pods land on {string.Join(", ", candidates.Select(p => p.Name))}, and the CSI node plugin runs only on {(plugin.Count == 0 ? "no pool" : string.Join(", ", plugin))}",
+                var landing = string.Join(", ", candidates.Select(p => p.Name));
+                var plugins = plugin.Count == 0 ? "no pool" : string.Join(", ", plugin);
+                error(VolumeRule, $"its volume {claim.Name} ({className}, {provisioner}) cannot attach: its pods land on {landing}, and the CSI node plugin runs only on {plugins}",
                     "let the storage driver's node plugin tolerate the pool's taint (Longhorn: longhornManager.tolerations and defaultSettings.taintToleration)");
                 return;
             }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Helix.Platform.Simulation;
 
@@ -86,9 +85,38 @@ internal static class KyvernoPattern
             ? !Wildcard(text, alternative[1..])
             : Wildcard(text, alternative));
 
-    private static bool Wildcard(string text, string pattern) =>
-        Regex.IsMatch(text, "^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+    // * is any run of characters, ? any one; matched without regular expressions (patterns come from the tree).
+    private static bool Wildcard(string text, string pattern)
+    {
+        int t = 0, p = 0, star = -1, resume = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
+            {
+                t++;
+                p++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                resume = t;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++resume;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+        return p == pattern.Length;
+    }
 
     /// <summary>Whether a policy's glob (Argo CD's and Kyverno's <c>*</c> and <c>?</c>) matches.</summary>
     public static bool Glob(string text, string pattern) =>
