@@ -119,12 +119,14 @@ foreach (var (workflow, nodes, alone, together) in new[] { ("linear3", 3, 1200, 
 }
 {
     var (steps, elapsed) = await Measure("linear10", 1000, 1000, 10);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"10-node graph, 1,000 runs at once: {steps / elapsed.TotalSeconds:F0} steps/s, {Percentiles()}, all done in {elapsed.TotalSeconds:F1} s"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"10-node graph, 1,000 runs at once: {steps / elapsed.TotalSeconds:F0} steps/s, {Percentiles()}, all done in {elapsed.TotalSeconds:F1} s"));
 }
 {
     var (id, _) = await runner.StartAsync("grow", null, null, CancellationToken.None);
     var bytes = await store.StoredBytesAsync(id, CancellationToken.None);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"200-step run, state growing by a 100-character item per step: {bytes / 1024.0:F0} KiB stored (deltas with their step markers, 4 snapshots, the output)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"200-step run, state growing by a 100-character item per step: {bytes / 1024.0:F0} KiB stored (deltas with their step markers, 4 snapshots, the output)"));
 }
 
 await using (var drop = direct.CreateCommand($"DROP SCHEMA \"{schema}\" CASCADE"))

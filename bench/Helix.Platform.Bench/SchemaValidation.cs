@@ -16,10 +16,26 @@ public class SchemaValidation
 
     private static readonly string[] Samples =
     [
-        """{"apiVersion":"argoproj.io/v1alpha1","kind":"Application","metadata":{"name":"cilium","namespace":"argocd","annotations":{"argocd.argoproj.io/sync-wave":"2"}},"spec":{"project":"platform","source":{"repoURL":"https://helm.cilium.io","chart":"cilium","targetRevision":"1.16.5","helm":{"valuesObject":{"kubeProxyReplacement":true,"hubble":{"enabled":true}}}},"destination":{"server":"https://kubernetes.default.svc","namespace":"kube-system"},"syncPolicy":{"automated":{"prune":true,"selfHeal":true},"syncOptions":["ServerSideApply=true"]}}}""",
-        """{"apiVersion":"cilium.io/v2","kind":"CiliumNetworkPolicy","metadata":{"name":"allow-orchestrator","namespace":"postgres"},"spec":{"endpointSelector":{"matchLabels":{"cnpg.io/poolerName":"pooler"}},"ingress":[{"fromEndpoints":[{"matchLabels":{"k8s:io.kubernetes.pod.namespace":"helix-orchestrator"}}],"toPorts":[{"ports":[{"port":"5432","protocol":"TCP"}]}]}]}}""",
-        """{"apiVersion":"cert-manager.io/v1","kind":"Certificate","metadata":{"name":"helix-example-com","namespace":"traefik"},"spec":{"secretName":"helix-example-com-tls","issuerRef":{"name":"letsencrypt-production","kind":"ClusterIssuer"},"dnsNames":["helix.example.com","*.helix.example.com"]}}""",
-        """{"apiVersion":"monitoring.coreos.com/v1","kind":"ServiceMonitor","metadata":{"name":"webhook-receiver","namespace":"helix-webhooks"},"spec":{"selector":{"matchLabels":{"app.kubernetes.io/name":"webhook-receiver"}},"endpoints":[{"port":"http","path":"/metrics","interval":"30s"}]}}""",
+        """
+            {"apiVersion":"argoproj.io/v1alpha1","kind":"Application","metadata":{"name":"cilium","namespace":"argocd",
+            "annotations":{"argocd.argoproj.io/sync-wave":"2"}},"spec":{"project":"platform","source":{"repoURL":"https://helm.cilium.io",
+            "chart":"cilium","targetRevision":"1.16.5","helm":{"valuesObject":{"kubeProxyReplacement":true,"hubble":{"enabled":true}}}},
+            "destination":{"server":"https://kubernetes.default.svc","namespace":"kube-system"},"syncPolicy":{"automated":{"prune":true,
+            "selfHeal":true},"syncOptions":["ServerSideApply=true"]}}}
+            """,
+        """
+            {"apiVersion":"cilium.io/v2","kind":"CiliumNetworkPolicy","metadata":{"name":"allow-orchestrator","namespace":"postgres"},
+            "spec":{"endpointSelector":{"matchLabels":{"cnpg.io/poolerName":"pooler"}},"ingress":[{"fromEndpoints":[{"matchLabels":{"k8s:io.kubernetes.pod.namespace":"helix-orchestrator"}}],
+            "toPorts":[{"ports":[{"port":"5432","protocol":"TCP"}]}]}]}}
+            """,
+        """
+            {"apiVersion":"cert-manager.io/v1","kind":"Certificate","metadata":{"name":"helix-example-com","namespace":"traefik"},
+            "spec":{"secretName":"helix-example-com-tls","issuerRef":{"name":"letsencrypt-production","kind":"ClusterIssuer"},"dnsNames":["helix.example.com","*.helix.example.com"]}}
+            """,
+        """
+            {"apiVersion":"monitoring.coreos.com/v1","kind":"ServiceMonitor","metadata":{"name":"webhook-receiver","namespace":"helix-webhooks"},
+            "spec":{"selector":{"matchLabels":{"app.kubernetes.io/name":"webhook-receiver"}},"endpoints":[{"port":"http","path":"/metrics","interval":"30s"}]}}
+            """,
     ];
 
     private JsonElement[] _resources = [];

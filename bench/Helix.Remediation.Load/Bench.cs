@@ -111,7 +111,8 @@ internal static class Bench
             var measured = new List<double>();
             var count = await LoadAsync(http, duplicate, options.Concurrency, TimeSpan.FromSeconds(options.Seconds), measured, cancellationToken);
             measured.Sort();
-            Console.WriteLine($"duplicate alerts ({options.Concurrency} in flight, {options.Seconds} s): {count / (double)options.Seconds:N0}/s, p50 {Percentile(measured, 0.5):F1} ms, p99 {Percentile(measured, 0.99):F1} ms");
+            Console.WriteLine($"duplicate alerts ({options.Concurrency} in flight, {options.Seconds} s): {count / (double)options.Seconds:N0}/s, "
+                + $"p50 {Percentile(measured, 0.5):F1} ms, p99 {Percentile(measured, 0.99):F1} ms");
             Console.WriteLine($"pull request requests in all: {stubs.PullRequests} (expected {options.Rollbacks})");
             Console.WriteLine($"service peak RSS: {PeakRss(process)}");
             return stubs.PullRequests == options.Rollbacks ? 0 : 1;

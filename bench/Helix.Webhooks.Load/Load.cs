@@ -179,7 +179,8 @@ internal static class Load
             : result.Latencies[(int)Math.Min(result.Latencies.Length - 1, Math.Ceiling(p * result.Latencies.Length) - 1)] * 1000.0 / Stopwatch.Frequency;
         var codes = string.Join(" ", result.Statuses.Select((count, code) => (count, code)).Where(s => s.count > 0).Select(s => $"{s.code}:{s.count}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {result.Latencies.Length / result.Elapsed.TotalSeconds:F0} ok/s over {result.Elapsed.TotalSeconds:F1} s, p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, p99.9 {Percentile(0.999):F2} ms, max {Percentile(1):F2} ms, errors {result.Errors}, statuses {codes}"));
+            $"{name}: {result.Latencies.Length / result.Elapsed.TotalSeconds:F0} ok/s over {result.Elapsed.TotalSeconds:F1} s, p50 {Percentile(0.50):F2} ms, "
+            + $"p99 {Percentile(0.99):F2} ms, p99.9 {Percentile(0.999):F2} ms, max {Percentile(1):F2} ms, errors {result.Errors}, statuses {codes}"));
     }
 }
 

@@ -103,7 +103,8 @@ public static class PlatformCompiler
                     .. SupplyChain.VerifyWorkloads(tree.Objects, [.. chart.Objects.Select(o => (chart.Source, o))], model),
                     .. ChartVerifier.PodLabels(chart, model.Parts.Where(p => p.Application == chart.Release.Application && p.Namespace == chart.Release.Namespace)),
                     .. first[chart.Release.Application] == chart && model.Declarations.FirstOrDefault(d => d.Name == chart.Release.Application) is { } declaration
-                        ? ChartVerifier.Ports(chart, [.. report.Charts.Where(c => c.Release.Application == chart.Release.Application).SelectMany(c => c.Objects), .. tree.Objects.Select(o => o.Object)], declaration)
+                        ? ChartVerifier.Ports(chart,
+                            [.. report.Charts.Where(c => c.Release.Application == chart.Release.Application).SelectMany(c => c.Objects), .. tree.Objects.Select(o => o.Object)], declaration)
                         : [],
                 ],
             })],

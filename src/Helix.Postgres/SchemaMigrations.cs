@@ -24,7 +24,9 @@ public static class SchemaMigrations
         await using var connection = await direct.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock(hashtext('helix-migrations:{schema}'))", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {quoted}; CREATE TABLE IF NOT EXISTS {quoted}.{versions} (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction,
+            $"CREATE SCHEMA IF NOT EXISTS {quoted}; CREATE TABLE IF NOT EXISTS {quoted}.{versions} (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+            cancellationToken).ConfigureAwait(false);
         await using var read = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {quoted}.{versions}", connection, transaction);
         var applied = (int)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (applied > migrations.Count)

@@ -73,7 +73,8 @@ public static class RemediationApp
         builder.Services.AddSingleton(sp =>
         {
             var git = sp.GetRequiredService<IOptions<GitOptions>>().Value;
-            return new RollbackRepository(new GitRemote(git.Url!, git.Branch, git.GitHubApp is null ? git.Username : "x-access-token", sp.GetRequiredService<HostToken>().Read, git.AuthorName, git.AuthorEmail),
+            return new RollbackRepository(new GitRemote(git.Url!, git.Branch, git.GitHubApp is null ? git.Username : "x-access-token", sp.GetRequiredService<HostToken>().Read,
+                git.AuthorName, git.AuthorEmail),
                 sp.GetRequiredService<IOptionsMonitor<RemediationOptions>>().CurrentValue.WorkDirectory, sp.GetRequiredService<TimeProvider>());
         });
         builder.Services.AddSingleton(sp => new HostToken(sp.GetRequiredService<IOptions<GitOptions>>().Value,

@@ -145,7 +145,8 @@ internal sealed partial class WebhookEndpoint(
             LogUnavailable(logger, source, e.Reason);
             context.Response.Headers.RetryAfter = Seconds(options.Value.RetryAfter);
             // A publish that timed out may still be stored: the retry is then answered "duplicate".
-            return Reject(source, Outcomes.Unavailable, StatusCodes.Status503ServiceUnavailable, "the event could not be confirmed as stored; retry later (a retry of a delivery that was stored after all is answered 200 duplicate)");
+            return Reject(source, Outcomes.Unavailable, StatusCodes.Status503ServiceUnavailable,
+                "the event could not be confirmed as stored; retry later (a retry of a delivery that was stored after all is answered 200 duplicate)");
         }
         catch (EventRefusedException e)
         {

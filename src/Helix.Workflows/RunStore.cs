@@ -269,7 +269,8 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     /// has one (then committed, or rolled back). False when the task's row exists: another worker
     /// that also ran this step saved it first, and its row is the task's result.
     /// </summary>
-    internal async Task<bool> SaveTaskAsync(Guid id, int step, PendingTask task, IReadOnlyList<KeyValuePair<string, JsonNode?>> writes, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    internal async Task<bool> SaveTaskAsync(Guid id, int step, PendingTask task, IReadOnlyList<KeyValuePair<string, JsonNode?>> writes, NpgsqlTransaction? transaction,
+        CancellationToken cancellationToken)
     {
         var sql = $"INSERT INTO {_s}.writes (run_id, step, task_id, node, writes) VALUES ($1, $2, $3, $4, $5)";
         await using var command = transaction is null ? pooled.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
@@ -312,7 +313,8 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
         const string MarkerValues = "$2, coalesce($5, ''), coalesce($6, ''), coalesce($7, '[]'), $3";
         var parameters = new List<object?>
         {
-            id, step, SqlParameters.Json(Tasks(next)), owner, SqlParameters.Text(lone?.Task.Id), SqlParameters.Text(lone?.Task.Node), SqlParameters.Json(lone is { } task ? WritesJson(task.Writes) : null),
+            id, step, SqlParameters.Json(Tasks(next)), owner, SqlParameters.Text(lone?.Task.Id), SqlParameters.Text(lone?.Task.Node),
+                SqlParameters.Json(lone is { } task ? WritesJson(task.Writes) : null),
         };
         string sql;
         if (next.Count == 0)
@@ -409,7 +411,8 @@ public sealed class RunStore(NpgsqlDataSource pooled, string schema, int compact
     public async Task<bool> ResumeAsync(Guid id, JsonNode? value, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand($"""
-            UPDATE {_s}.runs SET status = '{RunStatus.Pending}', resume = jsonb_build_object('step', (interrupt->>'step')::int, 'task', interrupt->>'task', 'value', $2::jsonb), interrupt = NULL, updated_at = now()
+            UPDATE {_s}.runs SET status = '{RunStatus.Pending}',
+                resume = jsonb_build_object('step', (interrupt->>'step')::int, 'task', interrupt->>'task', 'value', $2::jsonb), interrupt = NULL, updated_at = now()
             WHERE id = $1 AND status = '{RunStatus.Interrupted}'
             """);
         command.With(id, SqlParameters.Json(value ?? JsonValue.Create(true)));

@@ -24,7 +24,8 @@ public sealed class HelixCommandTests
         Assert.Equal(0, exit);
         Assert.StartsWith("1. [terraform] Terraform:", output, StringComparison.Ordinal);
         Assert.Contains("4. [wave 40] ArgoCD install and GitOps bootstrap\n     argocd (wave 40)", output, StringComparison.Ordinal);
-        Assert.Contains("2. [wave 20] Cluster bootstrap: Cilium, Longhorn, CNPG, Redis, NATS\n     monitoring-crds (wave 20), cilium (wave 21), longhorn (wave 22), network-policies (wave 22), nats (wave 23), redis (wave 23), cnpg (wave 31)", output, StringComparison.Ordinal);
+        Assert.Contains("2. [wave 20] Cluster bootstrap: Cilium, Longhorn, CNPG, Redis, NATS\n     monitoring-crds (wave 20), cilium (wave 21), longhorn (wave 22), "
+            + "network-policies (wave 22), nats (wave 23), redis (wave 23), cnpg (wave 31)", output, StringComparison.Ordinal);
         Assert.Contains("9. [wave 90] Final ingress exposure and SSO enforcement", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal); // no colour when redirected
     }
@@ -279,7 +280,8 @@ public sealed class HelixCommandTests
         var dir = Directory.CreateTempSubdirectory("helix-render-");
         var spec = Path.Combine(dir.FullName, "helix.yaml");
         // A quota that is not a quantity would render a ResourceQuota the API server refuses.
-        File.WriteAllText(spec, File.ReadAllText(Spec).Replace("      cpu: \"4\"\n      memory: 8Gi\n      pods: 50", "      cpu: \"4\"\n      memory: lots\n      pods: 50", StringComparison.Ordinal));
+        File.WriteAllText(spec, File.ReadAllText(Spec).Replace("      cpu: \"4\"\n      memory: 8Gi\n      pods: 50", "      cpu: \"4\"\n      memory: lots\n      pods: 50",
+            StringComparison.Ordinal));
         try
         {
             var (exit, _, err) = Run("render", "--spec", spec, "--out", dir.FullName);
@@ -311,7 +313,8 @@ public sealed class HelixCommandTests
             Assert.Contains("  - name: globex\n    team: globex-dev\n", File.ReadAllText(spec), StringComparison.Ordinal);
             Assert.Contains("memory: 16Gi", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "tenants", "globex", "base", "resource-quota.yaml")), StringComparison.Ordinal);
             Assert.Contains("- globex", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "platform", "policies", "base", "verify-images.yaml")), StringComparison.Ordinal);
-            Assert.Contains("k8s:io.kubernetes.pod.namespace: globex", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "platform", "network-policies", "base", "postgres.yaml")), StringComparison.Ordinal);
+            Assert.Contains("k8s:io.kubernetes.pod.namespace: globex", File.ReadAllText(Path.Combine(dir.FullName, "gitops", "platform", "network-policies", "base", "postgres.yaml")),
+                StringComparison.Ordinal);
             Assert.Equal(0, Run("verify", "--spec", spec, "--tree", Path.Combine(dir.FullName, "gitops")).Exit);
 
             Assert.Equal(2, Run("onboard", "globex", "--team", "again", "--spec", spec, "--out", dir.FullName).Exit);

@@ -4,6 +4,7 @@ namespace Helix.Cli.Tests;
 public sealed class RepositoryTests
 {
     private static readonly string Root = FindRoot();
+    private static readonly string[] Folders = ["src", "tests", "bench"];
 
     [Fact]
     public void NoCSharpLine_IsLongerThanTheEditorConfigLimit()
@@ -11,7 +12,7 @@ public sealed class RepositoryTests
         var limit = int.Parse(File.ReadLines(Path.Combine(Root, ".editorconfig"))
             .SkipWhile(l => l.Trim() != "[*.cs]").Select(l => l.Split('=', 2)).First(p => p[0].Trim() == "max_line_length")[1].Trim(),
             System.Globalization.CultureInfo.InvariantCulture);
-        var longLines = new[] { "src", "tests", "bench" }
+        var longLines = Folders
             .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories))
             .Where(file => !file.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
             .SelectMany(file => File.ReadLines(file).Select((line, i) => (File: Path.GetRelativePath(Root, file), Line: i + 1, line.Length)))

@@ -56,7 +56,10 @@ internal sealed class OllamaStub : IAsyncDisposable
             await writer.WriteLineAsync(JsonSerializer.Serialize(new { error = errorLine }));
             return;
         }
-        await writer.WriteLineAsync("""{"model":"llama3.2:3b","created_at":"2026-11-26T10:00:01.000000000Z","message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"total_duration":1843000000,"load_duration":25000000,"prompt_eval_count":26,"prompt_eval_duration":130000000,"eval_count":12,"eval_duration":1630000000}""");
+        // One NDJSON line, as Ollama ends a stream (recorded; the space after the first comma is JSON whitespace).
+        await writer.WriteLineAsync(
+            """{"model":"llama3.2:3b","created_at":"2026-11-26T10:00:01.000000000Z","message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"""
+            + """ "total_duration":1843000000,"load_duration":25000000,"prompt_eval_count":26,"prompt_eval_duration":130000000,"eval_count":12,"eval_duration":1630000000}""");
     }, "application/x-ndjson");
 
     public static IResult Error(int status, string message) => Results.Text(JsonSerializer.Serialize(new { error = message }), "application/json", statusCode: status);

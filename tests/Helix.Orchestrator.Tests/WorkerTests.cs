@@ -224,7 +224,8 @@ public sealed class WorkerTests(PostgresFixture postgres, NatsFixture nats)
         await Refused(host.Client.PostAsync(new Uri($"/v1/runs/{Guid.NewGuid()}/cancel", UriKind.Relative), null, Ct), HttpStatusCode.NotFound, "no run");
         await Refused(host.Client.PostAsync(new Uri($"/v1/runs/{id}/replay?step=99", UriKind.Relative), null, Ct), HttpStatusCode.NotFound, "has no committed step 99");
         await Refused(host.Client.PostAsJsonAsync(new Uri("/v1/runs", UriKind.Relative), new { workflow = "nope" }, Ct), HttpStatusCode.NotFound, "no workflow named 'nope' (known: research, smoke)");
-        await Refused(host.Client.PostAsJsonAsync(new Uri("/v1/runs", UriKind.Relative), new { workflow = "smoke", input = new { bogus = 1 } }, Ct), HttpStatusCode.UnprocessableEntity, "does not fit the workflow's state");
+        await Refused(host.Client.PostAsJsonAsync(new Uri("/v1/runs", UriKind.Relative), new { workflow = "smoke", input = new { bogus = 1 } }, Ct), HttpStatusCode.UnprocessableEntity,
+            "does not fit the workflow's state");
         await Refused(host.Client.GetAsync(new Uri("/v1/runs?status=odd", UriKind.Relative), Ct), HttpStatusCode.BadRequest, "status is one of");
     }
 

@@ -253,14 +253,20 @@ public sealed class BringUpTests
         Assert.Contains("Gadget (example.com)", warning.Message, StringComparison.Ordinal);
     }
 
-    private static readonly Gen<Func<JsonNode?>> Hostile = Gen.OneOf<Func<JsonNode?>>(
-        Gen.Const<Func<JsonNode?>>(() => null),
-        Gen.Const<Func<JsonNode?>>(() => JsonValue.Create(true)),
-        Gen.Const<Func<JsonNode?>>(() => JsonValue.Create(1e308)),
-        Gen.Const<Func<JsonNode?>>(() => JsonValue.Create(-1)),
-        Gen.Const<Func<JsonNode?>>(() => new JsonArray(JsonValue.Create(0), new JsonObject())),
-        Gen.Const<Func<JsonNode?>>(() => new JsonObject { ["*"] = "?" }),
-        HostileJson.Text.Where(l => l.Unicode).Select<HostileJson.Literal, Func<JsonNode?>>(l => () => JsonValue.Create(l.Text)));
+    // What an edit writes: null, a boolean, a huge or negative number, a list, a map, or any Unicode text.
+    private static readonly Func<JsonNode?>[] Values =
+    [
+        () => null,
+        () => JsonValue.Create(true),
+        () => JsonValue.Create(1e308),
+        () => JsonValue.Create(-1),
+        () => new JsonArray(JsonValue.Create(0), new JsonObject()),
+        () => new JsonObject { ["*"] = "?" },
+    ];
+
+    private static readonly Gen<Func<JsonNode?>> Hostile = Gen.Frequency(
+        (6, Gen.Int[0, Values.Length - 1].Select(i => Values[i])),
+        (4, HostileJson.Text.Where(l => l.Unicode).Select<HostileJson.Literal, Func<JsonNode?>>(l => () => JsonValue.Create(l.Text))));
 
     // Every node of an object, by path: where an edit can land.
     private static List<(JsonNode Parent, string? Key, int Index)> Places(JsonNode node)
@@ -326,10 +332,10 @@ public sealed class BringUpTests
                 }
             }
             var editedTree = objects.Select(o => (o.File, JsonSerializer.SerializeToElement(o.Node))).ToList();
-            var index = 0;
+            var next = 0;
             var editedCharts = charts with
             {
-                Charts = [.. charts.Charts.Select(c => c with { Objects = [.. c.Objects.Select(_ => JsonSerializer.SerializeToElement(outputs[index++].Node))] })],
+                Charts = [.. charts.Charts.Select(c => c with { Objects = [.. c.Objects.Select(_ => JsonSerializer.SerializeToElement(outputs[next++].Node))] })],
             };
 
             var report = BringUpSimulator.Simulate(editedTree, editedCharts, model, ByHand);

@@ -194,7 +194,8 @@ public sealed class ChartTests
         const string Off = "enabled: false";
         var crdsOnly = string.Join('\n', StackComponents.Select(c => $"{c}: {{{Off}}}")) + "\ndefaultRules: {create: false}";
         string Alertmanager(string resources) =>
-            $"crds: {{{Off}}}\ndefaultRules: {{create: false}}\ngrafana: {{{Off}}}\nprometheus: {{{Off}}}\nkubeStateMetrics: {{{Off}}}\nnodeExporter: {{{Off}}}\nalertmanager:\n  alertmanagerSpec:\n    resources: {resources}";
+            $"crds: {{{Off}}}\ndefaultRules: {{create: false}}\ngrafana: {{{Off}}}\nprometheus: {{{Off}}}\nkubeStateMetrics: {{{Off}}}\nnodeExporter: {{{Off}}}\n"
+            + $"alertmanager:\n  alertmanagerSpec:\n    resources: {resources}";
 
         var bad = Verify(
             App("monitoring-crds", 20, Stack, "kube-prometheus-stack", "88.5.3", "monitoring", crdsOnly),

@@ -33,7 +33,8 @@ public sealed partial class CiWorkflowTests
     [Fact]
     public void EveryActionIsPinnedByCommit_WithItsVersion()
     {
-        var uses = Rendered.Values.SelectMany(t => t.Split('\n')).Where(l => l.TrimStart().StartsWith("uses:", StringComparison.Ordinal) || l.TrimStart().StartsWith("- uses:", StringComparison.Ordinal)).ToList();
+        var uses = Rendered.Values.SelectMany(t => t.Split('\n')).Where(l => l.TrimStart().StartsWith("uses:", StringComparison.Ordinal) || l.TrimStart().StartsWith("- uses:",
+            StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(uses);
         Assert.All(uses, line => Assert.Matches(PinnedUses(), line));
     }

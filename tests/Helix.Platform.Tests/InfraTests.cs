@@ -27,7 +27,8 @@ public sealed class InfraTests
         {
             Assert.Contains($"infra/terraform/{name}.tf.json", files.Keys);
         }
-        Assert.Equal(["infra/talos/compute.yaml", "infra/talos/db.yaml", "infra/talos/egress.yaml", "infra/talos/infra.yaml"], files.Keys.Where(k => k.StartsWith("infra/talos/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(["infra/talos/compute.yaml", "infra/talos/db.yaml", "infra/talos/egress.yaml", "infra/talos/infra.yaml"],
+            files.Keys.Where(k => k.StartsWith("infra/talos/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         Assert.Empty(Verify(files));
     }
 

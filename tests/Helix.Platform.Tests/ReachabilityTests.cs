@@ -111,7 +111,8 @@ public sealed class ReachabilityTests
     [Fact]
     public void AnIntendedFlowThatIsBlocked_IsReported_AndADenyBeatsAnAllow()
     {
-        const string Rule = "    - fromEndpoints:\n        - matchLabels:\n            k8s:io.kubernetes.pod.namespace: acme\n      toPorts:\n        - ports:\n            - port: \"5432\"\n              protocol: TCP\n";
+        const string Rule = "    - fromEndpoints:\n        - matchLabels:\n            k8s:io.kubernetes.pod.namespace: acme\n"
+            + "      toPorts:\n        - ports:\n            - port: \"5432\"\n              protocol: TCP\n";
         var denied = Verify((Postgres, t => t + "  ingressDeny:\n" + Rule));
         var finding = Assert.Single(denied);
         Assert.Equal("intended flow acme -> postgres-pooler on 5432 is blocked (egress of acme allows 5432, ingress of postgres-pooler allows none)", finding.Message);

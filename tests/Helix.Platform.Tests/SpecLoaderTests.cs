@@ -224,7 +224,9 @@ public sealed class SpecLoaderTests
     [Fact]
     public void AWebhookReceiverWithoutWebhooks_IsAnError()
     {
-        var text = ReferenceSpec.With("    webhooks:\n      - name: github\n        scheme: github\n        secret: webhook-github\n        replayWindow: 1h\n      - name: stripe\n        scheme: stripe\n        secret: webhook-stripe\n      - name: research\n        scheme: standard-webhooks\n        secret: webhook-research\n", "");
+        var text = ReferenceSpec.With(
+            "    webhooks:\n      - name: github\n        scheme: github\n        secret: webhook-github\n        replayWindow: 1h\n"
+            + "      - name: stripe\n        scheme: stripe\n        secret: webhook-stripe\n      - name: research\n        scheme: standard-webhooks\n        secret: webhook-research\n", "");
         var errors = SpecLoader.Parse(text, File).Errors;
         var error = Assert.Single(errors, e => e.Message == "webhook receiver 'webhook-receiver' accepts no webhooks");
         Assert.Contains(errors, e => e.Message.StartsWith("events of 'research' never arrive", StringComparison.Ordinal));

@@ -44,7 +44,8 @@ public sealed class TreeVerifierTests : IDisposable
     [Fact]
     public void EveryDocumentOfAFile_IsChecked_WithTheFileAndObjectNamed()
     {
-        Write("platform/apps.yaml", Application + "---\n" + Application.Replace("prune: true", "prune: sometimes", StringComparison.Ordinal).Replace("name: cilium", "name: broken", StringComparison.Ordinal));
+        Write("platform/apps.yaml",
+            Application + "---\n" + Application.Replace("prune: true", "prune: sometimes", StringComparison.Ordinal).Replace("name: cilium", "name: broken", StringComparison.Ordinal));
         var finding = Assert.Single(TreeVerifier.Verify(_tree.FullName));
         Assert.Equal("platform/apps.yaml", finding.File);
         Assert.Equal("Application/argocd/broken", finding.Resource);
@@ -55,7 +56,8 @@ public sealed class TreeVerifierTests : IDisposable
     public void PlaintextSecret_IsAFinding_ButASopsEncryptedOneIsNot()
     {
         Write("tenants/acme/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: acme\nstringData:\n  password: hunter2\n");
-        Write("tenants/acme/sealed.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db2\n  namespace: acme\ndata:\n  password: ENC[AES256_GCM,data:abc,type:str]\nsops:\n  kms:\n    - arn: arn:aws:kms:eu-central-1:111122223333:key/x\n");
+        Write("tenants/acme/sealed.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db2\n  namespace: acme\ndata:\n  password: ENC[AES256_GCM,data:abc,type:str]\n"
+            + "sops:\n  kms:\n    - arn: arn:aws:kms:eu-central-1:111122223333:key/x\n");
         var finding = Assert.Single(TreeVerifier.Verify(_tree.FullName));
         Assert.Equal(TreeVerifier.SecretRule, finding.Rule);
         Assert.Equal("Secret/acme/db", finding.Resource);
@@ -101,7 +103,8 @@ public sealed class TreeVerifierTests : IDisposable
         var findings = TreeVerifier.Verify(_tree.FullName);
         Assert.All(findings, f => Assert.Equal(TreeRules.WorkloadRule, f.Rule));
         Assert.Equal(
-            ["container orchestrator allows privilege escalation", "container orchestrator has no memory limit", "container orchestrator lacks a liveness or readiness probe", "container orchestrator may run as root"],
+            ["container orchestrator allows privilege escalation", "container orchestrator has no memory limit", "container orchestrator lacks a liveness or readiness probe",
+                "container orchestrator may run as root"],
             findings.Select(f => f.Message).Order(StringComparer.Ordinal));
     }
 
@@ -119,7 +122,8 @@ public sealed class TreeVerifierTests : IDisposable
     }
 
     private static string App(string name, int wave, string? dependsOn = null) => Application
-        .Replace("  name: cilium\n", $"  name: {name}\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{wave}\"\n" + (dependsOn is null ? "" : $"    helix.io/depends-on: {dependsOn}\n"), StringComparison.Ordinal);
+        .Replace("  name: cilium\n", $"  name: {name}\n  annotations:\n    argocd.argoproj.io/sync-wave: \"{wave}\"\n" + (dependsOn is null ? "" : $"    helix.io/depends-on: {dependsOn}\n"),
+            StringComparison.Ordinal);
 
     [Fact]
     public void AnApplicationSyncingNoLaterThanItsDependency_IsAWaveFinding()
@@ -194,7 +198,9 @@ public sealed class TreeVerifierTests : IDisposable
     [Fact]
     public void AMiddlewareNamedRightButWithoutForwardAuth_DoesNotGuardTheRoute()
     {
-        Write("platform/traefik/base/authentik-middleware.yaml", ForwardAuth.Replace("forwardAuth: { address: \"http://authentik-server.authentik.svc.cluster.local/outpost.goauthentik.io/auth/traefik\" }", "headers: { frameDeny: true }", StringComparison.Ordinal));
+        Write("platform/traefik/base/authentik-middleware.yaml",
+            ForwardAuth.Replace("forwardAuth: { address: \"http://authentik-server.authentik.svc.cluster.local/outpost.goauthentik.io/auth/traefik\" }", "headers: { frameDeny: true }",
+            StringComparison.Ordinal));
         Write("platform/ingress/base/guarded.yaml", Route("grafana.helix.example.com", guarded: true, labelled: true));
         Assert.Equal(TreeRules.SsoRule, Assert.Single(TreeVerifier.Verify(_tree.FullName)).Rule);
     }

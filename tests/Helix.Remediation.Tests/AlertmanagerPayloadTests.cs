@@ -13,8 +13,10 @@ public sealed class AlertmanagerPayloadTests
          "groupLabels":{"alertname":"ShopErrors"},"commonLabels":{"alertname":"ShopErrors"},"commonAnnotations":{},
          "externalURL":"http://alertmanager:9093",
          "alerts":[
-           {"status":"firing","labels":{"alertname":"ShopErrors","helix_app":"shop"},"annotations":{},"startsAt":"2026-11-25T11:58:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"a1b2c3"},
-           {"status":"resolved","labels":{"alertname":"ShopErrors","helix_app":"shop"},"annotations":{},"startsAt":"2026-11-25T11:00:00Z","endsAt":"2026-11-25T11:30:00Z","generatorURL":"","fingerprint":"d4e5f6"},
+           {"status":"firing","labels":{"alertname":"ShopErrors","helix_app":"shop"},"annotations":{},"startsAt":"2026-11-25T11:58:00Z",
+            "endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph","fingerprint":"a1b2c3"},
+           {"status":"resolved","labels":{"alertname":"ShopErrors","helix_app":"shop"},"annotations":{},"startsAt":"2026-11-25T11:00:00Z",
+            "endsAt":"2026-11-25T11:30:00Z","generatorURL":"","fingerprint":"d4e5f6"},
            {"status":"firing","labels":{"alertname":"NodeDown"},"annotations":{},"startsAt":"2026-11-25T11:59:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"","fingerprint":"070809"}]}
         """;
 
@@ -39,7 +41,9 @@ public sealed class AlertmanagerPayloadTests
     [InlineData("""{"version":"4","groupKey":"g","alerts":{}}""", "alerts must be an array")]
     [InlineData("""{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{},"startsAt":"2026-11-25T11:58:00Z"}]}""", "alerts[0].fingerprint is missing")]
     [InlineData("""{"version":"4","groupKey":"g","alerts":[{"status":"firing","labels":{},"fingerprint":"f","startsAt":"yesterday"}]}""", "alerts[0].startsAt is not a time")]
-    [InlineData("""{"version":"4","groupKey":"g","alerts":[{"status":"pending","labels":{"helix_app":"shop"},"fingerprint":"f","startsAt":"2026-11-25T11:58:00Z"}]}""", "alerts[0].status must be firing or resolved")]
+    [InlineData("""
+        {"version":"4","groupKey":"g","alerts":[{"status":"pending","labels":{"helix_app":"shop"},"fingerprint":"f","startsAt":"2026-11-25T11:58:00Z"}]}
+        """, "alerts[0].status must be firing or resolved")]
     public void AMalformedBody_IsRefusedWhole_WithTheReason(string body, string reason)
     {
         var error = Assert.Throws<FormatException>(() => AlertmanagerPayload.Parse(Encoding.UTF8.GetBytes(body), "helix_app", Now));

@@ -53,8 +53,11 @@ public sealed class ArgoCdClientTests
     [Fact]
     public void AfterAFailedSync_TheRangeEndsAtTheRevisionTheSyncTried()
     {
-        var failed = Degraded.Replace("\"phase\":\"Succeeded\",\"startedAt\":\"2026-11-25T10:59:50Z\",\"finishedAt\":\"2026-11-25T11:00:00Z\",\"syncResult\":{\"revision\":\"ccc3333333333333333333333333333333333333\"}",
-            "\"phase\":\"Failed\",\"startedAt\":\"2026-11-25T11:30:00Z\",\"finishedAt\":\"2026-11-25T11:30:20Z\",\"syncResult\":{\"revision\":\"ddd4444444444444444444444444444444444444\"}", StringComparison.Ordinal);
+        var failed = Degraded.Replace(
+            "\"phase\":\"Succeeded\",\"startedAt\":\"2026-11-25T10:59:50Z\",\"finishedAt\":\"2026-11-25T11:00:00Z\","
+            + "\"syncResult\":{\"revision\":\"ccc3333333333333333333333333333333333333\"}",
+            "\"phase\":\"Failed\",\"startedAt\":\"2026-11-25T11:30:00Z\",\"finishedAt\":\"2026-11-25T11:30:20Z\",\"syncResult\":{\"revision\":\"ddd4444444444444444444444444444444444444\"}",
+                StringComparison.Ordinal);
         var app = ArgoCdClient.Parse(System.Text.Json.JsonDocument.Parse(failed).RootElement);
         Assert.Equal(("ccc3333333333333333333333333333333333333", "ddd4444444444444444444444444444444444444"), app.BadRange());
         Assert.Equal(DateTimeOffset.Parse("2026-11-25T11:30:20Z", System.Globalization.CultureInfo.InvariantCulture), app.LastSyncAt);

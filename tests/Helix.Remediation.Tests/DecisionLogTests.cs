@@ -108,7 +108,8 @@ public sealed class DecisionLogTests(PostgresFixture postgres)
         var now = DateTimeOffset.UtcNow;
 
         await log.RecordAsync(new Decision("shop", now.AddMinutes(-10), "waiting", "1 of 3 signals since the last sync"), Ct);
-        var acted = await log.RecordAsync(new Decision("shop", now.AddMinutes(-5), DecisionLog.Acted, "opened", "aaa", "bbb", "helix/rollback/shop/bbb", "https://github.com/acme/gitops/pull/7", ["alertmanager:k1", "alertmanager:k2"]), Ct);
+        var acted = await log.RecordAsync(new Decision("shop", now.AddMinutes(-5), DecisionLog.Acted, "opened", "aaa", "bbb", "helix/rollback/shop/bbb",
+            "https://github.com/acme/gitops/pull/7", ["alertmanager:k1", "alertmanager:k2"]), Ct);
         await log.RecordAsync(new Decision("shop", now, "skipped", "cooldown: a rollback was opened 5 minutes ago"), Ct);
 
         var last = await log.LastActedAsync("shop", Ct);

@@ -26,7 +26,9 @@ public sealed class GitHubAppTokensTests
         {
             jwts.Add(context.Request.Headers.Authorization.ToString());
             var expires = time.GetUtcNow().AddHours(1).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Text($$"""{"token":"ghs_installation{{jwts.Count}}_{{id}}","expires_at":"{{expires}}","permissions":{"contents":"write","pull_requests":"write"},"repository_selection":"selected"}""", "application/json", statusCode: 201);
+            return Results.Text($$"""
+                {"token":"ghs_installation{{jwts.Count}}_{{id}}","expires_at":"{{expires}}","permissions":{"contents":"write","pull_requests":"write"},"repository_selection":"selected"}
+                """, "application/json", statusCode: 201);
         }), TestContext.Current.CancellationToken);
         var tokens = new GitHubAppTokens(new Uri(github.BaseAddress, "api/v3/"), 4242, 77, key.ExportRSAPrivateKeyPem, time);
 

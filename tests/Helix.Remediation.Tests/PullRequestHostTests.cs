@@ -60,7 +60,9 @@ public sealed class PullRequestHostTests : IAsyncDisposable
                 _open.Add(GitHubPull(7, Branch));
                 return Results.Text(GitHubPull(7, Branch), "application/json", statusCode: 201);
             });
-            app.MapPost("/api/v3/repos/acme/gitops/issues/7/labels", () => Results.Text("""[{"id":1,"name":"rollback","color":"d73a4a","default":false},{"id":2,"name":"helix","color":"0e8a16","default":false}]""", "application/json"));
+            app.MapPost("/api/v3/repos/acme/gitops/issues/7/labels", () => Results.Text("""
+                [{"id":1,"name":"rollback","color":"d73a4a","default":false},{"id":2,"name":"helix","color":"0e8a16","default":false}]
+                """, "application/json"));
         });
         var host = new GitHubPullRequests(GitHubPullRequests.Client(new Uri(server.BaseAddress, "api/v3/"), () => Token), "acme", "gitops"); // as a GitHub Enterprise API root
 
@@ -92,14 +94,19 @@ public sealed class PullRequestHostTests : IAsyncDisposable
         var server = await Server(app =>
         {
             app.MapGet("/api/v1/repos/acme/gitops/pulls", () => Results.Text("[" + string.Join(",", _open) + "]", "application/json"));
-            app.MapGet("/api/v1/repos/acme/gitops/labels", () => Results.Text("""[{"id":11,"name":"rollback","color":"#d73a4a"},{"id":12,"name":"helix","color":"#0e8a16"},{"id":13,"name":"bug","color":"#ee0701"}]""", "application/json"));
+            app.MapGet("/api/v1/repos/acme/gitops/labels", () => Results.Text("""
+                [{"id":11,"name":"rollback","color":"#d73a4a"},{"id":12,"name":"helix","color":"#0e8a16"},{"id":13,"name":"bug","color":"#ee0701"}]
+                """, "application/json"));
             app.MapPost("/api/v1/repos/acme/gitops/pulls", () =>
             {
                 if (refuse)
                 {
                     return Results.Text("""{"message":"user does not have permission to create pull request","url":"https://gitea.example.com/api/swagger"}""", "application/json", statusCode: 403);
                 }
-                var pull = $$$"""{"id":501,"number":3,"html_url":"https://gitea.example.com/acme/gitops/pulls/3","state":"open","title":"Roll back shop to 1.0","head":{"label":"{{{Branch}}}","ref":"{{{Branch}}}","sha":"0123"},"base":{"label":"main","ref":"main","sha":"89ab"}}""";
+                var pull = $$$"""
+                    {"id":501,"number":3,"html_url":"https://gitea.example.com/acme/gitops/pulls/3","state":"open","title":"Roll back shop to 1.0",
+                    "head":{"label":"{{{Branch}}}","ref":"{{{Branch}}}","sha":"0123"},"base":{"label":"main","ref":"main","sha":"89ab"}}
+                    """;
                 _open.Add(pull);
                 return Results.Text(pull, "application/json", statusCode: 201);
             });
@@ -130,7 +137,10 @@ public sealed class PullRequestHostTests : IAsyncDisposable
         var allowed = true;
         var server = await Server(app =>
         {
-            app.MapGet("/api/v1/repos/acme/gitops/pulls", () => Results.Text($$$"""[{"id":1,"number":4,"html_url":"https://gitea.example.com/acme/gitops/pulls/4","head":{"ref":"feature/x"},"base":{"ref":"main"}},{"id":2,"number":5,"html_url":"https://gitea.example.com/acme/gitops/pulls/5","head":{"ref":"{{{Branch}}}"},"base":{"ref":"main"}}]""", "application/json"));
+            app.MapGet("/api/v1/repos/acme/gitops/pulls", () => Results.Text($$$"""
+                [{"id":1,"number":4,"html_url":"https://gitea.example.com/acme/gitops/pulls/4","head":{"ref":"feature/x"},
+                "base":{"ref":"main"}},{"id":2,"number":5,"html_url":"https://gitea.example.com/acme/gitops/pulls/5","head":{"ref":"{{{Branch}}}"},"base":{"ref":"main"}}]
+                """, "application/json"));
             app.MapPost("/api/v1/repos/acme/gitops/pulls/5/merge", () => allowed
                 ? Results.Empty
                 : Results.Text("""{"message":"Please try again later","url":"https://gitea.example.com/api/swagger"}""", "application/json", statusCode: 405));

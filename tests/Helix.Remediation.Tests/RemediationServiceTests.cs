@@ -324,7 +324,8 @@ public sealed class RemediationServiceTests(PostgresFixture postgres, GitFixture
         Argo.Set(App, "Healthy", [(healthy, DateTimeOffset.UtcNow.AddHours(-3))], AppPath, operationPhase: "Failed", operationRevision: broken, finishedAt: failedAt);
         var host = await Start();
 
-        using (await host.PostArgoAsync(Alerts.Argo(App, "on-sync-failed", broken, failedAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture), health: "Healthy", phase: "Failed")))
+        using (await host.PostArgoAsync(Alerts.Argo(App, "on-sync-failed", broken, failedAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture), health: "Healthy",
+            phase: "Failed")))
         {
             var acted = (await host.WaitForDecisionAsync(App, d => d.Outcome == DecisionLog.Acted)).First(d => d.Outcome == DecisionLog.Acted);
             Assert.Equal((healthy, broken), (acted.Healthy, acted.Bad));

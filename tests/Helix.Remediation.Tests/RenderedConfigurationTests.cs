@@ -132,7 +132,10 @@ public sealed class RenderedConfigurationTests(PostgresFixture postgres, GitFixt
         foreach (var trigger in new[] { "on-health-degraded", "on-sync-failed", "on-deployed" })
         {
             // The template's body, with Argo's fields filled as it would, is what the service parses.
-            var body = $$"""{"version":"1","trigger":"{{trigger}}","application":"shop","revision":"abc","health":"Degraded","syncStatus":"Synced","operationPhase":"Failed","operationRevision":"abc","finishedAt":"2026-11-25T10:00:00Z"}""";
+            var body = $$"""
+                {"version":"1","trigger":"{{trigger}}","application":"shop","revision":"abc","health":"Degraded","syncStatus":"Synced",
+                "operationPhase":"Failed","operationRevision":"abc","finishedAt":"2026-11-25T10:00:00Z"}
+                """;
             var template = $$$"""{"version":"1","trigger":"{{{trigger}}}","application":"{{.app.metadata.name}}",""";
             Assert.Contains(template, argocd, StringComparison.Ordinal);
             var notice = Signals.ArgoNotification.Parse(System.Text.Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow);

@@ -130,6 +130,7 @@ public sealed class GraphTests(PostgresFixture postgres)
         var run = (await engine.Store.GetAsync(id, Ct))!;
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal("after step 1 the workflow's edges threw InvalidOperationException: the edge has a bug", run.Error);
+        Assert.Equal(run.Error, outcome.Error); // the outcome says what the run's record says
         Assert.Equal(RunOutcome.NotClaimed, await engine.OtherWorker().RunAsync(id, Ct)); // nothing left for the sweeper: it stays failed
         Assert.Equal(RunStatus.Failed, (await engine.Store.GetAsync(id, Ct))!.Status);
     }
@@ -157,7 +158,8 @@ public sealed class GraphTests(PostgresFixture postgres)
 
         var (id, outcome) = await engine.RunAsync("broken");
         Assert.Equal(RunOutcome.Failed, outcome);
-        Assert.Equal("node 'bug' (bug) failed after 1 attempt(s): InvalidOperationException: the node has a bug", (await engine.Store.GetAsync(id, Ct))!.Error);
+        Assert.Equal("node 'bug' (bug) failed after 1 attempt(s): InvalidOperationException: the node has a bug", outcome.Error);
+        Assert.Equal(outcome.Error, (await engine.Store.GetAsync(id, Ct))!.Error);
     }
 
     [Fact]

@@ -13,7 +13,8 @@ internal static class BringUpCommand
     {
         var tree = new Option<string>("--tree") { Description = "Simulate this tree on disk (a repository root or its gitops/ folder) instead of a fresh render" };
         var objects = new Option<bool>("--objects") { Description = "Print every object with what it waits for, not only each Application's summary" };
-        var command = new Command("bring-up", "Simulate the bring-up offline: the runbook's hand installs, then every sync wave of the root app-of-apps over the tree and the charts' real output; exit 1 when an Application would not become Healthy")
+        var command = new Command("bring-up", "Simulate the bring-up offline: the runbook's hand installs, then every sync wave of the root app-of-apps "
+            + "over the tree and the charts' real output; exit 1 when an Application would not become Healthy")
         {
             tree, objects,
         };

@@ -63,7 +63,8 @@ internal static class CostCommand
                 cli.Stdout.WriteLine(cli.Bold($"Against {result.GetValue(compare)}"));
                 foreach (var (provider, item, what, before, after) in Differences(other, current).Where(d => d.Before != d.After))
                 {
-                    cli.Stdout.WriteLine($"  {what,-36} {provider,-8} {item,-20} {Money(before, current.Currency),14} -> {Money(after, current.Currency),14}  ({Signed(after - before, current.Currency)})");
+                    cli.Stdout.WriteLine($"  {what,-36} {provider,-8} {item,-20} {Money(before, current.Currency),14} -> {Money(after, current.Currency),14}  "
+                        + $"({Signed(after - before, current.Currency)})");
                 }
                 cli.Stdout.WriteLine($"  total {Money(other.Total, current.Currency)} -> {Money(current.Total, current.Currency)} ({Signed(current.Total - other.Total, current.Currency)} a month)");
             }
@@ -86,7 +87,8 @@ internal static class CostCommand
         }
         foreach (var scale in report.Scale)
         {
-            cli.Stdout.WriteLine($"  {scale.Tenants,4} tenants: {scale.ComputeNodes} compute servers, {Money(scale.Monthly, report.Currency)} a month, {Money(scale.PerTenant, report.Currency)} per tenant");
+            cli.Stdout.WriteLine($"  {scale.Tenants,4} tenants: {scale.ComputeNodes} compute servers, {Money(scale.Monthly, report.Currency)} a month, "
+                + $"{Money(scale.PerTenant, report.Currency)} per tenant");
         }
     }
 

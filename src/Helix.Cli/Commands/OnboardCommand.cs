@@ -17,7 +17,8 @@ internal static class OnboardCommand
         var pods = new Option<int>("--pods") { Description = "Pod quota", DefaultValueFactory = _ => 50 };
         var flows = new Option<string[]>("--flow") { Description = "A connection it may open, as target:port (repeatable), such as postgres-pooler:5432", AllowMultipleArgumentsPerToken = true };
         var outDir = Cli.OutDir();
-        var command = new Command("onboard", "Add a tenant to the spec and render it: namespace, quota, default deny plus its flows, image checks, AppProject") { tenantName, team, zone, cpu, memory, pods, flows, outDir };
+        var command = new Command("onboard", "Add a tenant to the spec and render it: namespace, quota, default deny plus its flows, image checks, AppProject") { tenantName, team, zone, cpu,
+            memory, pods, flows, outDir };
         command.SetAction(result =>
         {
             var specPath = result.GetValue(cli.Spec)!;

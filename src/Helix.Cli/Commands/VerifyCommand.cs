@@ -12,11 +12,19 @@ internal static class VerifyCommand
 {
     public static Command Create(Cli cli)
     {
-        var tree = new Option<string>("--tree") { Description = "Verify this tree on disk (a repository root, or its gitops/ folder: what ArgoCD syncs and infra/ beside it, hand edits included) instead of a fresh render" };
+        var tree = new Option<string>("--tree")
+        {
+            Description = "Verify this tree on disk (a repository root, or its gitops/ folder: what ArgoCD syncs and infra/ beside it, hand edits included) instead of a fresh render",
+        };
         var matrix = new Option<bool>("--matrix") { Description = "Also print the reachability matrix by zone, and who reaches the world" };
         var svg = new Option<string?>("--svg") { Description = "With --matrix: write the matrix as an SVG picture to this path" };
-        var noCharts = new Option<bool>("--no-charts") { Description = "Skip the charts: by default every pinned chart is rendered with Helm v4 (HELIX_HELM or helm on PATH; charts from HELIX_CHARTS) and its values, output and install order checked" };
-        var command = new Command("verify", "Verify the render of the spec, or a tree on disk: the charts' real output, schemas, zero trust, signatures, SSO, waves, owners, workloads, secrets, infra; exit 1 on any error") { tree, matrix, svg, noCharts };
+        var noCharts = new Option<bool>("--no-charts")
+        {
+            Description = "Skip the charts: by default every pinned chart is rendered with Helm v4 (HELIX_HELM or helm on PATH; charts from HELIX_CHARTS) "
+                + "and its values, output and install order checked, and the bring-up simulated",
+        };
+        var command = new Command("verify", "Verify the render of the spec, or a tree on disk: the charts' real output, the bring-up, schemas, zero trust, "
+            + "signatures, SSO, waves, owners, workloads, secrets, infra; exit 1 on any error") { tree, matrix, svg, noCharts };
         command.SetAction(result =>
         {
             var json = cli.WantsJson(result);
@@ -62,13 +70,16 @@ internal static class VerifyCommand
                 cli.Stderr.WriteLine($"charts: {error}");
                 return cli.Report([.. verification.Findings, new Finding(Severity.Error, "-", "-", "chart-tool", error, "install Helm v4: scripts/tools.sh install")], [], what, json);
             }
-            cli.Stderr.WriteLine($"rendered {report.Charts.Count} charts in {clock.ElapsedMilliseconds} ms ({report.Charts.Count(c => c.FromCache)} from the output cache, Helm {report.HelmTime.TotalMilliseconds:0} ms)");
-            var summaries = report.Charts.Select(c => new ChartSummary(c.Release.Application, c.Release.Pin.Chart, c.Release.Pin.Version, c.Release.Wave, c.Objects.Count, c.Findings.Count, c.Images)).ToList();
+            cli.Stderr.WriteLine($"rendered {report.Charts.Count} charts in {clock.ElapsedMilliseconds} ms "
+                + $"({report.Charts.Count(c => c.FromCache)} from the output cache, Helm {report.HelmTime.TotalMilliseconds:0} ms)");
+            var summaries = report.Charts.Select(c => new ChartSummary(c.Release.Application, c.Release.Pin.Chart, c.Release.Pin.Version, c.Release.Wave, c.Objects.Count, c.Findings.Count,
+                c.Images)).ToList();
             if (!json)
             {
                 foreach (var chart in summaries)
                 {
-                    cli.Stdout.WriteLine($"chart {chart.Chart} {chart.Version} ({chart.Application}, wave {chart.Wave}): {chart.Objects} objects, {chart.Images.Count} images, {chart.Findings} finding(s)");
+                    cli.Stdout.WriteLine($"chart {chart.Chart} {chart.Version} ({chart.Application}, wave {chart.Wave}): "
+                        + $"{chart.Objects} objects, {chart.Images.Count} images, {chart.Findings} finding(s)");
                 }
             }
             if (model is null)

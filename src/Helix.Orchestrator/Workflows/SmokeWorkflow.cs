@@ -31,7 +31,8 @@ internal static class SmokeWorkflow
         .AddNode("step", async (context, state) =>
         {
             var transaction = await context.TransactionAsync().ConfigureAwait(false);
-            await using (var insert = new NpgsqlCommand($"INSERT INTO \"{schema}\".smoke_effects (run_id, step) VALUES ($1, $2)", transaction.Connection, transaction).With(context.RunId, state.Done + 1))
+            await using (var insert = new NpgsqlCommand($"INSERT INTO \"{schema}\".smoke_effects (run_id, step) VALUES ($1, $2)", transaction.Connection, transaction).With(context.RunId,
+                state.Done + 1))
             {
                 await insert.ExecuteNonQueryAsync(context.CancellationToken).ConfigureAwait(false);
             }

@@ -151,7 +151,8 @@ internal sealed class ArgoCd : IComponent
                                 ["generate"] = new JsonObject
                                 {
                                     ["command"] = new JsonArray("sh", "-c"),
-                                    ["args"] = new JsonArray("set -eu; for f in $(find . -name '*.yaml' | sort); do echo '---'; case \"$f\" in *.sops.yaml) sops --decrypt \"$f\";; *) cat \"$f\";; esac; done"),
+                                    ["args"] = new JsonArray("set -eu; for f in $(find . -name '*.yaml' | sort); do echo '---'; "
+                                        + "case \"$f\" in *.sops.yaml) sops --decrypt \"$f\";; *) cat \"$f\";; esac; done"),
                                 },
                             },
                         },
@@ -209,7 +210,8 @@ internal sealed class ArgoCd : IComponent
         {
             ("on-health-degraded", "helix-remediation-health-degraded", "app.status.health.status == 'Degraded'", null),
             ("on-sync-failed", "helix-remediation-sync-failed", "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']", null),
-            ("on-deployed", "helix-remediation-deployed", "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'", "app.status.operationState?.syncResult?.revision"),
+            ("on-deployed", "helix-remediation-deployed", "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'",
+                "app.status.operationState?.syncResult?.revision"),
         };
         var templates = new JsonObject();
         var triggerValues = new JsonObject();

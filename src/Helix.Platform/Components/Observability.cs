@@ -67,7 +67,8 @@ internal sealed class Observability : IComponent
                 .. spec.Apps.Where(a => a.Kind == AppKind.Remediation).Select(_ =>
                     new SecretNeed(Namespace, RemediationWebhookSecret, ["token"], SecretCreator.Operator, "Alertmanager's bearer token at the Remediation Service")),
             ],
-            CrdsUsed = [MonitoringCrds.ServiceMonitor, MonitoringCrds.PodMonitor, MonitoringCrds.PrometheusRule, new("monitoring.coreos.com", "Prometheus"), new("monitoring.coreos.com", "Alertmanager")],
+            CrdsUsed = [MonitoringCrds.ServiceMonitor, MonitoringCrds.PodMonitor, MonitoringCrds.PrometheusRule, new("monitoring.coreos.com", "Prometheus"),
+                new("monitoring.coreos.com", "Alertmanager")],
             Dashboards = [HelixDashboards.Uid],
             Storage =
             [

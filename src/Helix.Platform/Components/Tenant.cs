@@ -41,7 +41,8 @@ internal sealed class Tenant(TenantSpec tenant) : IComponent
         {
             ApiVersion = "v1",
             Kind = "Namespace",
-            Metadata = Meta.Object(tenant.Name, null, Application, Pods.NamespaceLabels(tenant.Zone, "restricted", new Dictionary<string, string> { ["helix.io/tenant"] = tenant.Name, ["helix.io/team"] = tenant.Team })),
+            Metadata = Meta.Object(tenant.Name, null, Application,
+                Pods.NamespaceLabels(tenant.Zone, "restricted", new Dictionary<string, string> { ["helix.io/tenant"] = tenant.Name, ["helix.io/team"] = tenant.Team })),
         };
         var quota = new V1ResourceQuota
         {

@@ -65,7 +65,8 @@ public static class CostAnalysis
         var spec = model.Spec;
         var lines = Billables(model, terraform).ToList();
         var storage = Storage(model);
-        return new CostReport(spec.Costs.Currency, lines, Scale(model, lines), storage, [.. spec.Costs.Prices.OrderBy(p => p.Provider, StringComparer.Ordinal).ThenBy(p => p.Item, StringComparer.Ordinal)]);
+        return new CostReport(spec.Costs.Currency, lines, Scale(model, lines), storage,
+            [.. spec.Costs.Prices.OrderBy(p => p.Provider, StringComparer.Ordinal).ThenBy(p => p.Item, StringComparer.Ordinal)]);
     }
 
     /// <summary>The price of one unit of <paramref name="item"/> in the table's currency, or null.</summary>
@@ -97,7 +98,8 @@ public static class CostAnalysis
             switch (type)
             {
                 case "hcloud_server":
-                    yield return Line("hetzner", $"server/{(string)resource["server_type"]!}", name == "netbird" ? "NetBird management server" : $"node pool {name}", count, "servers Terraform creates");
+                    yield return Line("hetzner", $"server/{(string)resource["server_type"]!}", name == "netbird" ? "NetBird management server" : $"node pool {name}", count,
+                        "servers Terraform creates");
                     // The provider gives a server a public IPv4 unless public_net turns it off.
                     if (resource["public_net"]?["ipv4_enabled"] is not JsonValue v || v.GetValue<bool>())
                     {

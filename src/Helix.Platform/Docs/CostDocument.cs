@@ -91,7 +91,8 @@ internal static partial class CostDocument
             ["Secrets", $"{secrets.Count}", string.Join(", ", secrets.GroupBy(s => s.Creator).OrderBy(g => g.Key).Select(g => $"{g.Count()} by {g.Key.ToString().ToLowerInvariant()}"))],
             ["flows", $"{model.Flows.Count + model.PeerFlows.Count}", $"{model.Flows.Count} between parts, {model.PeerFlows.Count} with the API server, nodes and the world"],
             ["policies the cluster enforces", $"{kyverno + cilium}", $"{kyverno} Kyverno policies, {cilium} Cilium network policies"],
-            ["owners", $"{model.Parts.Select(p => p.Owner).Distinct().Count()}", $"parts by owner: {string.Join(", ", owners)}; Terraform also owns {model.TerraformResources.Count} kinds of cloud resource"],
+            ["owners", $"{model.Parts.Select(p => p.Owner).Distinct().Count()}",
+                $"parts by owner: {string.Join(", ", owners)}; Terraform also owns {model.TerraformResources.Count} kinds of cloud resource"],
             ["Terraform resources", $"{model.TerraformResources.Count}", string.Join(", ", model.TerraformResources)],
         ]));
         return text.ToString();

@@ -28,7 +28,8 @@ internal static class NetworkAdminView
             text.Append("  ").Append(Markdown.Id(zone)).Append("[\"zone ").Append(zone).Append("\"]\n");
         }
         text.Append("  world((\"the Internet\"))\n");
-        foreach (var pair in model.Flows.GroupBy(f => (From: model.Part(f.From).Zone, To: model.Part(f.To).Zone)).OrderBy(g => g.Key.From, StringComparer.Ordinal).ThenBy(g => g.Key.To, StringComparer.Ordinal))
+        foreach (var pair in model.Flows.GroupBy(f => (From: model.Part(f.From).Zone, To: model.Part(f.To).Zone)).OrderBy(g => g.Key.From, StringComparer.Ordinal).ThenBy(g => g.Key.To,
+            StringComparer.Ordinal))
         {
             text.Append("  ").Append(Markdown.Id(pair.Key.From)).Append(" -->|\"")
                 .Append(string.Join(", ", pair.Select(f => f.Port).Distinct().Order())).Append("\"| ").Append(Markdown.Id(pair.Key.To)).Append('\n');

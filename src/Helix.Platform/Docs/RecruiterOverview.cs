@@ -27,7 +27,8 @@ internal static class RecruiterOverview
         text.Append("- **A safety net**: when a release makes an application unhealthy, a service proposes the rollback as a pull request.\n\n");
         text.Append("```mermaid\nflowchart LR\n  people([Users and partners]) --> entry[\"Web entry<br/>certificates and sign-in\"]\n");
         text.Append("  entry --> apps[\"Teams' applications\"]\n  apps --> data[(\"Databases, cache, queues\")]\n");
-        text.Append("  git[(\"Git: the platform as code\")] --> argo[\"Argo CD\"] --> apps\n  watch[\"Monitoring\"] -.-> apps\n  watch -.->|alerts| rollback[\"Rollback proposals\"] -.-> git\n```\n\n");
+        text.Append("  git[(\"Git: the platform as code\")] --> argo[\"Argo CD\"] --> apps\n  watch[\"Monitoring\"] -.-> apps\n");
+        text.Append("  watch -.->|alerts| rollback[\"Rollback proposals\"] -.-> git\n```\n\n");
         text.Append($"In numbers: {model.Declarations.Count} components, {model.Declarations.SelectMany(d => d.Charts).Distinct().Count()} upstream packages at pinned versions, ");
         text.Append($"{model.Flows.Count} allowed internal connections, about {Markdown.Money(cost.Total, cost.Currency)} a month in cloud costs ");
         text.Append("([cost-time-complexity.md](cost-time-complexity.md)).\n");

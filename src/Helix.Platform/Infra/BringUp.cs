@@ -86,7 +86,8 @@ internal static class BringUp
         text.Append("| wave | step | Application | waits for | check |\n|---|---|---|---|---|\n");
         foreach (var app in model.Applications)
         {
-            text.Append($"| {app.Wave} | {app.Step} | `{app.Name}` | {(app.DependsOn.Count == 0 ? "–" : string.Join(", ", app.DependsOn.Select(d => $"`{d}`")))} | `argocd app wait {app.Name} --health --timeout 900` |\n");
+            var waitsFor = app.DependsOn.Count == 0 ? "–" : string.Join(", ", app.DependsOn.Select(d => $"`{d}`"));
+            text.Append($"| {app.Wave} | {app.Step} | `{app.Name}` | {waitsFor} | `argocd app wait {app.Name} --health --timeout 900` |\n");
         }
         text.Append('\n');
         text.Append("`helix bring-up` simulates these waves offline over the tree and the charts' output, and names what would\n");

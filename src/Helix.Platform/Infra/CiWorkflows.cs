@@ -54,7 +54,8 @@ internal static class CiWorkflows
 
     private static string Uses(string action) => $"{action}@{Actions[action].Sha}";
 
-    private static Dictionary<string, object> Step(string name, string? uses = null, string? run = null, Dictionary<string, object>? with = null, Dictionary<string, object>? env = null, string? condition = null, string? id = null)
+    private static Dictionary<string, object> Step(string name, string? uses = null, string? run = null, Dictionary<string, object>? with = null, Dictionary<string, object>? env = null,
+        string? condition = null, string? id = null)
     {
         var step = new Dictionary<string, object>(StringComparer.Ordinal) { ["name"] = name };
         if (id is not null)
@@ -90,7 +91,8 @@ internal static class CiWorkflows
     private static Dictionary<string, object> Dotnet() =>
         Step("Set up .NET", Uses("actions/setup-dotnet"), with: new() { ["global-json-file"] = "global.json" });
 
-    private static Dictionary<string, object> Job(string name, Dictionary<string, object> permissions, IEnumerable<Dictionary<string, object>> steps, int timeout = 30, Dictionary<string, object>? extra = null)
+    private static Dictionary<string, object> Job(string name, Dictionary<string, object> permissions, IEnumerable<Dictionary<string, object>> steps, int timeout = 30,
+        Dictionary<string, object>? extra = null)
     {
         var job = new Dictionary<string, object>(StringComparer.Ordinal)
         {
@@ -135,7 +137,8 @@ internal static class CiWorkflows
             [
                 Checkout(),
                 Step("Set up Terraform", Uses("hashicorp/setup-terraform"), with: new() { ["terraform_version"] = TerraformVersion }),
-                Step("Assume the read-only plan role", Uses("aws-actions/configure-aws-credentials"), with: new() { ["role-to-assume"] = RoleArn(spec, "github-plan"), ["aws-region"] = spec.Infra.Aws.Region }),
+                Step("Assume the read-only plan role", Uses("aws-actions/configure-aws-credentials"),
+                    with: new() { ["role-to-assume"] = RoleArn(spec, "github-plan"), ["aws-region"] = spec.Infra.Aws.Region }),
                 NetBirdJoin(spec),
                 Step("terraform plan", run: "terraform -chdir=infra/terraform init -input=false\nterraform -chdir=infra/terraform plan -input=false -lock=false",
                     env: TerraformSecrets()),
@@ -177,7 +180,8 @@ internal static class CiWorkflows
         return new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["name"] = "images",
-            ["on"] = new Dictionary<string, object> { ["push"] = new Dictionary<string, object> { ["branches"] = new[] { spec.GitOps.Branch }, ["paths"] = new[] { "src/**", "Directory.*.props", "global.json" } } },
+            ["on"] = new Dictionary<string, object> { ["push"] = new Dictionary<string, object> { ["branches"] = new[] { spec.GitOps.Branch },
+                ["paths"] = new[] { "src/**", "Directory.*.props", "global.json" } } },
             ["permissions"] = Read(),
             ["jobs"] = new Dictionary<string, object>(StringComparer.Ordinal)
             {
@@ -185,7 +189,8 @@ internal static class CiWorkflows
                 [
                     Checkout(),
                     Dotnet(),
-                    Step("Log in to the registry", run: "echo \"$TOKEN\" | docker login ghcr.io -u \"$ACTOR\" --password-stdin", env: new() { ["TOKEN"] = "${{ secrets.GITHUB_TOKEN }}", ["ACTOR"] = "${{ github.actor }}" }),
+                    Step("Log in to the registry", run: "echo \"$TOKEN\" | docker login ghcr.io -u \"$ACTOR\" --password-stdin",
+                        env: new() { ["TOKEN"] = "${{ secrets.GITHUB_TOKEN }}", ["ACTOR"] = "${{ github.actor }}" }),
                     Step("Build and push by digest", id: "push", run:
                         "dotnet publish \"${{ matrix.project }}\" -c Release -t:PublishContainer \\\n" +
                         $"  -p:ContainerRegistry=ghcr.io -p:ContainerRepository={registry["ghcr.io/".Length..]}/${{{{ matrix.app }}}} -p:ContainerImageTags=${{{{ github.sha }}}}\n" +
@@ -244,7 +249,8 @@ internal static class CiWorkflows
             [
                 Checkout(),
                 Step("Set up Terraform", Uses("hashicorp/setup-terraform"), with: new() { ["terraform_version"] = TerraformVersion }),
-                Step("Assume the apply role", Uses("aws-actions/configure-aws-credentials"), with: new() { ["role-to-assume"] = RoleArn(spec, "github-actions"), ["aws-region"] = spec.Infra.Aws.Region }),
+                Step("Assume the apply role", Uses("aws-actions/configure-aws-credentials"),
+                    with: new() { ["role-to-assume"] = RoleArn(spec, "github-actions"), ["aws-region"] = spec.Infra.Aws.Region }),
                 NetBirdJoin(spec),
                 Step("terraform apply", run: "terraform -chdir=infra/terraform init -input=false\nterraform -chdir=infra/terraform apply -input=false -auto-approve", env: TerraformSecrets()),
                 NetBirdLeave(),

@@ -78,7 +78,8 @@ internal static partial class TerraformRenderer
             {
                 ["aws_kms_key"] = new JsonObject
                 {
-                    ["platform"] = new JsonObject { ["description"] = $"{spec.Name}: Terraform state and SOPS", ["enable_key_rotation"] = true, ["deletion_window_in_days"] = 30, ["tags"] = Tags(spec) },
+                    ["platform"] = new JsonObject { ["description"] = $"{spec.Name}: Terraform state and SOPS", ["enable_key_rotation"] = true, ["deletion_window_in_days"] = 30,
+                        ["tags"] = Tags(spec) },
                 },
                 ["aws_kms_alias"] = new JsonObject
                 {
@@ -112,8 +113,10 @@ internal static partial class TerraformRenderer
                 },
                 ["aws_iam_role_policy"] = new JsonObject
                 {
-                    ["github_actions"] = new JsonObject { ["name"] = "terraform-state-and-sops", ["role"] = "${aws_iam_role.github_actions.id}", ["policy"] = "${data.aws_iam_policy_document.github_permissions.json}" },
-                    ["github_plan"] = new JsonObject { ["name"] = "terraform-state-read", ["role"] = "${aws_iam_role.github_plan.id}", ["policy"] = "${data.aws_iam_policy_document.github_plan_permissions.json}" },
+                    ["github_actions"] = new JsonObject { ["name"] = "terraform-state-and-sops", ["role"] = "${aws_iam_role.github_actions.id}",
+                        ["policy"] = "${data.aws_iam_policy_document.github_permissions.json}" },
+                    ["github_plan"] = new JsonObject { ["name"] = "terraform-state-read", ["role"] = "${aws_iam_role.github_plan.id}",
+                        ["policy"] = "${data.aws_iam_policy_document.github_plan_permissions.json}" },
                 },
             },
             ["data"] = new JsonObject
@@ -129,7 +132,8 @@ internal static partial class TerraformRenderer
                             ["principals"] = new JsonArray(new JsonObject { ["type"] = "Federated", ["identifiers"] = new JsonArray("${aws_iam_openid_connect_provider.github.arn}") }),
                             ["condition"] = new JsonArray(
                                 new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:aud", ["values"] = new JsonArray("sts.amazonaws.com") },
-                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub", ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:ref:refs/heads/{aws.Branch}") }),
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub",
+                                    ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:ref:refs/heads/{aws.Branch}") }),
                         }),
                     },
                     ["github_plan_assume"] = new JsonObject
@@ -146,14 +150,17 @@ internal static partial class TerraformRenderer
                     ["github_plan_permissions"] = new JsonObject
                     {
                         ["statement"] = new JsonArray(
-                            new JsonObject { ["sid"] = "StateRead", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject"), ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
+                            new JsonObject { ["sid"] = "StateRead", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject"),
+                                ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
                             new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Decrypt", "kms:DescribeKey"), ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
                     },
                     ["github_permissions"] = new JsonObject
                     {
                         ["statement"] = new JsonArray(
-                            new JsonObject { ["sid"] = "State", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"), ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
-                            new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"), ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
+                            new JsonObject { ["sid"] = "State", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+                                ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
+                            new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+                                ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
                     },
                 },
             },

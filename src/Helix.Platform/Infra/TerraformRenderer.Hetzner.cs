@@ -89,8 +89,10 @@ internal static partial class TerraformRenderer
             {
                 ["hcloud_load_balancer"] = new JsonObject
                 {
-                    ["ingress"] = new JsonObject { ["name"] = $"{spec.Name}-ingress", ["load_balancer_type"] = spec.Infra.Hetzner.LoadBalancerType, ["location"] = spec.Infra.Hetzner.Location, ["labels"] = Labels(spec) },
-                    ["api"] = new JsonObject { ["name"] = $"{spec.Name}-api", ["load_balancer_type"] = spec.Infra.Hetzner.LoadBalancerType, ["location"] = spec.Infra.Hetzner.Location, ["labels"] = Labels(spec) },
+                    ["ingress"] = new JsonObject { ["name"] = $"{spec.Name}-ingress", ["load_balancer_type"] = spec.Infra.Hetzner.LoadBalancerType,
+                        ["location"] = spec.Infra.Hetzner.Location, ["labels"] = Labels(spec) },
+                    ["api"] = new JsonObject { ["name"] = $"{spec.Name}-api", ["load_balancer_type"] = spec.Infra.Hetzner.LoadBalancerType, ["location"] = spec.Infra.Hetzner.Location,
+                        ["labels"] = Labels(spec) },
                 },
                 ["hcloud_load_balancer_network"] = new JsonObject
                 {
@@ -180,7 +182,8 @@ internal static partial class TerraformRenderer
                         ["node"] = $"${{tolist(hcloud_server.{Id(egress.Name)}[count.index].network)[0].ip}}",
                         ["config_patches"] = new JsonArray(
                             $"${{yamlencode({{ machine = {{ nodeLabels = {{ \"{NetworkPolicies.EgressIpNodeLabel}\" = hcloud_floating_ip.nat[count.index].ip_address }} }} }})}}",
-                            "${yamlencode({ apiVersion = \"v1alpha1\", kind = \"LinkConfig\", name = \"eth0\", addresses = [{ address = format(\"%s/32\", hcloud_floating_ip.nat[count.index].ip_address) }] })}"),
+                            "${yamlencode({ apiVersion = \"v1alpha1\", kind = \"LinkConfig\", name = \"eth0\", "
+                                + "addresses = [{ address = format(\"%s/32\", hcloud_floating_ip.nat[count.index].ip_address) }] })}"),
                         ["depends_on"] = new JsonArray("talos_machine_bootstrap.cluster", "hcloud_floating_ip_assignment.nat"),
                     },
                 },
@@ -214,7 +217,8 @@ internal static partial class TerraformRenderer
                     ["name"] = $"{spec.Name}-netbird",
                     ["labels"] = Labels(spec),
                     ["rule"] = new JsonArray(
-                        new JsonObject { ["direction"] = "in", ["protocol"] = "tcp", ["port"] = "443", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"), ["description"] = "management API and dashboard" },
+                        new JsonObject { ["direction"] = "in", ["protocol"] = "tcp", ["port"] = "443", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"),
+                            ["description"] = "management API and dashboard" },
                         new JsonObject { ["direction"] = "in", ["protocol"] = "udp", ["port"] = "3478", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"), ["description"] = "STUN/TURN" },
                         new JsonObject { ["direction"] = "in", ["protocol"] = "udp", ["port"] = "51820", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"), ["description"] = "WireGuard" }),
                 },

@@ -24,7 +24,8 @@ internal static partial class TerraformRenderer
                 ["examples"] = false,
                 ["config_patches"] = new JsonArray(
                     $"${{file(\"${{path.module}}/../talos/{pool.Name}.yaml\")}}",
-                    $"${{yamlencode({{ machine = {{ install = {{ image = \"factory.talos.dev/installer/${{talos_image_factory_schematic.longhorn.id}}:{spec.Cluster.TalosVersion}\" }}, certSANs = [cidrhost(hcloud_network_subnet.nodes.ip_range, {ApiLoadBalancerHost})] }} }})}}"),
+                    $"${{yamlencode({{ machine = {{ install = {{ image = \"factory.talos.dev/installer/${{talos_image_factory_schematic.longhorn.id}}:{spec.Cluster.TalosVersion}\" }}, "
+                        + $"certSANs = [cidrhost(hcloud_network_subnet.nodes.ip_range, {ApiLoadBalancerHost})] }} }})}}"),
             };
         }
         var schematic = new JsonObject

@@ -116,7 +116,8 @@ internal static partial class TerraformRenderer
             ["github_actions_role_arn"] = new JsonObject { ["value"] = "${aws_iam_role.github_actions.arn}" },
             ["github_plan_role_arn"] = new JsonObject { ["value"] = "${aws_iam_role.github_plan.arn}" },
             ["kms_key_arn"] = new JsonObject { ["value"] = "${aws_kms_key.platform.arn}" },
-            ["talos_schematic_id"] = new JsonObject { ["value"] = "${talos_image_factory_schematic.longhorn.id}", ["description"] = "the image factory schematic of the Talos image (with Longhorn's extensions)" },
+            ["talos_schematic_id"] = new JsonObject { ["value"] = "${talos_image_factory_schematic.longhorn.id}",
+                ["description"] = "the image factory schematic of the Talos image (with Longhorn's extensions)" },
             ["dns_name_servers"] = new JsonObject
             {
                 ["value"] = "${{" + string.Join(", ", spec.Domains.Select(d => $"\"{d.Name}\" = aws_route53_zone.{Id(d.Name)}.name_servers")) + "}}",

@@ -115,7 +115,8 @@ public static class GitOpsRenderer
         {
             annotations[Meta.DependsOnAnnotation] = string.Join(",", app.DependsOn);
         }
-        var metadata = Meta.Object(app.Name, "argocd", app.Name, new Dictionary<string, string> { ["helix.io/step"] = app.Step.ToString(System.Globalization.CultureInfo.InvariantCulture) }, annotations);
+        var metadata = Meta.Object(app.Name, "argocd", app.Name, new Dictionary<string, string> { ["helix.io/step"] = app.Step.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            annotations);
         if (rendered.Cascade)
         {
             metadata.Finalizers = ["resources-finalizer.argocd.argoproj.io"];

@@ -233,7 +233,8 @@ public static class BringUpSimulator
         }
         if (o.Kind == "Service" && o.Group == "" && KubeObject.Text(o.Json, "spec", "type") == "LoadBalancer" && !state.Applied.LoadBalancers && !own.LoadBalancers)
         {
-            Error(HealthRule, "a LoadBalancer Service, and nothing in the cluster provides load balancers (no cloud controller manager, no LB IPAM pool): it stays Pending and the Application Progressing",
+            Error(HealthRule, "a LoadBalancer Service, and nothing in the cluster provides load balancers (no cloud controller manager, no LB IPAM pool): "
+                + "it stays Pending and the Application Progressing",
                 "make it a ClusterIP (Traefik routes to it) or a NodePort behind the Terraform load balancer");
         }
         if (o.Group == "kyverno.io" && o.Kind is "ClusterPolicy" or "Policy" && KyvernoRefuses(o) is { } invalid)

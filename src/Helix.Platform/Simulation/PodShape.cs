@@ -22,6 +22,10 @@ internal sealed record PodShape(
     bool OnEveryNode,
     IReadOnlyList<Claim> Claims)
 {
+    private const string RequiredAffinity = "requiredDuringSchedulingIgnoredDuringExecution";
+
+    private static IReadOnlyList<JsonElement>? Terms(JsonElement? terms) => terms is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray()] : null;
+
     /// <summary>The pods an object runs: workloads by their template, CloudNativePG clusters and poolers by their operator's rules.</summary>
     public static PodShape? Of(KubeObject o, int? scaledTo)
     {
@@ -59,7 +63,7 @@ internal sealed record PodShape(
             .Select(v => KubeObject.Text(v, "persistentVolumeClaim", "claimName")).OfType<string>()
             .Select(name => new Claim(name, StorageClass: null)).ToList();
         return new PodShape(owner, pod, KubeObject.Map(pod, "nodeSelector"), [.. KubeObject.Items(KubeObject.Element(pod, "tolerations"))],
-            KubeObject.Element(pod, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms") is { ValueKind: JsonValueKind.Array } terms ? [.. terms.EnumerateArray()] : null,
+            Terms(KubeObject.Element(pod, "affinity", "nodeAffinity", RequiredAffinity, "nodeSelectorTerms")),
             Request("cpu"), Request("memory"), replicas, daemon, [.. templates, .. claims]);
     }
 
@@ -77,7 +81,7 @@ internal sealed record PodShape(
         }
         return new PodShape(owner, null, KubeObject.Map(o.Json, "spec", "affinity", "nodeSelector"),
             [.. KubeObject.Items(o.At("spec", "affinity", "tolerations"))],
-            o.At("spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms") is { ValueKind: JsonValueKind.Array } terms ? [.. terms.EnumerateArray()] : null,
+            Terms(o.At("spec", "affinity", "nodeAffinity", RequiredAffinity, "nodeSelectorTerms")),
             NodePool.Quantity(KubeObject.Text(o.Json, "spec", "resources", "requests", "cpu")),
             NodePool.Quantity(KubeObject.Text(o.Json, "spec", "resources", "requests", "memory")),
             KubeObject.Number(o.Json, "spec", "instances") ?? 1, false, claims);

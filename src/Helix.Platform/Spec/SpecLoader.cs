@@ -43,7 +43,8 @@ public static partial class SpecLoader
         }
         catch (DecoderFallbackException e)
         {
-            return new SpecLoadResult(null, [new SpecError(path, MarkOf(bytes, e.Index), "the spec is not UTF-8 text here (a byte no UTF-8 character has)", "save the file as UTF-8")], new SpecMarks());
+            return new SpecLoadResult(null, [new SpecError(path, MarkOf(bytes, e.Index), "the spec is not UTF-8 text here (a byte no UTF-8 character has)", "save the file as UTF-8")],
+                new SpecMarks());
         }
         return Parse(text.TrimStart('\uFEFF'), path);
     }
@@ -143,7 +144,8 @@ public static partial class SpecLoader
             Quantity(spec.Observability, nameof(ObservabilitySpec.MetricsStorage), spec.Observability.MetricsStorage);
 
             var egressNodes = spec.NodePools.Where(p => p.Role == NodeRole.Egress).Sum(p => p.Count);
-            foreach (var ip in spec.Infra.NatEgressIps.Where(ip => !System.Net.IPAddress.TryParse(ip, out var a) || a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || ip.Count(c => c == '.') != 3))
+            foreach (var ip in spec.Infra.NatEgressIps.Where(ip =>
+                !System.Net.IPAddress.TryParse(ip, out var a) || a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || ip.Count(c => c == '.') != 3))
             {
                 Error(spec.Infra, nameof(InfraSpec.NatEgressIps), $"'{ip}' is not an IPv4 address", "write the floating IPs Terraform allocated, such as 203.0.113.10");
             }
@@ -300,7 +302,8 @@ public static partial class SpecLoader
             }
             foreach (var group in costs.Prices.GroupBy(p => (p.Provider, p.Item)).Where(g => g.Count() > 1))
             {
-                Error(group.Last(), nameof(PriceSpec.Item), $"the price of {group.Key.Provider} {group.Key.Item} is given twice (first at {marks.Of(group.First(), nameof(PriceSpec.Item))})", "keep one row per provider and item");
+                Error(group.Last(), nameof(PriceSpec.Item), $"the price of {group.Key.Provider} {group.Key.Item} is given twice (first at {marks.Of(group.First(), nameof(PriceSpec.Item))})",
+                    "keep one row per provider and item");
             }
             foreach (var price in costs.Prices)
             {

@@ -17,7 +17,8 @@ internal static partial class InfraVerifier
     public const string SecretRule = "no-secret-literal";
     public const string OwnerRule = "single-owner";
 
-    private static readonly HashSet<string> TopLevel = new(StringComparer.Ordinal) { "terraform", "provider", "variable", "locals", "resource", "data", "output", "module", "moved", "import", "check", "removed" };
+    private static readonly HashSet<string> TopLevel = new(StringComparer.Ordinal) { "terraform", "provider", "variable", "locals", "resource", "data", "output", "module", "moved", "import",
+        "check", "removed" };
 
     /// <summary>Built-in names an expression may use besides declared objects.</summary>
     private static readonly HashSet<string> BuiltIns = new(StringComparer.Ordinal) { "path", "count", "each", "self", "terraform" };
@@ -110,7 +111,8 @@ internal static partial class InfraVerifier
             var result = TalosSchema.Value.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
             if (!result.IsValid)
             {
-                var details = (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{(d.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {e.Value}"))
+                var details = (result.Details ?? []).Where(d => d.Errors is not null)
+                    .SelectMany(d => d.Errors!.Select(e => $"{(d.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {e.Value}"))
                     .Distinct(StringComparer.Ordinal).Take(5);
                 yield return new Finding(Severity.Error, file, "-", TalosRule, $"not a valid Talos machine config: {string.Join("; ", details)}",
                     "write the patch as Talos v1.13's machine config defines it (talosctl validate)");

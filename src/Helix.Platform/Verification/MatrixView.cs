@@ -99,7 +99,8 @@ public static class MatrixView
                 svg.Append(CultureInfo.InvariantCulture, $"  <text x=\"{x + (Size / 2) - 2}\" y=\"{y + 80}\" text-anchor=\"middle\">{cell.Blocked} blocked</text>\n");
             }
         }
-        svg.Append(CultureInfo.InvariantCulture, $"  <text x=\"{Left}\" y=\"{height - 30}\">Counts are workload pairs. Green: only intended flows; red: a leak; amber: an intended flow blocked; grey: nothing allowed.</text>\n");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"  <text x=\"{Left}\" y=\"{height - 30}\">Counts are workload pairs. Green: only intended flows; red: a leak; amber: an intended flow blocked; grey: nothing allowed.</text>\n");
         svg.Append("</svg>\n");
         return svg.ToString();
     }

@@ -272,7 +272,10 @@ internal sealed record Policy(string File, string Id, string? Namespace, LabelSe
                 cidrs.AddRange(cs.EnumerateArray().Select(x => x.TryGetProperty("cidr", out var v) ? v.GetString() ?? "" : ""));
             }
             var fqdns = rule.TryGetProperty($"{prefix}FQDNs", out var f) && f.ValueKind == JsonValueKind.Array
-                ? f.EnumerateArray().Select(x => (x.TryGetProperty("matchName", out var mn) ? mn.GetString() : x.TryGetProperty("matchPattern", out var mp) ? mp.GetString() : null) ?? "").ToList() : [];
+                ? f.EnumerateArray()
+                    .Select(x => (x.TryGetProperty("matchName", out var mn) ? mn.GetString() : x.TryGetProperty("matchPattern", out var mp) ? mp.GetString() : null) ?? "")
+                    .ToList()
+                : [];
             var ports = Ports(rule);
             var hasPeer = endpoints.Count > 0 || entities.Count > 0 || cidrs.Count > 0 || fqdns.Count > 0
                 || rule.TryGetProperty($"{prefix}Nodes", out _) || rule.TryGetProperty($"{prefix}Services", out _) || rule.TryGetProperty($"{prefix}Groups", out _);

@@ -233,7 +233,8 @@ public static class Reachability
                 var missing = wanted.Except(ports);
                 if (!missing.IsEmpty)
                 {
-                    yield return new Finding(Severity.Error, "-", subject, PeerRule, $"{w.Name} ({w.Zone} zone) should {(outbound ? "reach" : "accept")} {entity} on {missing} but the policies block it",
+                    yield return new Finding(Severity.Error, "-", subject, PeerRule,
+                        $"{w.Name} ({w.Zone} zone) should {(outbound ? "reach" : "accept")} {entity} on {missing} but the policies block it",
                         $"allow {entity} on {missing} in {w.Name}'s policy (helix render writes it)");
                 }
             }
@@ -302,7 +303,8 @@ public static class Reachability
     {
         var namespaceLabels = objects.Where(o => o.Object.GetProperty("kind").GetString() == "Namespace" && !o.Object.GetProperty("apiVersion").GetString()!.Contains('/', StringComparison.Ordinal))
             .Select(o => o.Object.GetProperty("metadata"))
-            .ToDictionary(m => m.GetProperty("name").GetString()!, m => m.TryGetProperty("labels", out var l) ? l.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal) : [], StringComparer.Ordinal);
+            .ToDictionary(m => m.GetProperty("name").GetString()!,
+                m => m.TryGetProperty("labels", out var l) ? l.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal) : [], StringComparer.Ordinal);
         var workloads = new List<Workload>();
         var byKey = new Dictionary<string, Workload>(StringComparer.Ordinal);
         var byComponent = new Dictionary<string, Workload>(StringComparer.Ordinal);

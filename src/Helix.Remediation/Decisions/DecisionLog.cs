@@ -160,7 +160,8 @@ public sealed class DecisionLog(NpgsqlDataSource pooled, string schema)
     public async Task<IReadOnlyList<Signal>> ActiveSignalsAsync(string application, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await using var command = pooled.CreateCommand(
-            $"SELECT source, dedupe_key, observed_at, received_at, payload::text FROM {T("signals")} WHERE application = $1 AND observed_at BETWEEN $2 AND $3 AND resolved_at IS NULL ORDER BY observed_at, source, dedupe_key");
+            $"SELECT source, dedupe_key, observed_at, received_at, payload::text FROM {T("signals")} "
+            + "WHERE application = $1 AND observed_at BETWEEN $2 AND $3 AND resolved_at IS NULL ORDER BY observed_at, source, dedupe_key");
         command.With(application, from.UtcDateTime, to.UtcDateTime);
         var signals = new List<Signal>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

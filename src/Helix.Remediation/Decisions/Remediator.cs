@@ -142,9 +142,11 @@ internal sealed partial class Remediator(
             case RevertOutcome.Prepared prepared:
                 return Say(DryRun, $"dry run: would push {prepared.Branch} reverting {Commits(prepared.Reverted)} and open a pull request", signals, healthy: healthy, bad: bad);
             case RevertOutcome.Conflict conflict:
-                return Say("conflict", $"reverting {Short(conflict.Commit)} conflicts in {string.Join(", ", conflict.Paths)}; nothing was pushed, a person resolves it", signals, healthy: healthy, bad: bad);
+                return Say("conflict", $"reverting {Short(conflict.Commit)} conflicts in {string.Join(", ", conflict.Paths)}; nothing was pushed, a person resolves it", signals,
+                    healthy: healthy, bad: bad);
             case RevertOutcome.ForeignPaths foreign:
-                return Say(Skipped, $"the range also changes {string.Join(", ", foreign.Paths)}, outside {string.Join(", ", app.Paths)}; set Remediation:AllowForeignPaths to revert anyway", signals, healthy: healthy, bad: bad);
+                return Say(Skipped, $"the range also changes {string.Join(", ", foreign.Paths)}, outside {string.Join(", ", app.Paths)}; set Remediation:AllowForeignPaths to revert anyway",
+                    signals, healthy: healthy, bad: bad);
             case RevertOutcome.NotOnBranch notOnBranch:
                 return Say(Skipped, notOnBranch.Reason, signals, healthy: healthy, bad: bad);
             case RevertOutcome.NothingToRevert:

@@ -118,7 +118,8 @@ internal sealed record SourceOptions : IValidatableObject
         if (ReplayWindow is not null && !SignsNoDeliveryOrTime)
         {
             yield return new ValidationResult(
-                $"the replay guard is for schemes that sign no delivery id or timestamp (GitHub, Shopify, Generic without TimestampHeader); {Scheme} signs them, so replays are refused already: remove ReplayWindow",
+                "the replay guard is for schemes that sign no delivery id or timestamp (GitHub, Shopify, Generic without TimestampHeader); "
+                + $"{Scheme} signs them, so replays are refused already: remove ReplayWindow",
                 [nameof(ReplayWindow)]);
         }
         for (var i = 0; i < Secrets.Count; i++)

@@ -30,7 +30,9 @@ internal sealed class ArgoCdStub : IAsyncDisposable
             stub.Requests++;
             if (context.Request.Headers.Authorization != $"Bearer {Token}")
             {
-                return Results.Text("""{"error":"invalid session: token signature is invalid","code":16,"message":"invalid session: token signature is invalid"}""", "application/json", statusCode: 401);
+                return Results.Text("""
+                    {"error":"invalid session: token signature is invalid","code":16,"message":"invalid session: token signature is invalid"}
+                    """, "application/json", statusCode: 401);
             }
             return stub._applications.TryGetValue(name, out var json)
                 ? Results.Text(json, "application/json")

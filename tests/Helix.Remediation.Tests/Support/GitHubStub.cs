@@ -64,7 +64,8 @@ internal sealed class GitHubStub : IAsyncDisposable
                 context.Request.EnableBuffering();
                 var body = await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted);
                 context.Request.Body.Position = 0;
-                stub._requests.Enqueue(new Request(context.Request.Method, context.Request.Path.Value!, context.Request.QueryString.Value ?? "", body, context.Request.Headers.Authorization.ToString()));
+                stub._requests.Enqueue(new Request(context.Request.Method, context.Request.Path.Value!, context.Request.QueryString.Value ?? "", body,
+                    context.Request.Headers.Authorization.ToString()));
                 await next(context);
             });
             app.MapGet($"{Repo}/pulls", (HttpContext context) =>
@@ -86,17 +87,25 @@ internal sealed class GitHubStub : IAsyncDisposable
                 {
                     if (stub._open.Any(p => p.Branch == branch))
                     {
-                        return Results.Text($$"""{"message":"Validation Failed","errors":[{"resource":"PullRequest","code":"custom","message":"A pull request already exists for {{Owner}}:{{branch}}."}],"documentation_url":"https://docs.github.com/rest/pulls/pulls#create-a-pull-request","status":"422"}""", "application/json", statusCode: 422);
+                        return Results.Text($$"""
+                            {"message":"Validation Failed","errors":[{"resource":"PullRequest","code":"custom","message":"A pull request already exists for {{Owner}}:{{branch}}."}],
+                            "documentation_url":"https://docs.github.com/rest/pulls/pulls#create-a-pull-request","status":"422"}
+                            """, "application/json", statusCode: 422);
                     }
                     number = stub._next++;
                     stub._open.Add((number, branch, baseBranch));
                 }
                 return Results.Text(Pull(number, branch, baseBranch), "application/json", statusCode: 201);
             });
-            app.MapPost($"{Repo}/issues/{{number:int}}/labels", () => Results.Text("""[{"id":1,"node_id":"LA_1","name":"rollback","color":"d73a4a","default":false},{"id":2,"node_id":"LA_2","name":"helix","color":"0e8a16","default":false}]""", "application/json"));
+            app.MapPost($"{Repo}/issues/{{number:int}}/labels", () => Results.Text("""
+                [{"id":1,"node_id":"LA_1","name":"rollback","color":"d73a4a","default":false},{"id":2,"node_id":"LA_2","name":"helix","color":"0e8a16","default":false}]
+                """, "application/json"));
             app.MapPost("/api/graphql", () => stub.AutoMergeAllowed
                 ? Results.Text("""{"data":{"enablePullRequestAutoMerge":{"clientMutationId":null}}}""", "application/json")
-                : Results.Text("""{"data":{"enablePullRequestAutoMerge":null},"errors":[{"type":"UNPROCESSABLE","path":["enablePullRequestAutoMerge"],"locations":[{"line":1,"column":12}],"message":"Pull request Auto merge is not allowed for this repository"}]}""", "application/json"));
+                : Results.Text("""
+                    {"data":{"enablePullRequestAutoMerge":null},"errors":[{"type":"UNPROCESSABLE","path":["enablePullRequestAutoMerge"],
+                    "locations":[{"line":1,"column":12}],"message":"Pull request Auto merge is not allowed for this repository"}]}
+                    """, "application/json"));
         }, TestContext.Current.CancellationToken);
         return stub;
     }

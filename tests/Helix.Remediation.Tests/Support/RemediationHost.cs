@@ -47,7 +47,8 @@ internal sealed class RemediationHost : IAsyncDisposable
     /// Starts the service. With <paramref name="defaults"/> off only <paramref name="settings"/> configure
     /// it (the rendered environment, for one), the database's address excepted.
     /// </summary>
-    public static async Task<RemediationHost> StartAsync(PostgresSchema schema, GitTestRepo repo, ArgoCdStub argo, GitHubStub github, IDictionary<string, string?>? settings = null, bool defaults = true)
+    public static async Task<RemediationHost> StartAsync(PostgresSchema schema, GitTestRepo repo, ArgoCdStub argo, GitHubStub github, IDictionary<string, string?>? settings = null,
+        bool defaults = true)
     {
         var files = Directory.CreateTempSubdirectory("helix-remediation-");
         string Secret(string name, string value)
