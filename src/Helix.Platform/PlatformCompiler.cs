@@ -101,6 +101,7 @@ public static class PlatformCompiler
                 [
                     .. chart.Findings,
                     .. SupplyChain.VerifyWorkloads(tree.Objects, [.. chart.Objects.Select(o => (chart.Source, o))], model),
+                    .. PromiseRules.Objects(chart.Source, chart.Objects, chart.Release.Namespace, model),
                     .. ChartVerifier.PodLabels(chart, model.Parts.Where(p => p.Application == chart.Release.Application && p.Namespace == chart.Release.Namespace)),
                     .. first[chart.Release.Application] == chart && model.Declarations.FirstOrDefault(d => d.Name == chart.Release.Application) is { } declaration
                         ? ChartVerifier.Ports(chart,

@@ -158,7 +158,8 @@ public sealed class HelixCommandTests
     {
         var (exit, output, _) = Run("verify", "--spec", Spec);
         Assert.True(exit == 0, output);
-        Assert.Contains("0 error(s), 0 warning(s) in the render of", output, StringComparison.Ordinal);
+        // Devtron's chart runs three images it does not pin (a known warning, see the chart test below).
+        Assert.Contains("0 error(s), 3 warning(s) in the render of", output, StringComparison.Ordinal);
         var (treeExit, treeOutput, _) = Run("verify", "--spec", Spec, "--tree", Path.Combine(Root, "gitops"));
         Assert.True(treeExit == 0, treeOutput);
     }
@@ -207,7 +208,13 @@ public sealed class HelixCommandTests
 
         Assert.True(exit == 0, output + err);
         using var report = JsonDocument.Parse(output);
-        Assert.Empty(report.RootElement.GetProperty("findings").EnumerateArray());
+        // Clean but for one known warning: Devtron's chart runs images it does not pin (kubectl:latest, nats-box), no digest known yet.
+        Assert.All(report.RootElement.GetProperty("findings").EnumerateArray(), f =>
+        {
+            Assert.Equal("warning", f.GetProperty("severity").GetString());
+            Assert.Equal("image-pinned", f.GetProperty("rule").GetString());
+            Assert.Equal("charts/devtron/devtron-operator-0.23.3", f.GetProperty("file").GetString());
+        });
         var charts = report.RootElement.GetProperty("charts").EnumerateArray().ToList();
         Assert.Equal(16, charts.Count); // fifteen charts, kube-prometheus-stack twice (its CRDs first)
         var traefik = Assert.Single(charts, c => c.GetProperty("chart").GetString() == "traefik");

@@ -143,7 +143,7 @@ public sealed class ReachabilityTests
     {
         const string Steel = "gitops/platform/steel/base/deployment.yaml";
         var findings = Verify((Steel, t => Replace(t, "image: ghcr.io/helix-platform/steel-browser:0.1.0", "image: docker.io/steeldev/steel-browser:latest")));
-        Assert.Equal([SupplyChain.RegistryRule, SupplyChain.SignatureRule], findings.Select(f => f.Rule).Order(StringComparer.Ordinal));
+        Assert.Equal([PromiseRules.ImagePinRule, SupplyChain.RegistryRule, SupplyChain.SignatureRule], findings.Select(f => f.Rule).Order(StringComparer.Ordinal));
         Assert.All(findings, f => Assert.Equal("Deployment/steel/steel", f.Resource));
 
         // Pinned by digest, an image outside the verified patterns passes the signature rule (the registry rule still applies).

@@ -27,7 +27,7 @@ public static partial class SecretsScript
         text.Append("# the runbook applies them before the waves. Running it again makes new values: it rotates everything.\n");
         text.Append("# A value several Secrets share is made once and written into each. SOPS defaults to sops (rules in .sops.yaml).\n");
         text.Append("set -euo pipefail\n");
-        text.Append("random() { openssl rand -base64 33 | tr -d '\\n/+='; }\n");
+        text.Append("random() { openssl rand -hex 32; }\n");
         // From stdin, SOPS picks its creation rule (and the file type) by --filename-override; nothing plain touches the disk.
         text.Append("secret() {\n  local ns=$1 name=$2; shift 2\n  local out=\"" + Folder + "/$ns/$name.sops.yaml\"\n  mkdir -p \"" + Folder + "/$ns\"\n");
         text.Append("  kubectl create secret generic \"$name\" --namespace \"$ns\" \"$@\" --dry-run=client -o yaml \\\n");

@@ -131,6 +131,10 @@ public static class TreeVerifier
             });
             findings.AddRange(analysed);
         }
+        if (intent is not null)
+        {
+            findings.AddRange(Guarded("-", "-", () => PromiseRules.Tree(all, intent)));
+        }
         if (intent is not null && all.Any(o => o.Object.GetProperty("kind").GetString() is "ClusterPolicy" or "Policy"))
         {
             findings.AddRange(Guarded("-", "-", () => SupplyChain.Verify(all, intent)));
