@@ -17,5 +17,6 @@ internal static class AudienceDocs
         yield return (NetworkAdminView.Path, NetworkAdminView.Render(model, terraform));
         yield return (IngressView.Path, IngressView.Render(model));
         yield return (RecruiterOverview.Path, RecruiterOverview.Render(model, cost));
+        yield return (RulesDocument.Path, RulesDocument.Render());
     }
 }
