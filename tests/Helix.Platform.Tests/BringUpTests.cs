@@ -80,6 +80,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-crd")]
     public void MonitorsBeforeTheirCrds_AreCaught_InTheHandInstallAndInTheWaves()
     {
         // Class 1: the runbook installed Cilium by hand before any monitoring CRD, and monitoring-crds came at wave 60.
@@ -95,6 +96,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-project")]
     public void AProjectThatDoesNotPermitTheHelixNamespaces_RefusesTheNetworkPolicies()
     {
         // Class 2: the platform project's destinations without helix-orchestrator.
@@ -110,6 +112,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-reference")]
     public void SecretsNobodyCreates_AreCaught_ByName()
     {
         // Class 3: before the inventory, no component declared the Secrets its workloads read.
@@ -123,6 +126,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-volume")]
     public void LonghornNotToleratingTheDbTaint_LeavesTheDataTiersVolumesUnattached()
     {
         // Class 4: longhorn-manager and the taint-toleration setting without the db pool's taint.
@@ -147,6 +151,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-policy")]
     public void AnAuditingVerifyImagesRuleThatMutatesDigests_IsRefusedByKyverno()
     {
         // Class 5: mutateDigest left at its default (true) while the rule only audits.
@@ -159,6 +164,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-health")]
     public void DevtronsLoadBalancer_AndItsNamespacesOutsideTheProject_AreCaught()
     {
         // Class 6: the chart's Service left a LoadBalancer; the CI/CD namespaces not among the project's destinations.
@@ -174,6 +180,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-self-heal")]
     public void ReplicasPinnedUnderAnAutoscaler_AreCaught_AsSelfHealFlapping()
     {
         // Class 8: replicas on a Deployment its HorizontalPodAutoscaler scales.
@@ -184,6 +191,21 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-namespace")]
+    public void ANamespaceNobodyCreates_StopsTheApplicationThatDeploysIntoIt()
+    {
+        // The bootstrap's Namespace steel renamed: nothing creates steel, and no Application creates its destination.
+        var report = Simulate((_, o) => Is(o, "Namespace", "steel"), o => o["metadata"]!["name"] = "steel-old");
+
+        var finding = Single(report, BringUpSimulator.NamespaceRule, "Deployment/steel/steel");
+        Assert.Contains("namespace steel does not exist (steel, wave 80)", finding.Message, StringComparison.Ordinal);
+        // The first to meet it is the network-policies Application (wave 22), with steel's default deny.
+        Assert.Equal("network-policies", report.FirstBlocked!.Name);
+        Assert.Equal(BringUpSimulator.NamespaceRule, report.FirstBlocked.Blocker!.Rule);
+    }
+
+    [Fact]
+    [Trait("breaks", "bring-up-admission")]
     public void PodSecurityAdmission_RefusesPrivilegedPods_InANamespaceLoweredToBaseline()
     {
         var report = Simulate((_, o) => Is(o, "Namespace", "longhorn-system"), o => o["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"] = "baseline");
@@ -216,6 +238,7 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-schedule")]
     public void PodsThatFitNoPool_OrOverfillOne_AreCaught()
     {
         // The postgres cluster without its toleration: it selects the db pool, whose taint it no longer tolerates.
@@ -240,6 +263,8 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    [Trait("breaks", "bring-up-owner")]
+    [Trait("breaks", "bring-up-undecided")]
     public void AnObjectTwoApplicationsApply_IsCaught_AndAnUnknownKindIsAWarningNotACrash()
     {
         var shared = Simulate(chartMatch: (app, o) => app == "redis" && o["kind"]?.GetValue<string>() == "ServiceAccount",

@@ -57,6 +57,7 @@ public sealed class ChartTests
         """;
 
     [Fact]
+    [Trait("breaks", "chart-values")]
     public void MisspeltTraefikKeys_AreReported_WithTheKeyTheChartHas()
     {
         var report = Verify(App("traefik", 31, Traefik, "traefik", "36.3.0", "traefik", """
@@ -98,6 +99,8 @@ public sealed class ChartTests
     }
 
     [Fact]
+    [Trait("breaks", "chart-render")]
+    [Trait("breaks", "crd-before-use")]
     public void MonitorsBeforeTheirCrd_AreReported_AndTraefiksRefusalToRenderToo()
     {
         var report = Verify(
@@ -175,6 +178,7 @@ public sealed class ChartTests
     }
 
     [Fact]
+    [Trait("breaks", "core-schema")]
     public void WhatAChartProduces_IsReadAsTheApiServerWould()
     {
         // podDisruptionBudget is passed to the PDB's spec verbatim: a field the API does not have reaches the output.
@@ -188,6 +192,7 @@ public sealed class ChartTests
     }
 
     [Fact]
+    [Trait("breaks", "crd-schema")]
     public void ACustomResourceAChartProduces_IsCheckedAgainstTheCrdAnEarlierWaveInstalls()
     {
         const string Stack = "https://prometheus-community.github.io/helm-charts";
@@ -213,6 +218,8 @@ public sealed class ChartTests
     }
 
     [Fact]
+    [Trait("breaks", "image-registry")]
+    [Trait("breaks", "image-signature")]
     public void TheImagesAChartRuns_ComeUnderTheSupplyChainRules_InTheAppZone()
     {
         TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
@@ -232,6 +239,7 @@ public sealed class ChartTests
     }
 
     [Fact]
+    [Trait("breaks", "pod-labels")]
     public void PodLabelsThePoliciesAreWrittenFor_MustBeOnPodsTheChartRuns()
     {
         TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
@@ -250,6 +258,7 @@ public sealed class ChartTests
     }
 
     [Fact]
+    [Trait("breaks", "pod-ports")]
     public void RoutesAndScrapes_GoToPortsThePodsTheChartRunsReallyHave()
     {
         TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
@@ -271,6 +280,7 @@ public sealed class ChartTests
     }
 
     [Fact]
+    [Trait("breaks", "chart-missing")]
     public void AChartMissingFromTheCache_SaysHowToFetchIt_AndTheOthersAreStillVerified()
     {
         var report = Verify(
@@ -376,6 +386,34 @@ public sealed class ChartTests
             Assert.Equal(Assert.Single(cold.Findings), finding);
             Assert.Equal(TreeVerifier.CoreRule, finding.Rule);
             Assert.Equal("charts/redis/redis-ha-4.39.0", finding.File);
+        }
+        finally
+        {
+            cache.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    [Trait("breaks", "chart-output")]
+    public void OutputHelmRendersButHelixCannotRead_IsAChartOutputFinding_NotAHalfVerification()
+    {
+        // A chart of our own in a cache of our own: Helm passes through maps nested 70 deep, past what Helix reads (64).
+        var cache = Directory.CreateTempSubdirectory("helix-charts-");
+        try
+        {
+            var chart = Directory.CreateDirectory(Path.Combine(cache.FullName, "twice-0.1.0", "templates"));
+            File.WriteAllText(Path.Combine(chart.Parent!.FullName, "Chart.yaml"), "apiVersion: v2\nname: twice\nversion: 0.1.0\n");
+            File.WriteAllText(Path.Combine(chart.FullName, "config-map.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\nspec: " + string.Concat(Enumerable.Repeat("{a: ", 70)) + "1" + new string('}', 70) + "\n");
+            var files = new[] { ("gitops/platform/twice/application.yaml", App("twice", 30, "https://charts.example.com", "twice", "0.1.0", "twice", "{}")) };
+
+            TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
+            var tree = TreeVerifier.Analyse([files[0].Item1], _ => new StringReader(files[0].Item2));
+            var report = ChartVerifier.Verify(tree.Objects, new ChartSettings(new ChartCache(cache.FullName), "1.35.0", null), Environment.GetEnvironmentVariable);
+
+            var finding = Assert.Single(Assert.Single(report.Charts).Findings);
+            Assert.Equal(ChartVerifier.OutputRule, finding.Rule);
+            Assert.Equal("charts/twice/twice-0.1.0", finding.File);
+            Assert.StartsWith("twice's output does not parse", finding.Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -85,6 +85,8 @@ public sealed class InfraTests
     }
 
     [Fact]
+    [Trait("breaks", "single-owner")]
+    [Trait("breaks", "terraform-json")]
     public void WhatTheModelGivesTerraform_MustBeInTerraform()
     {
         var files = Infra(Model);
@@ -96,6 +98,7 @@ public sealed class InfraTests
     }
 
     [Fact]
+    [Trait("breaks", "talos-schema")]
     public void ATalosPatchWithAnUnknownField_FailsTheSchema()
     {
         var files = Infra(Model);
@@ -106,6 +109,7 @@ public sealed class InfraTests
     }
 
     [Fact]
+    [Trait("breaks", "no-secret-literal")]
     public void TerraformChecks_CatchUndeclaredReferences_SecretLiterals_KubernetesObjects_AndUnknownBlocks()
     {
         var files = Infra(Model);

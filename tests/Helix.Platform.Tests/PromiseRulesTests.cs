@@ -41,6 +41,7 @@ public sealed class PromiseRulesTests
     [Theory]
     [InlineData("  instances: 3\n", "  instances: 1\n", "1 instance(s), where the spec asks for 3")]
     [InlineData("    podAntiAffinityType: required\n", "    podAntiAffinityType: preferred\n", "may share a node")]
+    [Trait("breaks", "postgres-ha")]
     public void APostgresNoLongerHighlyAvailable_IsCaught(string find, string replace, string message)
     {
         var finding = Single(Verify(Cluster, find, replace), PromiseRules.PostgresHaRule, "Cluster/postgres/postgres");
@@ -48,6 +49,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "postgres-pooling")]
     public void APoolerInSessionMode_IsCaught()
     {
         var finding = Single(Verify(Pooler, "poolMode: transaction", "poolMode: session"), PromiseRules.PoolingRule, "Pooler/postgres/postgres-pooler");
@@ -55,6 +57,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "postgres-backup")]
     public void BackupsGone_AreCaught_TheWalArchiveAndTheSchedule()
     {
         var archive = Single(Verify(Cluster, "      isWALArchiver: true\n", ""), PromiseRules.BackupRule, "Cluster/postgres/postgres");
@@ -66,6 +69,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "chart-pinned")]
     public void AChartVersionLeftFloating_IsCaught()
     {
         var finding = Single(Verify("gitops/platform/redis/application.yaml", "targetRevision: 4.39.0", "targetRevision: 4.x"),
@@ -74,6 +78,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "image-pinned")]
     public void AnImageByAMutableTag_IsCaught()
     {
         var finding = Single(Verify("gitops/platform/ollama/base/stateful-set.yaml", "image: ", "image: docker.io/ollama/ollama:latest #"),
@@ -82,6 +87,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "tenant-project")]
     public void ATenantsProjectWidened_IsCaught()
     {
         var findings = Verify("gitops/tenants/acme/base/app-project.yaml", "  clusterResourceWhitelist: []\n",
@@ -93,6 +99,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "host-access")]
     public void AWorkloadOnTheHostNetwork_IsCaught_WhereTheNamespaceGrantsNoHostAccess()
     {
         var finding = Single(Verify("gitops/platform/steel/base/deployment.yaml", "    spec:\n", "    spec:\n      hostNetwork: true\n"),
@@ -101,6 +108,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "exposure")]
     public void AServiceExposedAroundTraefik_IsCaught()
     {
         var finding = Single(Verify("gitops/apps/orchestrator/base/service.yaml", "  type: ClusterIP\n", "  type: NodePort\n"),
@@ -109,6 +117,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "route-tls")]
     public void ARouteServedWithoutTls_IsCaught()
     {
         var findings = Verify("gitops/platform/ingress/base/ingress-routes.yaml", "    - websecure\n", "    - web\n");
@@ -118,6 +127,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "tenant-rbac")]
     public void ATenantBoundToClusterWideRoles_IsCaught()
     {
         const string Binding = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: acme-view\n"
@@ -128,6 +138,7 @@ public sealed class PromiseRulesTests
     }
 
     [Fact]
+    [Trait("breaks", "pod-security-level")]
     public void ANamespacesPodSecurityLowered_IsCaught()
     {
         var finding = Single(Verify("gitops/tenants/acme/base/namespace.yaml", "pod-security.kubernetes.io/enforce: restricted", "pod-security.kubernetes.io/enforce: baseline"),

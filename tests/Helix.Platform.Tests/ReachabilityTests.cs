@@ -54,6 +54,7 @@ public sealed class ReachabilityTests
     }
 
     [Fact]
+    [Trait("breaks", "default-deny")]
     public void ATenantWithoutItsPolicies_HasNoDefaultDeny()
     {
         var findings = Verify((Acme, _ => ""));
@@ -62,6 +63,7 @@ public sealed class ReachabilityTests
     }
 
     [Fact]
+    [Trait("breaks", "reachability")]
     public void AnOverBroadSelector_LetsATenantPastThePoolerToTheDatabase()
     {
         var findings = Verify(
@@ -87,6 +89,8 @@ public sealed class ReachabilityTests
     }
 
     [Fact]
+    [Trait("breaks", "egress-gateway")]
+    [Trait("breaks", "peer-access")]
     public void AnAllowToTheWorld_IsReported()
     {
         var receiver = "gitops/platform/network-policies/base/helix-webhooks.yaml";

@@ -33,4 +33,21 @@ public sealed class RuleCatalogTests
                 StringComparison.OrdinalIgnoreCase));
         }
     }
+
+    [Fact]
+    public void EveryRule_HasATestThatBreaksIt()
+    {
+        // A test that makes one edit and expects the rule's finding says so with [Trait("breaks", "<rule id>")].
+        var broken = typeof(RuleCatalogTests).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .SelectMany(m => m.CustomAttributes.Where(a => a.AttributeType.Name == "TraitAttribute"
+                && a.ConstructorArguments is [{ Value: "breaks" }, { Value: string }]))
+            .Select(a => (string)a.ConstructorArguments[1].Value!)
+            .ToHashSet(StringComparer.Ordinal);
+
+        var untested = RuleCatalog.Rules.Select(r => r.Id).Where(id => !broken.Contains(id)).ToList();
+        var unknown = broken.Where(id => RuleCatalog.Rules.All(r => r.Id != id)).ToList();
+        Assert.True(untested.Count == 0, $"rules without a breaking test: {string.Join(", ", untested)}");
+        Assert.True(unknown.Count == 0, $"tests that break no catalogued rule: {string.Join(", ", unknown)}");
+    }
 }

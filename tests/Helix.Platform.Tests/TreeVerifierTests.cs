@@ -53,6 +53,7 @@ public sealed class TreeVerifierTests : IDisposable
     }
 
     [Fact]
+    [Trait("breaks", "no-plaintext-secret")]
     public void PlaintextSecret_IsAFinding_ButASopsEncryptedOneIsNot()
     {
         Write("tenants/acme/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: acme\nstringData:\n  password: hunter2\n");
@@ -65,6 +66,7 @@ public sealed class TreeVerifierTests : IDisposable
     }
 
     [Fact]
+    [Trait("breaks", "kubernetes-object")]
     public void ANumberOrBooleanWhereTextBelongs_IsAFindingWithTheFix_NotACrash()
     {
         Write("a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: 1e3\n");
@@ -82,6 +84,7 @@ public sealed class TreeVerifierTests : IDisposable
     }
 
     [Fact]
+    [Trait("breaks", "yaml")]
     public void BrokenYamlAndNonObjects_AreFindings_NotCrashes()
     {
         Write("a.yaml", "kind: [unclosed\n");
@@ -92,6 +95,7 @@ public sealed class TreeVerifierTests : IDisposable
     }
 
     [Fact]
+    [Trait("breaks", "workload-hardening")]
     public void WorkloadWithoutLimitsProbesOrNonRoot_IsAFindingPerGap()
     {
         var bare = CoreKindTests.Deployment
@@ -126,6 +130,7 @@ public sealed class TreeVerifierTests : IDisposable
             StringComparison.Ordinal);
 
     [Fact]
+    [Trait("breaks", "sync-wave-order")]
     public void AnApplicationSyncingNoLaterThanItsDependency_IsAWaveFinding()
     {
         Write("platform/cilium/application.yaml", App("cilium", 20));
@@ -178,6 +183,7 @@ public sealed class TreeVerifierTests : IDisposable
         """;
 
     [Fact]
+    [Trait("breaks", "sso-forward-auth")]
     public void AnSsoRouteWithoutForwardAuth_IsAFinding_WhetherTheLabelOrTheSpecSaysSso()
     {
         Write("platform/traefik/base/authentik-middleware.yaml", ForwardAuth);
