@@ -403,7 +403,8 @@ public sealed class ChartTests
         {
             var chart = Directory.CreateDirectory(Path.Combine(cache.FullName, "twice-0.1.0", "templates"));
             File.WriteAllText(Path.Combine(chart.Parent!.FullName, "Chart.yaml"), "apiVersion: v2\nname: twice\nversion: 0.1.0\n");
-            File.WriteAllText(Path.Combine(chart.FullName, "config-map.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\nspec: " + string.Concat(Enumerable.Repeat("{a: ", 70)) + "1" + new string('}', 70) + "\n");
+            var nested = string.Concat(Enumerable.Repeat("{a: ", 70)) + "1" + new string('}', 70);
+            File.WriteAllText(Path.Combine(chart.FullName, "config-map.yaml"), $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\nspec: {nested}\n");
             var files = new[] { ("gitops/platform/twice/application.yaml", App("twice", 30, "https://charts.example.com", "twice", "0.1.0", "twice", "{}")) };
 
             TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");

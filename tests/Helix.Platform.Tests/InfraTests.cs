@@ -132,6 +132,40 @@ public sealed class InfraTests
     }
 
     [Fact]
+    [Trait("breaks", "infra-exposure")]
+    public void TheApis_OpenedToTheInternet_AreCaught_ByTheFirewallOrTheLoadBalancer()
+    {
+        Assert.DoesNotContain(Verify(Infra(Model)), f => f.Rule is InfraHardening.ExposureRule or InfraHardening.BucketRule);
+
+        var files = Infra(Model);
+        files["infra/terraform/network.tf.json"] = files["infra/terraform/network.tf.json"].Replace(
+            "\"protocol\": \"icmp\"", "\"protocol\": \"tcp\", \"port\": \"50000-50001\"", StringComparison.Ordinal);
+        files["infra/terraform/load-balancers.tf.json"] = files["infra/terraform/load-balancers.tf.json"].Replace(
+            "\"enable_public_interface\": false", "\"enable_public_interface\": true", StringComparison.Ordinal);
+        var findings = Verify(files).Where(f => f.Rule == InfraHardening.ExposureRule).ToList();
+
+        Assert.Contains(findings, f => f.Resource == "hcloud_firewall.nodes" && f.Message.StartsWith("lets the internet in on 50000", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Resource == "hcloud_load_balancer_network.api" && f.Message.Contains("public interface on", StringComparison.Ordinal));
+        Assert.Equal(2, findings.Count);
+    }
+
+    [Fact]
+    [Trait("breaks", "infra-bucket")]
+    public void ABucketLeftPublic_Unencrypted_OrUnversioned_IsCaught()
+    {
+        var files = Infra(Model);
+        files["infra/terraform/aws.tf.json"] = files["infra/terraform/aws.tf.json"]
+            .Replace("\"restrict_public_buckets\": true", "\"restrict_public_buckets\": false", StringComparison.Ordinal)
+            .Replace("\"status\": \"Enabled\"", "\"status\": \"Suspended\"", StringComparison.Ordinal);
+        var findings = Verify(files).Where(f => f.Rule == InfraHardening.BucketRule).ToList();
+
+        // Both buckets, each for both gaps.
+        Assert.Equal(4, findings.Count);
+        Assert.Contains(findings, f => f.Resource == "aws_s3_bucket.state" && f.Message == "the bucket is not blocked from public access");
+        Assert.Contains(findings, f => f.Resource == "aws_s3_bucket.postgres_backups" && f.Message.StartsWith("the bucket is not versioned", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ANodePoolChange_FlowsIntoTerraformTalosAndScheduling_Consistently()
     {
         var spec = Model.Spec with

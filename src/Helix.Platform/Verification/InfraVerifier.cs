@@ -84,8 +84,22 @@ internal static partial class InfraVerifier
         {
             findings.AddRange(Talos(file, read(file)));
         }
-        findings.AddRange(Terraform(files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal)).Select(f => (f, read(f))).ToList()));
+        var terraform = files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal)).Select(f => (f, read(f))).ToList();
+        findings.AddRange(Terraform(terraform));
+        findings.AddRange(InfraHardening.Check([.. terraform.Select(f => (f.f, Parsed(f.Item2))).Where(f => f.Item2 is not null).Select(f => (f.f, f.Item2!.Value))]));
         return findings;
+    }
+
+    private static JsonElement? Parsed(string text)
+    {
+        try
+        {
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null; // reported by the Terraform rule
+        }
     }
 
     private static readonly Lazy<JsonSchema> TalosSchema = new(() =>

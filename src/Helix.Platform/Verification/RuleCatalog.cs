@@ -90,5 +90,8 @@ public static class RuleCatalog
         new(InfraVerifier.TalosRule, Severity.Error, "infra", "Every Talos patch matches the Talos machine-config schema."),
         new(InfraVerifier.TerraformRule, Severity.Error, "infra", "Terraform JSON is one object of Terraform blocks, every output has a value, every reference is declared."),
         new(InfraVerifier.SecretRule, Severity.Error, "infra", "No secret as a literal in Terraform, and every variable holding one is sensitive."),
+        new(InfraHardening.ExposureRule, Severity.Error, "infra",
+            "The Kubernetes and Talos APIs are never open to the internet: no firewall rule lets the world in on them, their load balancer has no public interface."),
+        new(InfraHardening.BucketRule, Severity.Error, "infra", "Every bucket is blocked from public access, encrypted with the platform's KMS key, and versioned."),
     ];
 }

@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Helix.Platform.Verification;
+
+/// <summary>
+/// The seed's Terraform-owned infrastructure, kept hardened by hand edits too: the Kubernetes and
+/// Talos APIs are never open to the internet (no firewall rule lets the world in on them, and the
+/// load balancer in front of them has no public interface), and every bucket is private, encrypted
+/// with the platform's KMS key, and versioned.
+/// </summary>
+internal static class InfraHardening
+{
+    public const string ExposureRule = "infra-exposure";
+    public const string BucketRule = "infra-bucket";
+
+    /// <summary>The Kubernetes API, and the Talos API with its trustd.</summary>
+    private static readonly int[] ApiPorts = [6443, 50000, 50001];
+    private static readonly string[] World = ["0.0.0.0/0", "::/0"];
+    private static readonly string[] PublicAccessBlocks = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
+
+    public static IEnumerable<Finding> Check(IReadOnlyList<(string File, JsonElement Root)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var resources = files
+            .SelectMany(f => Blocks(f.Root, "resource").SelectMany(type => Blocks(type.Value).Select(r => (f.File, Type: type.Name, r.Name, Body: r.Value))))
+            .ToList();
+        foreach (var (file, _, name, firewall) in resources.Where(r => r.Type == "hcloud_firewall"))
+        {
+            foreach (var rule in Items(firewall, "rule"))
+            {
+                if (Text(rule, "direction") == "in" && Items(rule, "source_ips").Any(ip => ip.ValueKind == JsonValueKind.String && World.Contains(ip.GetString()))
+                    && Text(rule, "protocol") is "tcp" or "udp" && Covers(Text(rule, "port")) is { } port)
+                {
+                    yield return new Finding(Severity.Error, file, $"hcloud_firewall.{name}", ExposureRule,
+                        $"lets the internet in on {port}: the Kubernetes and Talos APIs are reached only through the mesh",
+                        "drop the rule; operators and CI reach the APIs over NetBird, at the API load balancer's private address");
+                }
+            }
+        }
+        // A load balancer that serves an API port must keep its public interface off.
+        var apiBalancers = resources.Where(r => r.Type == "hcloud_load_balancer_service" && ApiPorts.Contains(Number(r.Body, "listen_port") ?? -1))
+            .Select(r => Reference(Text(r.Body, "load_balancer_id"))).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var (file, _, name, network) in resources.Where(r => r.Type == "hcloud_load_balancer_network"))
+        {
+            if (Reference(Text(network, "load_balancer_id")) is { } balancer && apiBalancers.Contains(balancer)
+                && network.TryGetProperty("enable_public_interface", out var open) && open.ValueKind == JsonValueKind.False)
+            {
+                continue;
+            }
+            if (Reference(Text(network, "load_balancer_id")) is { } exposed && apiBalancers.Contains(exposed))
+            {
+                yield return new Finding(Severity.Error, file, $"hcloud_load_balancer_network.{name}", ExposureRule,
+                    $"load balancer {exposed} serves the Kubernetes or Talos API with its public interface on",
+                    "set enable_public_interface: false; the API is reached at the private address, through the mesh");
+            }
+        }
+        foreach (var (file, _, name, _) in resources.Where(r => r.Type == "aws_s3_bucket"))
+        {
+            var id = $"${{aws_s3_bucket.{name}.id}}";
+            bool Has(string type, Func<JsonElement, bool> ok) => resources.Any(r => r.Type == type && Text(r.Body, "bucket") == id && ok(r.Body));
+            if (!Has("aws_s3_bucket_public_access_block", b => PublicAccessBlocks.All(k => b.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.True)))
+            {
+                yield return new Finding(Severity.Error, file, $"aws_s3_bucket.{name}", BucketRule, "the bucket is not blocked from public access",
+                    "give it an aws_s3_bucket_public_access_block with all four settings true");
+            }
+            const string Default = "apply_server_side_encryption_by_default";
+            if (!Has("aws_s3_bucket_server_side_encryption_configuration", b => Items(b, "rule")
+                    .Any(r => Text(r, Default, "sse_algorithm") == "aws:kms" && Text(r, Default, "kms_master_key_id") is { Length: > 0 })))
+            {
+                yield return new Finding(Severity.Error, file, $"aws_s3_bucket.{name}", BucketRule, "the bucket is not encrypted with the platform's KMS key",
+                    "give it an aws_s3_bucket_server_side_encryption_configuration with aws:kms and the platform's key");
+            }
+            if (!Has("aws_s3_bucket_versioning", b => Text(b, "versioning_configuration", "status") == "Enabled"))
+            {
+                yield return new Finding(Severity.Error, file, $"aws_s3_bucket.{name}", BucketRule, "the bucket is not versioned: an overwrite or a delete loses the state or the backup",
+                    "give it an aws_s3_bucket_versioning with status Enabled");
+            }
+        }
+    }
+
+    // The API port a firewall rule's port (a number, a range "a-b", "any", or none: every port) lets in.
+    private static int? Covers(string? port)
+    {
+        if (port is null or "any")
+        {
+            return ApiPorts[0];
+        }
+        var bounds = port.Split('-');
+        if (!int.TryParse(bounds[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var low))
+        {
+            return null;
+        }
+        var high = bounds.Length == 2 && int.TryParse(bounds[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var h) ? h : low;
+        return ApiPorts.FirstOrDefault(p => p >= low && p <= high) is var hit and > 0 ? hit : null;
+    }
+
+    // "${hcloud_load_balancer.api.id}" -> "hcloud_load_balancer.api"
+    private static string? Reference(string? expression) =>
+        expression is ['$', '{', .. var inner, '}'] && inner.EndsWith(".id", StringComparison.Ordinal) ? inner[..^3] : null;
+
+    private static List<JsonProperty> Blocks(JsonElement element, string? name = null)
+    {
+        var block = name is null ? element : element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var b) ? b : default;
+        return block.ValueKind == JsonValueKind.Object ? [.. block.EnumerateObject()] : [];
+    }
+
+    private static List<JsonElement> Items(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array ? [.. list.EnumerateArray()] : [];
+
+    private static string? Text(JsonElement element, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            if (element.ValueKind == JsonValueKind.Array && element.GetArrayLength() > 0)
+            {
+                element = element[0]; // Terraform JSON may give a nested block as a one-item list
+            }
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(key, out element))
+            {
+                return null;
+            }
+        }
+        return element.ValueKind is JsonValueKind.String or JsonValueKind.Number ? element.ToString() : null;
+    }
+
+    private static int? Number(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out var v) ? v : null;
+}
