@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Helix.Platform.Charts;
 using Helix.Platform.Model;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 
 namespace Helix.Platform.Bench;
@@ -24,21 +23,7 @@ public class BringUpSimulation
     [GlobalSetup]
     public void Setup()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Helix.slnx")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("run from the repository");
-        }
-        var spec = SpecLoader.Load(Path.Combine(root, "platform", "helix.yaml")).Spec!;
-        spec = spec with
-        {
-            Tenants = [.. spec.Tenants, .. Enumerable.Range(1, Tenants).Select(i => new TenantSpec
-            {
-                Name = $"t{i:D4}",
-                Team = $"team-{i:D4}",
-                Flows = [new FlowSpec { To = "postgres-pooler", Port = 5432 }],
-            })],
-        };
+        var spec = GeneratedSpec.WithTenants(Tenants);
         _model = PlatformCompiler.Model(spec);
         _tree = PlatformCompiler.RenderAndVerify(_model).Verification.Tree;
         _charts = PlatformCompiler.VerifyCharts(_tree, _model, Environment.GetEnvironmentVariable);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Helix.Platform.Model;
 using Helix.Platform.Rendering;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 
 namespace Helix.Platform.Bench;
@@ -24,21 +23,7 @@ public class ReachabilityMatrix
     [GlobalSetup]
     public void Setup()
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Helix.slnx")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("run from the repository");
-        }
-        var spec = SpecLoader.Load(Path.Combine(root, "platform", "helix.yaml")).Spec!;
-        spec = spec with
-        {
-            Tenants = [.. spec.Tenants, .. Enumerable.Range(1, Tenants).Select(i => new TenantSpec
-            {
-                Name = $"t{i:D4}",
-                Team = $"team-{i:D4}",
-                Flows = [new FlowSpec { To = "postgres-pooler", Port = 5432 }, new FlowSpec { To = "redis", Port = 6379 }],
-            })],
-        };
+        var spec = GeneratedSpec.WithTenants(Tenants, redis: true);
         _model = PlatformCompiler.Model(spec);
         _objects = [.. TreeVerifier.Analyse(GitOpsRenderer.Render(_model), null).Objects];
         if (Reachability.Analyse(_objects, _model).Findings.Count > 0)

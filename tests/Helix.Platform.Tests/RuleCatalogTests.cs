@@ -50,4 +50,14 @@ public sealed class RuleCatalogTests
         Assert.True(untested.Count == 0, $"rules without a breaking test: {string.Join(", ", untested)}");
         Assert.True(unknown.Count == 0, $"tests that break no catalogued rule: {string.Join(", ", unknown)}");
     }
+
+    [Fact]
+    public void EveryPromise_ListsHowATreeBreaksIt_AndEveryRuleCatchesSomeBreach()
+    {
+        var rules = RuleCatalog.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        Assert.All(RuleCatalog.Breaches, b => Assert.Contains(b.Rule, rules));
+        Assert.All(RuleCatalog.Promises, p => Assert.Contains(RuleCatalog.Breaches, b => b.Promise == p.Id));
+        var caught = RuleCatalog.Breaches.Select(b => b.Rule).ToHashSet(StringComparer.Ordinal);
+        Assert.True(rules.SetEquals(caught), $"rules no breach names: {string.Join(", ", rules.Except(caught))}");
+    }
 }

@@ -21,6 +21,12 @@ internal static class RulesDocument
         {
             text.Append("## ").Append(promise.Title).Append("\n\n");
             text.Append("Seed, line ").Append(promise.Seed).Append("\n\n");
+            text.Append("How a tree breaks it, and what catches it:\n\n");
+            foreach (var breach in RuleCatalog.Breaches.Where(b => b.Promise == promise.Id))
+            {
+                text.Append($"- {breach.How}: `{breach.Rule}`\n");
+            }
+            text.Append('\n');
             text.Append("| rule | severity | checks |\n|---|---|---|\n");
             foreach (var rule in RuleCatalog.Rules.Where(r => r.Promise == promise.Id))
             {

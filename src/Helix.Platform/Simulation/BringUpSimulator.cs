@@ -14,7 +14,7 @@ namespace Helix.Platform.Simulation;
 /// names, where its pods can be scheduled and whether their volumes can attach there, what keeps
 /// it from Healthy, and admission by Pod Security and by the Kyverno policies active by then.
 /// </summary>
-public static class BringUpSimulator
+internal static class BringUpSimulator
 {
     public const string CrdRule = "bring-up-crd";
     public const string NamespaceRule = "bring-up-namespace";

@@ -4,16 +4,19 @@ using Helix.Platform.Simulation;
 namespace Helix.Platform.Verification;
 
 /// <summary>A promise of the seed: its words, and the line of <c>master-architecture.md</c> that makes it.</summary>
-public sealed record Promise(string Id, string Title, string Seed);
+internal sealed record Promise(string Id, string Title, string Seed);
+
+/// <summary>A way a tree (a hand edit, a chart's values, the infrastructure) breaks a promise, and the rule that catches it.</summary>
+internal sealed record Breach(string Promise, string How, string Rule);
 
 /// <summary>One rule of <c>helix verify</c>: its id, how severe a finding is, the promise it keeps, and what it checks.</summary>
-public sealed record RuleInfo(string Id, Severity Severity, string Promise, string Checks);
+internal sealed record RuleInfo(string Id, Severity Severity, string Promise, string Checks);
 
 /// <summary>
 /// Every rule <c>helix verify</c> runs, by the seed's promise it keeps. <c>docs/architecture/rules.md</c>
 /// is rendered from this list, and a test holds it to the rule ids the code reports.
 /// </summary>
-public static class RuleCatalog
+internal static class RuleCatalog
 {
     public static IReadOnlyList<Promise> Promises { get; } =
     [
@@ -93,5 +96,60 @@ public static class RuleCatalog
         new(InfraHardening.ExposureRule, Severity.Error, "infra",
             "The Kubernetes and Talos APIs are never open to the internet: no firewall rule lets the world in on them, their load balancer has no public interface."),
         new(InfraHardening.BucketRule, Severity.Error, "infra", "Every bucket is blocked from public access, encrypted with the platform's KMS key, and versioned."),
+    ];
+
+    /// <summary>How each promise is broken, as an attacker or a tired operator would break it, and what catches it.</summary>
+    public static IReadOnlyList<Breach> Breaches { get; } =
+    [
+        new("gitops", "a typo in a chart's values (Helm ignores it and keeps the default)", ChartVerifier.ValuesRule),
+        new("gitops", "values a chart refuses, or output nothing can read", ChartVerifier.RenderRule),
+        new("gitops", "a chart whose output Helix cannot read to the end", ChartVerifier.OutputRule),
+        new("gitops", "a chart pinned to a version not fetched", ChartVerifier.MissingRule),
+        new("gitops", "a field the API does not have, a required one missing, a removed API version", TreeVerifier.CoreRule),
+        new("gitops", "a custom resource its CRD refuses", CrdSchemas.Rule),
+        new("gitops", "a number or boolean where a name belongs (name: no, 1e3, 0755)", TreeVerifier.ObjectRule),
+        new("gitops", "broken YAML, nesting past 64, .inf or .nan", TreeVerifier.YamlRule),
+        new("gitops", "replicas pinned on a workload an autoscaler scales", BringUpSimulator.SelfHealRule),
+        new("install-order", "an Application synced no later than what it depends on", TreeRules.WaveRule),
+        new("install-order", "a chart's monitors before the monitoring CRDs, by hand or in a wave", BringUpSimulator.CrdRule),
+        new("install-order", "the same, verified without the spec", ChartVerifier.CrdOrderRule),
+        new("install-order", "a namespace nobody creates", BringUpSimulator.NamespaceRule),
+        new("install-order", "a Secret, ConfigMap or storage class nobody creates", BringUpSimulator.ReferenceRule),
+        new("install-order", "a destination the project does not permit", BringUpSimulator.ProjectRule),
+        new("install-order", "a pod no node pool takes: a taint not tolerated, a request larger than the nodes", BringUpSimulator.ScheduleRule),
+        new("install-order", "a LoadBalancer Service nothing provides", BringUpSimulator.HealthRule),
+        new("install-order", "an object of a kind nothing installs", BringUpSimulator.UndecidedRule),
+        new("ownership", "the same object in two files, or Terraform creating a Kubernetes object", TreeRules.OwnerRule),
+        new("ownership", "the same object in two Applications", BringUpSimulator.OwnerRule),
+        new("ha-data", "PostgreSQL cut to one instance, or its instances let share a node", PromiseRules.PostgresHaRule),
+        new("ha-data", "the WAL archive or the scheduled backup removed", PromiseRules.BackupRule),
+        new("ha-data", "the storage driver's node plugin kept off the db pool", BringUpSimulator.VolumeRule),
+        new("pooling", "the pooler switched to session mode, or cut to one instance", PromiseRules.PoolingRule),
+        new("public-https", "a Service made NodePort or LoadBalancer outside Traefik", PromiseRules.ExposureRule),
+        new("public-https", "a route on the web entry point, or without tls", PromiseRules.RouteTlsRule),
+        new("public-https", "the API load balancer's public interface turned on, a firewall rule opening the APIs", InfraHardening.ExposureRule),
+        new("sso", "a UI route without Authentik's middleware, or a middleware that does not ask Authentik", TreeRules.SsoRule),
+        new("zero-trust", "a namespace without its default deny", Reachability.DefaultDenyRule),
+        new("zero-trust", "a selector widened, a port added, a tenant let into another tenant or the database", Reachability.Rule),
+        new("zero-trust", "an allow to the world, or a day-one host (KMS, chart downloads, OIDC) dropped", Reachability.PeerRule),
+        new("zero-trust", "policies written for pod labels the chart's pods lack", ChartVerifier.PodLabelRule),
+        new("zero-trust", "a route or scrape to a port the pods do not have", ChartVerifier.PortRule),
+        new("egress", "an app reaching the world without its egress gateway", Reachability.EgressRule),
+        new("supply-chain", "an image from a registry not allowed", SupplyChain.RegistryRule),
+        new("supply-chain", "an app-zone image no verifyImages rule covers", SupplyChain.SignatureRule),
+        new("supply-chain", "a chart version range, or a branch", PromiseRules.ChartPinRule),
+        new("supply-chain", "an image by latest, or by no tag", PromiseRules.ImagePinRule),
+        new("supply-chain", "a Secret committed in plain text", TreeVerifier.SecretRule),
+        new("supply-chain", "an auditing verifyImages rule that mutates digests", BringUpSimulator.PolicyRule),
+        new("tenancy", "a tenant's project widened: other namespaces, cluster-scoped kinds, its own quota or policies, any repository", PromiseRules.TenantProjectRule),
+        new("tenancy", "a tenant bound to a cluster-wide role, or to cluster-admin", PromiseRules.TenantRbacRule),
+        new("tenancy", "a namespace's Pod Security lowered", PromiseRules.PodSecurityRule),
+        new("tenancy", "a workload on the host network or host paths, or privileged, where no host access is granted", PromiseRules.HostAccessRule),
+        new("tenancy", "a pod Pod Security or an enforced Kyverno policy refuses", BringUpSimulator.AdmissionRule),
+        new("tenancy", "a Helix workload without limits or probes, or running as root", TreeRules.WorkloadRule),
+        new("infra", "a Talos patch with a field Talos does not have", InfraVerifier.TalosRule),
+        new("infra", "a reference to an undeclared resource, a block that is not Terraform", InfraVerifier.TerraformRule),
+        new("infra", "a token written into Terraform, a secret variable not sensitive", InfraVerifier.SecretRule),
+        new("infra", "a bucket made public, unencrypted or unversioned", InfraHardening.BucketRule),
     ];
 }
