@@ -223,6 +223,28 @@ internal static class BringUpSimulator
             }
         }
 
+        // A route's Services must be there, with the port it names: else Traefik answers 404 or 502 for the host.
+        if (o.Group == "traefik.io" && o.Kind == "IngressRoute" && ns is not null)
+        {
+            foreach (var service in KubeObject.Items(o.At("spec", "routes")).SelectMany(r => KubeObject.Items(KubeObject.Element(r, "services")))
+                         .Where(s => (KubeObject.Text(s, "kind") ?? "Service") == "Service"))
+            {
+                var target = $"{KubeObject.Text(service, "namespace") ?? ns}/{KubeObject.Text(service, "name")}";
+                var port = KubeObject.Element(service, "port")?.ToString();
+                var split = target.IndexOf('/', StringComparison.Ordinal);
+                var ports = state.Applied.ServicePorts(target[..split], target[(split + 1)..]) ?? own.ServicePorts(target[..split], target[(split + 1)..]);
+                if (ports is null)
+                {
+                    Error(ReferenceRule, $"Service/{target}, which a route sends to, does not exist", "route to a Service that exists, or create it in an earlier wave");
+                }
+                else if (port is not null && !ports.Contains(port))
+                {
+                    Error(ReferenceRule, $"Service/{target} has no port {port}, which a route sends to (it has {string.Join(", ", ports.Order(StringComparer.Ordinal))})",
+                        "route to a port the Service has");
+                }
+            }
+        }
+
         if (pods is not null)
         {
             Schedule(ns, pods, own, state, Error, waits);

@@ -20,6 +20,7 @@ internal sealed class ObjectCatalog
     private readonly Dictionary<string, AppProjectRules> _projects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _storageClasses = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _servicePorts = new(StringComparer.Ordinal);
     private readonly List<(KubeObject Policy, string By)> _policies = [];
     private KubeObject? _longhornManager;
     private string? _longhornTolerations;
@@ -43,6 +44,9 @@ internal sealed class ObjectCatalog
     public string? StorageClass(string name) => _storageClasses.GetValueOrDefault(name);
 
     public string? ClaimClass(string ns, string claim) => _claims.GetValueOrDefault($"{ns}/{claim}");
+
+    /// <summary>A Service's ports, by number and by name; null when the Service is not here.</summary>
+    public IReadOnlySet<string>? ServicePorts(string ns, string name) => _servicePorts.GetValueOrDefault($"{ns}/{name}");
 
     public string? Find(Reference reference)
     {
@@ -103,6 +107,10 @@ internal sealed class ObjectCatalog
                 {
                     DefaultStorageClass ??= o.Name;
                 }
+                break;
+            case ("", "Service") when ns is not null:
+                _servicePorts.TryAdd($"{ns}/{o.Name}", [.. KubeObject.Items(o.At("spec", "ports"))
+                    .SelectMany(p => new[] { KubeObject.Element(p, "port")?.ToString(), KubeObject.Text(p, "name") }).OfType<string>()]);
                 break;
             case ("", "PersistentVolumeClaim") when ns is not null:
                 _claims.TryAdd($"{ns}/{o.Name}", KubeObject.Text(o.Json, "spec", "storageClassName"));

@@ -56,7 +56,8 @@ internal static class RuleCatalog
         new(BringUpSimulator.NamespaceRule, Severity.Error, "install-order", "Every object's namespace exists when it is applied."),
         new(BringUpSimulator.ProjectRule, Severity.Error, "install-order", "The AppProject permits each object's destination, kind and source."),
         new(BringUpSimulator.ReferenceRule, Severity.Error, "install-order",
-            "Every Secret, ConfigMap, ServiceAccount, StorageClass, PriorityClass and claim an object names exists by then, or is in the secrets inventory."),
+            "Every Secret, ConfigMap, ServiceAccount, StorageClass, PriorityClass and claim an object names exists by then, or is in the secrets inventory; "
+            + "every Service and port a route sends to exists."),
         new(BringUpSimulator.ScheduleRule, Severity.Error, "install-order", "Every pod fits a node pool: selectors, affinity, taints and tolerations, requests against the pool's size."),
         new(BringUpSimulator.VolumeRule, Severity.Error, "ha-data", "Every volume can attach where its pod lands: the CSI node plugin runs there."),
         new(BringUpSimulator.HealthRule, Severity.Error, "install-order", "Nothing keeps an Application from Healthy, such as a LoadBalancer nothing provides."),
@@ -128,6 +129,7 @@ internal static class RuleCatalog
         new("public-https", "a Service made NodePort or LoadBalancer outside Traefik", PromiseRules.ExposureRule),
         new("public-https", "a route on the web entry point, or without tls", PromiseRules.RouteTlsRule),
         new("public-https", "the API load balancer's public interface turned on, a firewall rule opening the APIs", InfraHardening.ExposureRule),
+        new("public-https", "a route to a Service, or a port, that does not exist", BringUpSimulator.ReferenceRule),
         new("sso", "a UI route without Authentik's middleware, or a middleware that does not ask Authentik", TreeRules.SsoRule),
         new("zero-trust", "a namespace without its default deny", Reachability.DefaultDenyRule),
         new("zero-trust", "a selector widened, a port added, a tenant let into another tenant or the database", Reachability.Rule),
