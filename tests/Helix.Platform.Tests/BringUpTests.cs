@@ -180,6 +180,22 @@ public sealed class BringUpTests
     }
 
     [Fact]
+    public void AClaimWithoutAStorageClass_BindsToTheDefault_AndWithoutADefault_StaysPending()
+    {
+        static void NoClass(JsonObject o) => o["spec"]!["volumeClaimTemplates"]![0]!["spec"]!.AsObject().Remove("storageClassName");
+
+        // Longhorn's StorageClass is the default: a template without a class binds to it.
+        Assert.Empty(Simulate((_, o) => Is(o, "StatefulSet", "ollama"), NoClass).Findings);
+
+        var pending = Simulate((_, o) => Is(o, "StatefulSet", "ollama"), NoClass,
+            chartMatch: (app, o) => app == "longhorn" && Is(o, "ConfigMap", "longhorn-storageclass"),
+            chartEdit: o => o["data"]!["storageclass.yaml"] = o["data"]!["storageclass.yaml"]!.GetValue<string>()
+                .Replace("is-default-class: \"true\"", "is-default-class: \"false\"", StringComparison.Ordinal));
+        var finding = Single(pending, BringUpSimulator.HealthRule, "StatefulSet/ollama/ollama");
+        Assert.Contains("names no storage class, and no StorageClass is the default", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     [Trait("breaks", "bring-up-self-heal")]
     public void ReplicasPinnedUnderAnAutoscaler_AreCaught_AsSelfHealFlapping()
     {

@@ -296,6 +296,14 @@ internal static class BringUpSimulator
             var className = claim.StorageClass
                 ?? (ns is null ? null : own.ClaimClass(ns, claim.Name) ?? state.Applied.ClaimClass(ns, claim.Name))
                 ?? state.Applied.DefaultStorageClass ?? own.DefaultStorageClass;
+            // A claim object that is missing is a reference finding; one that exists, or a template's, without a class binds to nothing.
+            var exists = !claim.ByName || (ns is not null && (own.HasClaim(ns, claim.Name) || state.Applied.HasClaim(ns, claim.Name)));
+            if (className is null && exists)
+            {
+                error(HealthRule, $"its claim {claim.Name} names no storage class, and no StorageClass is the default: it stays Pending, and so do its pods",
+                    "name the storage class in the claim (or its volumeClaimTemplate)");
+                return;
+            }
             if (className is null || (state.Applied.StorageClass(className) ?? own.StorageClass(className)) is not { } provisioner)
             {
                 continue; // a missing claim or class is a reference finding already

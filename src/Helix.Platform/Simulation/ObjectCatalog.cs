@@ -29,8 +29,6 @@ internal sealed class ObjectCatalog
 
     public bool LoadBalancers { get; private set; }
 
-    public IReadOnlyCollection<(string Group, string Kind)> Crds => _crds.Keys;
-
     public IReadOnlyList<(KubeObject Policy, string By)> Policies => _policies;
 
     public string? Crd(string group, string kind) => _crds.GetValueOrDefault((group, kind));
@@ -44,6 +42,8 @@ internal sealed class ObjectCatalog
     public string? StorageClass(string name) => _storageClasses.GetValueOrDefault(name);
 
     public string? ClaimClass(string ns, string claim) => _claims.GetValueOrDefault($"{ns}/{claim}");
+
+    public bool HasClaim(string ns, string claim) => _claims.ContainsKey($"{ns}/{claim}");
 
     /// <summary>A Service's ports, by number and by name; null when the Service is not here.</summary>
     public IReadOnlySet<string>? ServicePorts(string ns, string name) => _servicePorts.GetValueOrDefault($"{ns}/{name}");

@@ -2,8 +2,8 @@ using System.Text.Json;
 
 namespace Helix.Platform.Simulation;
 
-/// <summary>A volume claim a pod makes: the storage class it names (null: the default class).</summary>
-internal sealed record Claim(string Name, string? StorageClass);
+/// <summary>A volume claim a pod makes: the storage class it names (null: the default class); <paramref name="ByName"/> when it mounts a claim object by name.</summary>
+internal sealed record Claim(string Name, string? StorageClass, bool ByName = false);
 
 /// <summary>
 /// The pods an object makes, as the scheduler and admission see them: where they may land, what they
@@ -61,7 +61,7 @@ internal sealed record PodShape(
             inits.Select(c => NodePool.Quantity(KubeObject.Text(c, "resources", "requests", resource))).DefaultIfEmpty(0).Max());
         var claims = KubeObject.Items(KubeObject.Element(pod, "volumes"))
             .Select(v => KubeObject.Text(v, "persistentVolumeClaim", "claimName")).OfType<string>()
-            .Select(name => new Claim(name, StorageClass: null)).ToList();
+            .Select(name => new Claim(name, StorageClass: null, ByName: true)).ToList();
         return new PodShape(owner, pod, KubeObject.Map(pod, "nodeSelector"), [.. KubeObject.Items(KubeObject.Element(pod, "tolerations"))],
             Terms(KubeObject.Element(pod, "affinity", "nodeAffinity", RequiredAffinity, "nodeSelectorTerms")),
             Request("cpu"), Request("memory"), replicas, daemon, [.. templates, .. claims]);
