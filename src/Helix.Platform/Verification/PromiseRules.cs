@@ -33,17 +33,26 @@ internal static partial class PromiseRules
     private static readonly string[] HostFlags = ["hostNetwork", "hostPID", "hostIPC"];
     private static readonly string[] ContainerFields = ["containers", "initContainers"];
 
+    /// <summary>What the per-object rules read from the model, computed once per verification.</summary>
+    private sealed record Intent(IReadOnlyDictionary<string, string> Zones, IReadOnlyDictionary<string, string> Tenants)
+    {
+        public static Intent Of(PlatformModel model) => new(
+            model.Namespaces().ToDictionary(n => n.Namespace, n => n.Zone, StringComparer.Ordinal),
+            model.Spec.Tenants.ToDictionary(t => t.Name, t => t.Team, StringComparer.Ordinal));
+    }
+
     /// <summary>The rules over the whole tree, with the model's intent.</summary>
     public static IEnumerable<Finding> Tree(IReadOnlyList<(string File, JsonElement Object)> tree, PlatformModel model)
     {
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(model);
         var objects = tree.Select(t => new KubeObject(t.File, t.Object)).ToList();
+        var intent = Intent.Of(model);
         return DataTier(objects, model)
-            .Concat(objects.SelectMany(o => Objects(o, o.DeclaredNamespace, model)))
+            .Concat(objects.SelectMany(o => Objects(o, o.DeclaredNamespace, intent)))
             .Concat(objects.Where(o => o.Kind == "Application" && o.Group == "argoproj.io").SelectMany(ChartPins))
-            .Concat(objects.Where(o => o.Kind == "AppProject").SelectMany(p => TenantProject(p, model)))
-            .Concat(objects.Where(o => o.Kind == "Namespace" && o.Group == "").SelectMany(n => PodSecurity(n, model)));
+            .Concat(objects.Where(o => o.Kind == "AppProject").SelectMany(p => TenantProject(p, intent)))
+            .Concat(objects.Where(o => o.Kind == "Namespace" && o.Group == "").SelectMany(n => PodSecurity(n, intent)));
     }
 
     /// <summary>
@@ -58,11 +67,12 @@ internal static partial class PromiseRules
     public static IEnumerable<Finding> Objects(string source, IEnumerable<JsonElement> objects, string ns, PlatformModel model)
     {
         ArgumentNullException.ThrowIfNull(objects);
+        var intent = Intent.Of(model);
         return objects.Select(o => new KubeObject(source, o)).Where(o => !o.IsTestHook)
-            .SelectMany(o => Objects(o, ApiScope.IsClusterScoped(o.Group, o.Kind) ? null : o.DeclaredNamespace ?? ns, model, chart: true));
+            .SelectMany(o => Objects(o, ApiScope.IsClusterScoped(o.Group, o.Kind) ? null : o.DeclaredNamespace ?? ns, intent, chart: true));
     }
 
-    private static IEnumerable<Finding> Objects(KubeObject o, string? ns, PlatformModel model, bool chart = false)
+    private static IEnumerable<Finding> Objects(KubeObject o, string? ns, Intent intent, bool chart = false)
     {
         var resource = $"{o.Kind}/{ns ?? "-"}/{o.Name}";
         Finding Error(string rule, string message, string fix) => new(Severity.Error, o.Source, resource, rule, message, fix);
@@ -91,7 +101,7 @@ internal static partial class PromiseRules
                     $"image {image} is not pinned: no tag, or latest, moves under the same name",
                     chart ? "pin it by digest in the chart's values once the digest is known" : "name a version tag or, better, a digest (image@sha256:...)");
             }
-            var zone = model.Namespaces().FirstOrDefault(n => n.Namespace == ns).Zone;
+            var zone = ns is null ? null : intent.Zones.GetValueOrDefault(ns);
             if (ns is not null && ns != "kube-system" && (zone is null ? "restricted" : Pods.PodSecurity(ns, zone)) != "privileged"
                 && HostAccess(pod) is { } access)
             {
@@ -99,7 +109,7 @@ internal static partial class PromiseRules
                     "drop the host access, or move the workload to a namespace the platform makes privileged (storage, node agents)");
             }
         }
-        var tenants = model.Spec.Tenants.ToDictionary(t => t.Name, t => t.Team, StringComparer.Ordinal);
+        var tenants = intent.Tenants;
         if (o.Group == "rbac.authorization.k8s.io" && o.Kind == "ClusterRoleBinding")
         {
             foreach (var subject in KubeObject.Items(o.At("subjects")))
@@ -222,12 +232,12 @@ internal static partial class PromiseRules
         }
     }
 
-    private static IEnumerable<Finding> TenantProject(KubeObject project, PlatformModel model)
+    private static IEnumerable<Finding> TenantProject(KubeObject project, Intent intent)
     {
-        var tenants = model.Spec.Tenants.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var tenants = intent.Tenants;
         var destinations = KubeObject.Items(project.At("spec", "destinations")).Select(d => KubeObject.Text(d, "namespace") ?? "").ToList();
         var tenant = project.Name.StartsWith("tenant-", StringComparison.Ordinal) ? project.Name["tenant-".Length..] : null;
-        if (tenant is null || !tenants.Contains(tenant))
+        if (tenant is null || !tenants.ContainsKey(tenant))
         {
             yield break;
         }
@@ -252,9 +262,9 @@ internal static partial class PromiseRules
         }
     }
 
-    private static IEnumerable<Finding> PodSecurity(KubeObject ns, PlatformModel model)
+    private static IEnumerable<Finding> PodSecurity(KubeObject ns, Intent intent)
     {
-        var expected = model.Namespaces().FirstOrDefault(n => n.Namespace == ns.Name) is { Zone: { } zone } ? Pods.PodSecurity(ns.Name, zone) : null;
+        var expected = intent.Zones.TryGetValue(ns.Name, out var zone) ? Pods.PodSecurity(ns.Name, zone) : null;
         if (expected is null)
         {
             yield break;
