@@ -166,6 +166,34 @@ public sealed class InfraTests
     }
 
     [Fact]
+    [Trait("breaks", "infra-state")]
+    public void TheStateLeftOnS3sOwnKey_IsCaught()
+    {
+        var files = Infra(Model);
+        Assert.Contains($"\"kms_key_id\": \"arn:aws:kms:{Model.Spec.Infra.Aws.Region}:{Model.Spec.Infra.Aws.AccountId}:alias/helix-sops\"",
+            files["infra/terraform/versions.tf.json"], StringComparison.Ordinal);
+        files["infra/terraform/versions.tf.json"] = string.Join('\n', files["infra/terraform/versions.tf.json"].Split('\n').Where(l => !l.Contains("kms_key_id", StringComparison.Ordinal)));
+
+        var finding = Assert.Single(Verify(files), f => f.Rule == InfraHardening.StateRule);
+        Assert.Equal("terraform.backend.s3", finding.Resource);
+    }
+
+    [Fact]
+    [Trait("breaks", "talos-private-network")]
+    public void ANodeFreeToAdvertiseItsPublicAddress_IsCaught_AndEtcdOnTheControlPlane()
+    {
+        var files = Infra(Model);
+        Assert.DoesNotContain(Verify(files), f => f.Rule == InfraHardening.TalosNetworkRule);
+        files["infra/talos/db.yaml"] = files["infra/talos/db.yaml"].Replace("    nodeIP:\n      validSubnets:\n        - 10.0.0.0/16\n", "", StringComparison.Ordinal);
+        files["infra/talos/infra.yaml"] = files["infra/talos/infra.yaml"].Replace("  etcd:\n    advertisedSubnets:\n      - 10.0.0.0/16\n", "", StringComparison.Ordinal);
+
+        // Which pool is the control plane is the model's to say.
+        var findings = InfraVerifier.Verify(files.Keys.Order(StringComparer.Ordinal).ToList(), p => files[p], Model).Where(f => f.Rule == InfraHardening.TalosNetworkRule).ToList();
+        Assert.Equal(["infra/talos/db.yaml: machine.kubelet.nodeIP", "infra/talos/infra.yaml: cluster.etcd"],
+            findings.Select(f => $"{f.File}: {f.Resource}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void ANodePoolChange_FlowsIntoTerraformTalosAndScheduling_Consistently()
     {
         var spec = Model.Spec with

@@ -57,12 +57,14 @@ internal static class TalosPatches
         var machine = new TalosMachine(
             Labels(pool),
             taints.Count > 0 ? taints : null,
-            new TalosKubelet([new TalosMount(longhorn, "bind", longhorn, ["bind", "rshared", "rw"])]),
+            // Nodes have a public and a private address: the kubelet (and etcd, on the control plane) take the private one.
+            new TalosKubelet([new TalosMount(longhorn, "bind", longhorn, ["bind", "rshared", "rw"])], new TalosNodeIp([spec.Infra.Hetzner.NetworkCidr])),
             new TalosFeatures(new TalosKubePrism(true, KubePrismPort), new TalosHostDns(true, ForwardKubeDnsToHost: false)));
         var cluster = new TalosCluster(
             new TalosNetwork(new TalosCni("none"), [spec.Cluster.PodCidr], [spec.Cluster.ServiceCidr]),
             new TalosProxy(Disabled: true),
-            IsControlPlane(pool) ? true : null);
+            IsControlPlane(pool) ? true : null,
+            IsControlPlane(pool) ? new TalosEtcd([spec.Infra.Hetzner.NetworkCidr]) : null);
         return new TalosConfig("v1alpha1", machine, cluster);
     }
 
@@ -71,7 +73,11 @@ internal static class TalosPatches
 
     internal sealed record TalosMachine(Dictionary<string, string> NodeLabels, Dictionary<string, string>? NodeTaints, TalosKubelet Kubelet, TalosFeatures Features);
 
-    internal sealed record TalosKubelet(IReadOnlyList<TalosMount> ExtraMounts);
+    internal sealed record TalosKubelet(IReadOnlyList<TalosMount> ExtraMounts, [property: System.Text.Json.Serialization.JsonPropertyName("nodeIP")] TalosNodeIp NodeIp);
+
+    internal sealed record TalosNodeIp(IReadOnlyList<string> ValidSubnets);
+
+    internal sealed record TalosEtcd(IReadOnlyList<string> AdvertisedSubnets);
 
     internal sealed record TalosMount(string Destination, string Type, string Source, IReadOnlyList<string> Options);
 
@@ -81,7 +87,7 @@ internal static class TalosPatches
 
     internal sealed record TalosHostDns(bool Enabled, [property: System.Text.Json.Serialization.JsonPropertyName("forwardKubeDNSToHost")] bool ForwardKubeDnsToHost);
 
-    internal sealed record TalosCluster(TalosNetwork Network, TalosProxy Proxy, bool? AllowSchedulingOnControlPlanes);
+    internal sealed record TalosCluster(TalosNetwork Network, TalosProxy Proxy, bool? AllowSchedulingOnControlPlanes, TalosEtcd? Etcd);
 
     internal sealed record TalosNetwork(TalosCni Cni, IReadOnlyList<string> PodSubnets, IReadOnlyList<string> ServiceSubnets);
 

@@ -6,6 +6,11 @@ namespace Helix.Platform.Infra;
 /// <summary>AWS: Route 53 zones and records, the state and backup buckets, the KMS key, and the CI roles.</summary>
 internal static partial class TerraformRenderer
 {
+    /// <summary>The platform's KMS key by its alias: SOPS, the state bucket and the backend all name it so.</summary>
+    internal static string KmsAlias(PlatformSpec spec) => $"alias/{spec.Name}-sops";
+
+    internal static string KmsAliasArn(PlatformSpec spec) => $"arn:aws:kms:{spec.Infra.Aws.Region}:{spec.Infra.Aws.AccountId}:{KmsAlias(spec)}";
+
     private static JsonObject Dns(PlatformSpec spec)
     {
         var zones = new JsonObject();
@@ -83,7 +88,7 @@ internal static partial class TerraformRenderer
                 },
                 ["aws_kms_alias"] = new JsonObject
                 {
-                    ["sops"] = new JsonObject { ["name"] = $"alias/{spec.Name}-sops", ["target_key_id"] = "${aws_kms_key.platform.key_id}" },
+                    ["sops"] = new JsonObject { ["name"] = KmsAlias(spec), ["target_key_id"] = "${aws_kms_key.platform.key_id}" },
                 },
                 ["aws_s3_bucket"] = bucketResources,
                 ["aws_s3_bucket_versioning"] = versioning,

@@ -81,6 +81,8 @@ internal static partial class TerraformRenderer
                         ["key"] = $"{spec.Name}/terraform.tfstate",
                         ["region"] = spec.Infra.Aws.Region,
                         ["encrypt"] = true,
+                        // The state holds secrets: encrypted with the platform's key, not S3's own.
+                        ["kms_key_id"] = KmsAliasArn(spec),
                         ["use_lockfile"] = true,
                     },
                 },

@@ -145,7 +145,7 @@ public static class GitOpsRenderer
             {
                 ["path_regex"] = @"\.sops\.yaml$",
                 ["encrypted_regex"] = "^(data|stringData)$",
-                ["kms"] = $"arn:aws:kms:{spec.Infra.Aws.Region}:{spec.Infra.Aws.AccountId}:alias/{spec.Name}-sops",
+                ["kms"] = Infra.TerraformRenderer.KmsAliasArn(spec),
             },
         },
     };

@@ -13,15 +13,48 @@ internal static class InfraHardening
 {
     public const string ExposureRule = "infra-exposure";
     public const string BucketRule = "infra-bucket";
+    public const string StateRule = "infra-state";
+    public const string TalosNetworkRule = "talos-private-network";
 
     /// <summary>The Kubernetes API, and the Talos API with its trustd.</summary>
     private static readonly int[] ApiPorts = [6443, 50000, 50001];
     private static readonly string[] World = ["0.0.0.0/0", "::/0"];
     private static readonly string[] PublicAccessBlocks = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
 
+    /// <summary>
+    /// A Talos patch keeps the kubelet (and, on the control plane, etcd) on the private network: nodes
+    /// have a public address too, and would otherwise advertise whichever comes first.
+    /// </summary>
+    public static IEnumerable<Finding> Talos(string file, JsonElement patch, bool controlPlane)
+    {
+        if (Text(patch, "kind") is not null)
+        {
+            yield break; // a document of another kind (LinkConfig, ...) has no kubelet
+        }
+        if (Items(Element(patch, "machine", "kubelet", "nodeIP"), "validSubnets").Count == 0)
+        {
+            yield return new Finding(Severity.Error, file, "machine.kubelet.nodeIP", TalosNetworkRule,
+                "the kubelet may register the node's public address", "set machine.kubelet.nodeIP.validSubnets to the private network");
+        }
+        if (controlPlane && Items(Element(patch, "cluster", "etcd"), "advertisedSubnets").Count == 0)
+        {
+            yield return new Finding(Severity.Error, file, "cluster.etcd", TalosNetworkRule,
+                "etcd may advertise the node's public address to its peers", "set cluster.etcd.advertisedSubnets to the private network");
+        }
+    }
+
     public static IEnumerable<Finding> Check(IReadOnlyList<(string File, JsonElement Root)> files)
     {
         ArgumentNullException.ThrowIfNull(files);
+        foreach (var (file, root) in files)
+        {
+            if (Element(root, "terraform", "backend") is { } backend && Element(backend, "s3") is { } s3
+                && (!(s3.TryGetProperty("encrypt", out var encrypt) && encrypt.ValueKind == JsonValueKind.True) || Text(s3, "kms_key_id") is not { Length: > 0 }))
+            {
+                yield return new Finding(Severity.Error, file, "terraform.backend.s3", StateRule,
+                    "the state (which holds secrets) is not encrypted with the platform's KMS key", "set encrypt: true and kms_key_id to the platform's key");
+            }
+        }
         var resources = files
             .SelectMany(f => Blocks(f.Root, "resource").SelectMany(type => Blocks(type.Value).Select(r => (f.File, Type: type.Name, r.Name, Body: r.Value))))
             .ToList();
@@ -104,6 +137,20 @@ internal static class InfraHardening
         var block = name is null ? element : element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var b) ? b : default;
         return block.ValueKind == JsonValueKind.Object ? [.. block.EnumerateObject()] : [];
     }
+
+    private static JsonElement? Element(JsonElement element, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(key, out element))
+            {
+                return null;
+            }
+        }
+        return element;
+    }
+
+    private static List<JsonElement> Items(JsonElement? element, string name) => element is { } e ? Items(e, name) : [];
 
     private static List<JsonElement> Items(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array ? [.. list.EnumerateArray()] : [];

@@ -60,6 +60,16 @@ internal static partial class InfraVerifier
                 }
             })
             .ToHashSet(StringComparer.Ordinal);
+        // The control plane's patches also pin etcd to the private network.
+        foreach (var pool in intent.Spec.NodePools.Where(Infra.TalosPatches.IsControlPlane))
+        {
+            var file = $"infra/talos/{pool.Name}.yaml";
+            if (files.Contains(file))
+            {
+                findings.AddRange(TreeVerifier.Documents(new StringReader(read(file))).Where(d => d.Error is null)
+                    .SelectMany(d => InfraHardening.Talos(file, d.Document, controlPlane: true)));
+            }
+        }
         foreach (var owned in intent.TerraformResources)
         {
             if (!TerraformOwned.TryGetValue(owned, out var type))
@@ -82,7 +92,10 @@ internal static partial class InfraVerifier
         var findings = new List<Finding>();
         foreach (var file in files.Where(f => f.StartsWith("infra/talos/", StringComparison.Ordinal) && f.EndsWith(".yaml", StringComparison.Ordinal)))
         {
-            findings.AddRange(Talos(file, read(file)));
+            var text = read(file);
+            findings.AddRange(Talos(file, text));
+            findings.AddRange(TreeVerifier.Documents(new StringReader(text)).Where(d => d.Error is null)
+                .SelectMany(d => InfraHardening.Talos(file, d.Document, controlPlane: false)));
         }
         var terraform = files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal)).Select(f => (f, read(f))).ToList();
         findings.AddRange(Terraform(terraform));

@@ -98,6 +98,8 @@ internal static class RuleCatalog
         new(InfraHardening.ExposureRule, Severity.Error, "infra",
             "The Kubernetes and Talos APIs are never open to the internet: no firewall rule lets the world in on them, their load balancer has no public interface."),
         new(InfraHardening.BucketRule, Severity.Error, "infra", "Every bucket is blocked from public access, encrypted with the platform's KMS key, and versioned."),
+        new(InfraHardening.StateRule, Severity.Error, "infra", "Terraform's state is encrypted with the platform's KMS key."),
+        new(InfraHardening.TalosNetworkRule, Severity.Error, "infra", "The kubelet, and etcd on the control plane, are pinned to the private network."),
     ];
 
     /// <summary>How each promise is broken, as an attacker or a tired operator would break it, and what catches it.</summary>
@@ -154,5 +156,7 @@ internal static class RuleCatalog
         new("infra", "a reference to an undeclared resource, a block that is not Terraform", InfraVerifier.TerraformRule),
         new("infra", "a token written into Terraform, a secret variable not sensitive", InfraVerifier.SecretRule),
         new("infra", "a bucket made public, unencrypted or unversioned", InfraHardening.BucketRule),
+        new("infra", "the state backend left on S3's own key", InfraHardening.StateRule),
+        new("infra", "a node left free to advertise its public address to the cluster or to etcd", InfraHardening.TalosNetworkRule),
     ];
 }
