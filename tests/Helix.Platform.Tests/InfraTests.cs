@@ -194,6 +194,20 @@ public sealed class InfraTests
     }
 
     [Fact]
+    [Trait("breaks", "talos-provider")]
+    public void ATalosProviderOlderThanTheClustersTalos_IsCaught()
+    {
+        static IReadOnlyList<Finding> Check(Dictionary<string, string> files) =>
+            [.. InfraVerifier.Verify(files.Keys.Order(StringComparer.Ordinal).ToList(), p => files[p], Model).Where(f => f.Rule == InfraHardening.TalosProviderRule)];
+        var files = Infra(Model);
+        Assert.Empty(Check(files));
+
+        files["infra/terraform/versions.tf.json"] = files["infra/terraform/versions.tf.json"].Replace("\"0.11.0\"", "\"0.8.1\"", StringComparison.Ordinal);
+        var finding = Assert.Single(Check(files));
+        Assert.Equal($"provider 0.8.1 is built on Talos 1.10, but the cluster runs Talos {Model.Spec.Cluster.TalosVersion}", finding.Message);
+    }
+
+    [Fact]
     public void ANodePoolChange_FlowsIntoTerraformTalosAndScheduling_Consistently()
     {
         var spec = Model.Spec with

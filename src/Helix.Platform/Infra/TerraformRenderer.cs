@@ -20,7 +20,8 @@ internal static partial class TerraformRenderer
     [
         ("hcloud", "hetznercloud/hcloud", "1.52.0"),
         ("aws", "hashicorp/aws", "6.0.0"),
-        ("talos", "siderolabs/talos", "0.8.1"),
+        // 0.11 is built on the Talos 1.13 machinery (0.N on 1.(N+2)): the spec's Talos, whose LinkConfig the egress patch uses.
+        ("talos", "siderolabs/talos", "0.11.0"),
         ("netbird", "netbirdio/netbird", "0.0.9"),
     ];
 

@@ -15,6 +15,7 @@ internal static class InfraHardening
     public const string BucketRule = "infra-bucket";
     public const string StateRule = "infra-state";
     public const string TalosNetworkRule = "talos-private-network";
+    public const string TalosProviderRule = "talos-provider";
 
     /// <summary>The Kubernetes API, and the Talos API with its trustd.</summary>
     private static readonly int[] ApiPorts = [6443, 50000, 50001];
@@ -40,6 +41,31 @@ internal static class InfraHardening
         {
             yield return new Finding(Severity.Error, file, "cluster.etcd", TalosNetworkRule,
                 "etcd may advertise the node's public address to its peers", "set cluster.etcd.advertisedSubnets to the private network");
+        }
+    }
+
+    /// <summary>
+    /// The Talos provider's machinery must be the cluster's Talos minor version: provider 0.N is built on
+    /// Talos 1.(N+2), and an older one cannot read the newer config documents the patches use.
+    /// </summary>
+    public static IEnumerable<Finding> TalosProvider(IReadOnlyList<(string File, JsonElement Root)> files, string talosVersion)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(talosVersion);
+        var talos = talosVersion.TrimStart('v').Split('.');
+        foreach (var (file, root) in files)
+        {
+            if (Element(root, "terraform", "required_providers", "talos") is { } provider && Text(provider, "version") is { } version)
+            {
+                var parts = version.TrimStart('=', ' ', 'v').Split('.');
+                var built = parts.Length >= 2 && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var minor) ? $"1.{minor + 2}" : null;
+                if (talos.Length < 2 || built != $"{talos[0]}.{talos[1]}")
+                {
+                    yield return new Finding(Severity.Error, file, "terraform.required_providers.talos", TalosProviderRule,
+                        $"provider {version} is built on Talos {built ?? "(unknown)"}, but the cluster runs Talos {talosVersion}",
+                        $"pin the provider whose machinery is Talos {string.Join('.', talos.Take(2))}");
+                }
+            }
         }
     }
 

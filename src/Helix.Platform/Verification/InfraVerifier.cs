@@ -60,6 +60,8 @@ internal static partial class InfraVerifier
                 }
             })
             .ToHashSet(StringComparer.Ordinal);
+        findings.AddRange(InfraHardening.TalosProvider([.. files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal))
+            .Select(f => (f, Parsed(read(f)))).Where(f => f.Item2 is not null).Select(f => (f.f, f.Item2!.Value))], intent.Spec.Cluster.TalosVersion));
         // The control plane's patches also pin etcd to the private network.
         foreach (var pool in intent.Spec.NodePools.Where(Infra.TalosPatches.IsControlPlane))
         {

@@ -100,6 +100,7 @@ internal static class RuleCatalog
         new(InfraHardening.BucketRule, Severity.Error, "infra", "Every bucket is blocked from public access, encrypted with the platform's KMS key, and versioned."),
         new(InfraHardening.StateRule, Severity.Error, "infra", "Terraform's state is encrypted with the platform's KMS key."),
         new(InfraHardening.TalosNetworkRule, Severity.Error, "infra", "The kubelet, and etcd on the control plane, are pinned to the private network."),
+        new(InfraHardening.TalosProviderRule, Severity.Error, "infra", "The Talos provider is built on the cluster's Talos minor version."),
     ];
 
     /// <summary>How each promise is broken, as an attacker or a tired operator would break it, and what catches it.</summary>
@@ -158,5 +159,6 @@ internal static class RuleCatalog
         new("infra", "a bucket made public, unencrypted or unversioned", InfraHardening.BucketRule),
         new("infra", "the state backend left on S3's own key", InfraHardening.StateRule),
         new("infra", "a node left free to advertise its public address to the cluster or to etcd", InfraHardening.TalosNetworkRule),
+        new("infra", "a Talos provider older than the cluster's Talos, which cannot read its config documents", InfraHardening.TalosProviderRule),
     ];
 }
