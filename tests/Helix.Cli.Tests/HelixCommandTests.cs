@@ -238,6 +238,12 @@ public sealed class HelixCommandTests
         Assert.Contains("CRD Certificate.cert-manager.io: cert-manager (wave 30)", output, StringComparison.Ordinal);
         Assert.EndsWith("Applications come up, every wave Healthy\n", output, StringComparison.Ordinal);
 
+        // The committed tree on disk comes up the same; a folder that is not there is a usage error.
+        var (treeExit, tree, treeErr) = Run("bring-up", "--spec", Spec, "--tree", Root);
+        Assert.True(treeExit == 0, tree + treeErr);
+        Assert.EndsWith("Applications come up, every wave Healthy\n", tree, StringComparison.Ordinal);
+        Assert.Equal(2, Run("bring-up", "--spec", Spec, "--tree", Path.Combine(Root, "missing")).Exit);
+
         var (jsonExit, json, _) = Run("bring-up", "--spec", Spec, "--output", "json");
         Assert.Equal(0, jsonExit);
         using var report = JsonDocument.Parse(json);
