@@ -69,7 +69,8 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
     private static bool IsApplication(JsonElement o) =>
         o.ValueKind == JsonValueKind.Object && Text(o, "kind") == "Application" && Text(o, "apiVersion")?.StartsWith("argoproj.io/", StringComparison.Ordinal) == true;
 
-    private static IEnumerable<JsonElement> Sources(JsonElement spec)
+    /// <summary>An Application's sources: its <c>source</c>, then each of its <c>sources</c>.</summary>
+    internal static IEnumerable<JsonElement> Sources(JsonElement spec)
     {
         if (spec.TryGetProperty("source", out var single) && single.ValueKind == JsonValueKind.Object)
         {

@@ -26,9 +26,9 @@ internal sealed class Cnpg : IComponent
     public const string Pooler = "postgres-pooler";
 
     public const int Port = 5432;
-    private const string BarmanPlugin = "barman-cloud.cloudnative-pg.io";
+    public const string BarmanPlugin = "barman-cloud.cloudnative-pg.io";
     private const string ObjectStore = "postgres-backups";
-    private const string Group = "postgresql.cnpg.io";
+    public const string Group = "postgresql.cnpg.io";
 
     /// <summary>Where clients connect: the pooler.</summary>
     public static string PoolerHost => Meta.Dns(Pooler, Namespace);

@@ -60,7 +60,7 @@ internal sealed class Ingress : IComponent
         }
         return new Resource<IngressRouteSpec>("traefik.io/v1alpha1", "IngressRoute",
             Meta.Object(resolved.Name, Traefik.Namespace, Name, new Dictionary<string, string> { ["helix.io/auth"] = SpecBinder.Kebab(route.Auth.ToString()) }),
-            new IngressRouteSpec(["websecure"], rules, new TraefikTls(TlsSecret(resolved.Domain.Name))));
+            new IngressRouteSpec([Traefik.SecureEntryPoint], rules, new TraefikTls(TlsSecret(resolved.Domain.Name))));
     }
 
     private static TraefikService Service(RouteTarget target) => new(target.Service, target.Namespace, target.ServicePort);

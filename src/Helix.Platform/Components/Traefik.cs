@@ -23,6 +23,9 @@ internal sealed class Traefik : IComponent
 
     /// <summary>The ForwardAuth middleware every <c>sso</c> route carries, and the headers of every route.</summary>
     public const string ForwardAuthMiddleware = "authentik";
+
+    /// <summary>The HTTPS entry point: the only one routes are served on.</summary>
+    public const string SecureEntryPoint = "websecure";
     private const string HeadersMiddleware = "security-headers";
 
     public static readonly CrdKind IngressRoute = new("traefik.io", "IngressRoute");
@@ -71,7 +74,7 @@ internal sealed class Traefik : IComponent
                 ["ports"] = new JsonObject
                 {
                     ["web"] = new JsonObject { ["expose"] = new JsonObject { ["default"] = false } },
-                    ["websecure"] = new JsonObject
+                    [SecureEntryPoint] = new JsonObject
                     {
                         ["nodePort"] = WebsecureNodePort,
                         ["proxyProtocol"] = new JsonObject { ["trustedIPs"] = new JsonArray(spec.Infra.Hetzner.NetworkCidr) },

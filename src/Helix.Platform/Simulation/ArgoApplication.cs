@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Helix.Platform.Charts;
 
 namespace Helix.Platform.Simulation;
 
@@ -23,12 +24,7 @@ internal sealed record ArgoApplication(string Name, string File, int Wave, strin
     public static ArgoApplication From(string file, JsonElement application)
     {
         var o = new KubeObject(file, application);
-        var sources = new List<JsonElement>();
-        if (o.At("spec", "source") is { ValueKind: JsonValueKind.Object } single)
-        {
-            sources.Add(single);
-        }
-        sources.AddRange(KubeObject.Items(o.At("spec", "sources")).Where(s => s.ValueKind == JsonValueKind.Object));
+        var sources = o.At("spec") is { ValueKind: JsonValueKind.Object } spec ? ChartRelease.Sources(spec).ToList() : [];
         var options = KubeObject.Items(o.At("spec", "syncPolicy", "syncOptions")).Where(s => s.ValueKind == JsonValueKind.String).Select(s => s.GetString()!).ToList();
         return new ArgoApplication(o.Name, file, o.Wave,
             KubeObject.Text(application, "spec", "project") ?? "default",

@@ -339,6 +339,7 @@ internal static class BringUpSimulator
             error(AdmissionRule, $"Pod Security admission refuses its pods in {ns} (enforce: {level}): {violation}",
                 "label the namespace with the level its workloads need, or harden the pod spec");
         }
+        JsonElement? asPod = null; // the template as the Pod it becomes, made once when a pattern rule needs it
         foreach (var (policy, rule, by) in state.EnforcedPodRules(ns))
         {
             var validate = KubeObject.Element(rule, "validate");
@@ -346,14 +347,13 @@ internal static class BringUpSimulator
             {
                 error(AdmissionRule, $"Kyverno policy {policy} ({by}, Enforce) refuses its pods: {broken}", "harden the pod spec, or exclude the namespace in the policy");
             }
-            if (validate is { } p && KubeObject.Element(p, "pattern") is { } pattern && KyvernoPattern.Mismatch(Wrap(pod), pattern) is { } field)
+            if (validate is { } p && KubeObject.Element(p, "pattern") is { } pattern && KyvernoPattern.Mismatch(asPod ??= Wrap(pod), pattern) is { } field)
             {
                 error(AdmissionRule, $"Kyverno policy {policy} ({by}, Enforce) refuses its pods at {field}", "make the pod match the policy's pattern (an allowed registry)");
             }
         }
     }
 
-    // A pod template checked as the Pod it becomes.
     private static JsonElement Wrap(JsonElement spec) => JsonDocument.Parse($"{{\"spec\":{spec.GetRawText()}}}").RootElement;
 
     /// <summary>Kyverno's own validation of a policy: a verifyImages rule that only audits may not mutate digests (mutateDigest defaults to true).</summary>

@@ -41,8 +41,8 @@ internal sealed record PodShape(
             ("apps", "DaemonSet") => FromSpec(owner, o.At("spec", "template", "spec"), 0, true, []),
             ("batch", "Job") => FromSpec(owner, o.At("spec", "template", "spec"), 1, false, []),
             ("batch", "CronJob") => FromSpec(owner, o.At("spec", "jobTemplate", "spec", "template", "spec"), 1, false, []),
-            ("postgresql.cnpg.io", "Pooler") => FromSpec(owner, o.At("spec", "template", "spec"), KubeObject.Number(o.Json, "spec", "instances") ?? 1, false, []),
-            ("postgresql.cnpg.io", "Cluster") => Cnpg(o, owner),
+            (Components.Cnpg.Group, "Pooler") => FromSpec(owner, o.At("spec", "template", "spec"), KubeObject.Number(o.Json, "spec", "instances") ?? 1, false, []),
+            (Components.Cnpg.Group, "Cluster") => Cnpg(o, owner),
             _ => null,
         };
     }

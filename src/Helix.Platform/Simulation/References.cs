@@ -184,7 +184,7 @@ internal static class References
             case ("cert-manager.io", "Issuer" or "ClusterIssuer") when KubeObject.Text(o.Json, "spec", "acme", "privateKeySecretRef", "name") is { } account:
                 yield return new Reference("Secret", ns, account, "cert-manager registers the ACME account");
                 break;
-            case ("postgresql.cnpg.io", "Cluster"):
+            case (Components.Cnpg.Group, "Cluster"):
                 // CloudNativePG writes the owner's credentials and the cluster's CAs (its documented secret names).
                 foreach (var suffix in new[] { "app", "superuser", "ca", "server", "replication" })
                 {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Helix.Platform.Simulation;
 
 namespace Helix.Platform.Verification;
 
@@ -32,12 +33,12 @@ internal static class InfraHardening
         {
             yield break; // a document of another kind (LinkConfig, ...) has no kubelet
         }
-        if (Items(Element(patch, "machine", "kubelet", "nodeIP"), "validSubnets").Count == 0)
+        if (Items(KubeObject.Element(patch, "machine", "kubelet", "nodeIP"), "validSubnets").Count == 0)
         {
             yield return new Finding(Severity.Error, file, "machine.kubelet.nodeIP", TalosNetworkRule,
                 "the kubelet may register the node's public address", "set machine.kubelet.nodeIP.validSubnets to the private network");
         }
-        if (controlPlane && Items(Element(patch, "cluster", "etcd"), "advertisedSubnets").Count == 0)
+        if (controlPlane && Items(KubeObject.Element(patch, "cluster", "etcd"), "advertisedSubnets").Count == 0)
         {
             yield return new Finding(Severity.Error, file, "cluster.etcd", TalosNetworkRule,
                 "etcd may advertise the node's public address to its peers", "set cluster.etcd.advertisedSubnets to the private network");
@@ -55,7 +56,7 @@ internal static class InfraHardening
         var talos = talosVersion.TrimStart('v').Split('.');
         foreach (var (file, root) in files)
         {
-            if (Element(root, "terraform", "required_providers", "talos") is { } provider && Text(provider, "version") is { } version)
+            if (KubeObject.Element(root, "terraform", "required_providers", "talos") is { } provider && Text(provider, "version") is { } version)
             {
                 var parts = version.TrimStart('=', ' ', 'v').Split('.');
                 var built = parts.Length >= 2 && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var minor) ? $"1.{minor + 2}" : null;
@@ -74,7 +75,7 @@ internal static class InfraHardening
         ArgumentNullException.ThrowIfNull(files);
         foreach (var (file, root) in files)
         {
-            if (Element(root, "terraform", "backend") is { } backend && Element(backend, "s3") is { } s3
+            if (KubeObject.Element(root, "terraform", "backend") is { } backend && KubeObject.Element(backend, "s3") is { } s3
                 && (!(s3.TryGetProperty("encrypt", out var encrypt) && encrypt.ValueKind == JsonValueKind.True) || Text(s3, "kms_key_id") is not { Length: > 0 }))
             {
                 yield return new Finding(Severity.Error, file, "terraform.backend.s3", StateRule,
@@ -98,7 +99,7 @@ internal static class InfraHardening
             }
         }
         // A load balancer that serves an API port must keep its public interface off.
-        var apiBalancers = resources.Where(r => r.Type == "hcloud_load_balancer_service" && ApiPorts.Contains(Number(r.Body, "listen_port") ?? -1))
+        var apiBalancers = resources.Where(r => r.Type == "hcloud_load_balancer_service" && ApiPorts.Contains(KubeObject.Number(r.Body, "listen_port") ?? -1))
             .Select(r => Reference(Text(r.Body, "load_balancer_id"))).OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var (file, _, name, network) in resources.Where(r => r.Type == "hcloud_load_balancer_network"))
         {
@@ -164,22 +165,8 @@ internal static class InfraHardening
         return block.ValueKind == JsonValueKind.Object ? [.. block.EnumerateObject()] : [];
     }
 
-    private static JsonElement? Element(JsonElement element, params string[] path)
-    {
-        foreach (var key in path)
-        {
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(key, out element))
-            {
-                return null;
-            }
-        }
-        return element;
-    }
-
-    private static List<JsonElement> Items(JsonElement? element, string name) => element is { } e ? Items(e, name) : [];
-
-    private static List<JsonElement> Items(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array ? [.. list.EnumerateArray()] : [];
+    private static List<JsonElement> Items(JsonElement? element, string name) =>
+        [.. KubeObject.Items(element is { } e ? KubeObject.Element(e, name) : null)];
 
     private static string? Text(JsonElement element, params string[] path)
     {
@@ -196,7 +183,4 @@ internal static class InfraHardening
         }
         return element.ValueKind is JsonValueKind.String or JsonValueKind.Number ? element.ToString() : null;
     }
-
-    private static int? Number(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out var v) ? v : null;
 }

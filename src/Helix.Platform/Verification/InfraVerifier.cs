@@ -39,39 +39,40 @@ internal static partial class InfraVerifier
         ["talos-cluster"] = "talos_machine_secrets",
     };
 
-    /// <summary>With the model: also that everything it gives to Terraform is created by Terraform.</summary>
+    /// <summary>With the model: also that everything it gives to Terraform is created by Terraform, and the model's Talos and control plane.</summary>
     public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, string> read, Model.PlatformModel intent)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        var findings = Verify(files, read).ToList();
-        var types = files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal))
-            .SelectMany(f =>
-            {
-                try
-                {
-                    using var document = JsonDocument.Parse(read(f));
-                    return document.RootElement.TryGetProperty("resource", out var r) && r.ValueKind == JsonValueKind.Object
-                        ? r.EnumerateObject().Select(p => p.Name).ToList()
-                        : [];
-                }
-                catch (JsonException)
-                {
-                    return [];
-                }
-            })
-            .ToHashSet(StringComparer.Ordinal);
-        findings.AddRange(InfraHardening.TalosProvider([.. files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal))
-            .Select(f => (f, Parsed(read(f)))).Where(f => f.Item2 is not null).Select(f => (f.f, f.Item2!.Value))], intent.Spec.Cluster.TalosVersion));
-        // The control plane's patches also pin etcd to the private network.
-        foreach (var pool in intent.Spec.NodePools.Where(Infra.TalosPatches.IsControlPlane))
+        return Check(files, read, intent);
+    }
+
+    public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, string> read) => Check(files, read, null);
+
+    // Each file is read and parsed once; every rule reads the parsed form.
+    private static List<Finding> Check(IReadOnlyList<string> files, Func<string, string> read, Model.PlatformModel? intent)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(read);
+        var findings = new List<Finding>();
+        // Which pool is the control plane is the model's to say: its patches also pin etcd to the private network.
+        var controlPlane = intent?.Spec.NodePools.Where(Infra.TalosPatches.IsControlPlane).Select(p => $"infra/talos/{p.Name}.yaml").ToHashSet(StringComparer.Ordinal) ?? [];
+        foreach (var file in files.Where(f => f.StartsWith("infra/talos/", StringComparison.Ordinal) && f.EndsWith(".yaml", StringComparison.Ordinal)))
         {
-            var file = $"infra/talos/{pool.Name}.yaml";
-            if (files.Contains(file))
-            {
-                findings.AddRange(TreeVerifier.Documents(new StringReader(read(file))).Where(d => d.Error is null)
-                    .SelectMany(d => InfraHardening.Talos(file, d.Document, controlPlane: true)));
-            }
+            var documents = TreeVerifier.Documents(new StringReader(read(file)));
+            findings.AddRange(Talos(file, documents));
+            findings.AddRange(documents.Where(d => d.Error is null).SelectMany(d => InfraHardening.Talos(file, d.Document, controlPlane.Contains(file))));
         }
+        var parsed = new List<(string File, JsonElement Root)>();
+        findings.AddRange(Terraform([.. files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal)).Select(f => (f, read(f)))], parsed));
+        findings.AddRange(InfraHardening.Check(parsed));
+        if (intent is null)
+        {
+            return findings;
+        }
+        findings.AddRange(InfraHardening.TalosProvider(parsed, intent.Spec.Cluster.TalosVersion));
+        var types = parsed.Where(f => f.Root.ValueKind == JsonValueKind.Object && f.Root.TryGetProperty("resource", out var r) && r.ValueKind == JsonValueKind.Object)
+            .SelectMany(f => f.Root.GetProperty("resource").EnumerateObject().Select(p => p.Name))
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var owned in intent.TerraformResources)
         {
             if (!TerraformOwned.TryGetValue(owned, out var type))
@@ -87,36 +88,6 @@ internal static partial class InfraVerifier
         return findings;
     }
 
-    public static IReadOnlyList<Finding> Verify(IReadOnlyList<string> files, Func<string, string> read)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        ArgumentNullException.ThrowIfNull(read);
-        var findings = new List<Finding>();
-        foreach (var file in files.Where(f => f.StartsWith("infra/talos/", StringComparison.Ordinal) && f.EndsWith(".yaml", StringComparison.Ordinal)))
-        {
-            var text = read(file);
-            findings.AddRange(Talos(file, text));
-            findings.AddRange(TreeVerifier.Documents(new StringReader(text)).Where(d => d.Error is null)
-                .SelectMany(d => InfraHardening.Talos(file, d.Document, controlPlane: false)));
-        }
-        var terraform = files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal)).Select(f => (f, read(f))).ToList();
-        findings.AddRange(Terraform(terraform));
-        findings.AddRange(InfraHardening.Check([.. terraform.Select(f => (f.f, Parsed(f.Item2))).Where(f => f.Item2 is not null).Select(f => (f.f, f.Item2!.Value))]));
-        return findings;
-    }
-
-    private static JsonElement? Parsed(string text)
-    {
-        try
-        {
-            return JsonDocument.Parse(text).RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null; // reported by the Terraform rule
-        }
-    }
-
     private static readonly Lazy<JsonSchema> TalosSchema = new(() =>
     {
         using var stream = typeof(InfraVerifier).Assembly.GetManifestResourceStream("Helix.Platform.TalosSchema.json")
@@ -128,9 +99,9 @@ internal static partial class InfraVerifier
     });
 
     /// <summary>Every document of a patch must be a Talos config document the schema accepts (unknown fields refused).</summary>
-    public static IEnumerable<Finding> Talos(string file, string text)
+    private static IEnumerable<Finding> Talos(string file, IReadOnlyList<(JsonElement Document, string? Error)> documents)
     {
-        foreach (var (document, error) in TreeVerifier.Documents(new StringReader(text)))
+        foreach (var (document, error) in documents)
         {
             if (error is not null)
             {
@@ -161,11 +132,11 @@ internal static partial class InfraVerifier
     [GeneratedRegex(@"(?:^|_)(token|password|secret|private_key|access_key|secret_key)$")]
     private static partial Regex SecretName();
 
-    private static List<Finding> Terraform(List<(string File, string Text)> files)
+    /// <summary>The Terraform rules; <paramref name="parsed"/> receives every file that parses, for the rules after these.</summary>
+    private static List<Finding> Terraform(List<(string File, string Text)> files, List<(string File, JsonElement Root)> parsed)
     {
         var findings = new List<Finding>();
         var declared = new HashSet<string>(StringComparer.Ordinal);
-        var parsed = new List<(string File, JsonElement Root)>();
         foreach (var (file, text) in files)
         {
             try

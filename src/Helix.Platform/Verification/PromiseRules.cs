@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Helix.Platform.Charts;
 using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Simulation;
@@ -27,7 +28,6 @@ internal static partial class PromiseRules
     public const string PodSecurityRule = "pod-security-level";
     public const string HostAccessRule = "host-access";
 
-    private const string Cnpg = "postgresql.cnpg.io";
     private static readonly string[] TenantGuarded = ["ResourceQuota", "LimitRange", "NetworkPolicy", "CiliumNetworkPolicy", "Policy"];
     private static readonly string[] Levels = ["privileged", "baseline", "restricted"];
     private static readonly string[] HostFlags = ["hostNetwork", "hostPID", "hostIPC"];
@@ -85,7 +85,7 @@ internal static partial class PromiseRules
         if (o.Group == "traefik.io" && o.Kind == "IngressRoute")
         {
             var entryPoints = KubeObject.Items(o.At("spec", "entryPoints")).Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : null).ToList();
-            if (entryPoints.Count == 0 || entryPoints.Any(e => e != "websecure") || o.At("spec", "tls") is not { ValueKind: JsonValueKind.Object })
+            if (entryPoints.Count == 0 || entryPoints.Any(e => e != Traefik.SecureEntryPoint) || o.At("spec", "tls") is not { ValueKind: JsonValueKind.Object })
             {
                 yield return Error(RouteTlsRule, "a route served without TLS (an entry point besides websecure, or no tls)",
                     "serve it on websecure only, with tls: the platform's certificate for its domain");
@@ -165,7 +165,7 @@ internal static partial class PromiseRules
     private static IEnumerable<Finding> DataTier(IReadOnlyList<KubeObject> objects, PlatformModel model)
     {
         var pg = model.Spec.Data.Postgres;
-        foreach (var cluster in objects.Where(o => o.Group == Cnpg && o.Kind == "Cluster"))
+        foreach (var cluster in objects.Where(o => o.Group == Cnpg.Group && o.Kind == "Cluster"))
         {
             var resource = $"Cluster/{cluster.DeclaredNamespace}/{cluster.Name}";
             Finding Error(string rule, string message, string fix) => new(Severity.Error, cluster.Source, resource, rule, message, fix);
@@ -182,18 +182,18 @@ internal static partial class PromiseRules
                     "set affinity.enablePodAntiAffinity: true and podAntiAffinityType: required");
             }
             var archiving = KubeObject.Items(cluster.At("spec", "plugins"))
-                .Any(p => KubeObject.Text(p, "name") == "barman-cloud.cloudnative-pg.io" && KubeObject.Flag(p, "isWALArchiver"));
+                .Any(p => KubeObject.Text(p, "name") == Cnpg.BarmanPlugin && KubeObject.Flag(p, "isWALArchiver"));
             if (!archiving)
             {
                 yield return Error(BackupRule, "no WAL archive: the barman-cloud plugin is not the cluster's WAL archiver, so there is no point-in-time recovery",
                     "give the cluster the barman-cloud plugin with isWALArchiver: true and its ObjectStore");
             }
-            if (!objects.Any(o => o.Group == Cnpg && o.Kind == "ScheduledBackup" && KubeObject.Text(o.Json, "spec", "cluster", "name") == cluster.Name
+            if (!objects.Any(o => o.Group == Cnpg.Group && o.Kind == "ScheduledBackup" && KubeObject.Text(o.Json, "spec", "cluster", "name") == cluster.Name
                     && o.DeclaredNamespace == cluster.DeclaredNamespace))
             {
                 yield return Error(BackupRule, "no ScheduledBackup takes base backups of it", $"schedule backups ({pg.Backup.Schedule}, data.postgres.backup)");
             }
-            var poolers = objects.Where(o => o.Group == Cnpg && o.Kind == "Pooler" && KubeObject.Text(o.Json, "spec", "cluster", "name") == cluster.Name).ToList();
+            var poolers = objects.Where(o => o.Group == Cnpg.Group && o.Kind == "Pooler" && KubeObject.Text(o.Json, "spec", "cluster", "name") == cluster.Name).ToList();
             if (poolers.Count == 0)
             {
                 yield return Error(PoolingRule, "no Pooler in front of it: every client holds a server connection", "put a PgBouncer Pooler in front of the cluster");
@@ -215,11 +215,7 @@ internal static partial class PromiseRules
 
     private static IEnumerable<Finding> ChartPins(KubeObject app)
     {
-        var sources = KubeObject.Items(app.At("spec", "sources")).ToList();
-        if (app.At("spec", "source") is { ValueKind: JsonValueKind.Object } single)
-        {
-            sources.Add(single);
-        }
+        var sources = app.At("spec") is { ValueKind: JsonValueKind.Object } spec ? ChartRelease.Sources(spec) : [];
         foreach (var source in sources.Where(s => KubeObject.Text(s, "chart") is not null))
         {
             var version = KubeObject.Text(source, "targetRevision") ?? "";
