@@ -435,14 +435,14 @@ public sealed class HelixCommandTests
         var (exit, output, _) = Run("cost", "--spec", Spec);
         Assert.True(exit == 0, output);
         Assert.Matches(@"node pool compute\s+hetzner\s+server/cpx41\s+3\s+75\.60 EUR", output);
-        Assert.Contains("Total: 266.79 EUR a month", output, StringComparison.Ordinal);
+        Assert.Contains("Total: 266.81 EUR a month", output, StringComparison.Ordinal);
         Assert.Matches(@"10 tenants: \d+ compute servers", output);
 
         var (jsonExit, json, _) = Run("cost", "--spec", Spec, "--output", "json");
         Assert.Equal(0, jsonExit);
         using (var document = System.Text.Json.JsonDocument.Parse(json))
         {
-            Assert.Equal(266.79m, document.RootElement.GetProperty("total").GetDecimal());
+            Assert.Equal(266.81m, document.RootElement.GetProperty("total").GetDecimal());
             Assert.Equal(3, document.RootElement.GetProperty("scale").GetArrayLength());
         }
 
@@ -454,7 +454,7 @@ public sealed class HelixCommandTests
             Assert.True(compareExit == 0, compared);
             // Two more cpx41 (25.20 each) and their public IPv4 (0.50 each).
             Assert.Matches(@"node pool compute\s+hetzner\s+server/cpx41\s+75\.60 EUR ->\s+126\.00 EUR\s+\(\+50\.40 EUR\)", compared);
-            Assert.Contains("total 266.79 EUR -> 318.19 EUR (+51.40 EUR a month)", compared, StringComparison.Ordinal);
+            Assert.Contains("total 266.81 EUR -> 318.21 EUR (+51.40 EUR a month)", compared, StringComparison.Ordinal);
         }
         finally
         {

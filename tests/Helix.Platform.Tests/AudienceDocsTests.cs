@@ -63,20 +63,21 @@ public sealed class AudienceDocsTests
         Assert.Equal(0.5m, Monthly("dns-zone", "zone helix.example.com"));  // 1 USD at 0.5
         Assert.Equal(2m, Monthly("kms-key", "KMS key platform"));
         Assert.Equal(0.01m, Monthly("object-storage-gb", "bucket helix-terraform-state")); // 1 GB x 0.02 USD x 0.5
+        Assert.Equal(0.01m, Monthly("object-storage-gb", "bucket helix-oidc-123456789012")); // the issuer's two documents: 1 GB minimum
         // 30 daily backups of 50Gi (53.687091 GB) = 1,610.61 GB x 0.01 EUR
         Assert.Equal(1610.61m, report.Lines.Single(l => l.What == "bucket helix-postgres-backups").Quantity);
         Assert.Equal(16.11m, Monthly("object-storage-gb", "bucket helix-postgres-backups"));
-        Assert.Equal(227.62m, report.Total);
+        Assert.Equal(227.63m, report.Total);
         Assert.Empty(report.Unpriced);
 
         // Compute servers: 8 vCPU and 16 GB, 90 % allocatable (7.2 and 14.4). Apps there: 5.25 cores and
         // 14.227 GB (receiver 2, orchestrator 2, remediation 1 at 250m/256Mi; ollama 2/8Gi; steel 2 x 1/2Gi).
-        // A tenant (acme's quota): 4 cores, 8Gi = 8.59 GB. Everything but the compute pool: 227.62 - 3 x 30.5 = 136.12.
+        // A tenant (acme's quota): 4 cores, 8Gi = 8.59 GB. Everything but the compute pool: 227.63 - 3 x 30.5 = 136.13.
         Assert.Equal(
         [
-            new TenantScale(10, 7, 349.62m, 34.96m),     // cpu 45.25/7.2 -> 7, memory 100.13/14.4 -> 7
-            new TenantScale(50, 31, 1081.62m, 21.63m),   // cpu 205.25/7.2 -> 29, memory 443.72/14.4 -> 31
-            new TenantScale(200, 121, 3826.62m, 19.13m), // cpu 805.25/7.2 -> 112, memory 1,732.21/14.4 -> 121
+            new TenantScale(10, 7, 349.63m, 34.96m),     // cpu 45.25/7.2 -> 7, memory 100.13/14.4 -> 7
+            new TenantScale(50, 31, 1081.63m, 21.63m),   // cpu 205.25/7.2 -> 29, memory 443.72/14.4 -> 31
+            new TenantScale(200, 121, 3826.63m, 19.13m), // cpu 805.25/7.2 -> 112, memory 1,732.21/14.4 -> 121
         ], report.Scale);
 
         // Storage: Longhorn's pools are infra, compute and db: 3 x 100 + 3 x 200 + 3 x 150 GB.

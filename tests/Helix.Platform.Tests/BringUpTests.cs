@@ -122,7 +122,7 @@ public sealed class BringUpTests
         var orchestrator = Single(report, BringUpSimulator.ReferenceRule, "Deployment/helix-orchestrator/orchestrator");
         Assert.Contains("Secret/helix-orchestrator/orchestrator", orchestrator.Message, StringComparison.Ordinal);
         Assert.Contains(report.Findings, f => f.Rule == BringUpSimulator.ReferenceRule && f.Message.StartsWith("Secret/redis/redis-auth", StringComparison.Ordinal));
-        Assert.Contains(report.Findings, f => f.Rule == BringUpSimulator.ReferenceRule && f.Message.StartsWith("Secret/argocd/argocd-sops-kms", StringComparison.Ordinal));
+        Assert.Contains(report.Findings, f => f.Rule == BringUpSimulator.ReferenceRule && f.Message.StartsWith("Secret/argocd/argocd-redis", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -51,6 +51,19 @@ public sealed class ReferenceBreaksTests : IDisposable
             ChartVerifier.CrdOrderRule, "ServiceMonitor/", false),
         ["a route to a port the Service does not have"] = (Routes, t => Once(t, "          namespace: argocd\n          port: 80\n", "          namespace: argocd\n          port: 8081\n"),
             BringUpSimulator.ReferenceRule, "IngressRoute/traefik/", true),
+        ["a static key for Route 53"] = ("gitops/platform/cert-manager/base/cluster-issuers.yaml",
+            t => Once(t,
+                "            auth:\n              kubernetes:\n                serviceAccountRef:\n                  name: cert-manager-route53\n"
+                    + "                  audiences:\n                    - sts.amazonaws.com\n",
+                "            accessKeyIDSecretRef:\n              name: route53\n              key: id\n"
+                    + "            secretAccessKeySecretRef:\n              name: route53\n              key: secret\n"),
+            PromiseRules.StaticKeysRule, "ClusterIssuer/-/letsencrypt-staging", true),
+        ["a static key for the backups"] = ("gitops/platform/cnpg/base/object-store.yaml",
+            t => Once(t, "      inheritFromIAMRole: true\n", "      accessKeyId:\n        name: backup\n        key: id\n      secretAccessKey:\n        name: backup\n        key: secret\n"),
+            PromiseRules.StaticKeysRule, "ObjectStore/postgres/postgres-backups", true),
+        ["an IAM user key in Terraform"] = ("infra/terraform/identity.tf.json",
+            t => Once(t, "    \"aws_iam_role\": {", "    \"aws_iam_access_key\": { \"ci\": { \"user\": \"ci\" } },\n    \"aws_iam_role\": {"),
+            PromiseRules.StaticKeysRule, "aws_iam_access_key.ci", true),
     };
 
     public static TheoryData<string> Names => [.. Cases.Keys];
@@ -77,6 +90,7 @@ public sealed class ReferenceBreaksTests : IDisposable
     [Trait("breaks", "chart-render")]
     [Trait("breaks", "chart-missing")]
     [Trait("breaks", "crd-before-use")]
+    [Trait("breaks", "no-static-keys")]
     public void AHandEditOfTheReferenceTree_IsCaughtByTheRuleOfThePromiseItBreaks(string name)
     {
         TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");

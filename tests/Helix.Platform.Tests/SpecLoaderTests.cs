@@ -104,6 +104,18 @@ public sealed class SpecLoaderTests
         Assert.Equal(first + 1, error.Mark.Line);
     }
 
+    [Theory]
+    [InlineData("[0.0.0.0/0]", "'0.0.0.0/0' is not a network the operators SSH from")]
+    [InlineData("[ssh.example.com]", "'ssh.example.com' is not a network the operators SSH from")]
+    [InlineData("[]", "no address may SSH to the NetBird server")]
+    public void TheNetBirdServersSsh_IsOpenOnlyToTheOperatorsNetworks(string cidrs, string message)
+    {
+        var text = ReferenceSpec.With("    adminCidrs: [198.51.100.0/24]", $"    adminCidrs: {cidrs}");
+        var error = Single(text);
+        Assert.Equal(message, error.Message);
+        Assert.Equal(ReferenceSpec.LineOf(text, "adminCidrs:"), error.Mark.Line);
+    }
+
     [Fact]
     public void SecretValue_HasNoPlaceInTheSpec()
     {

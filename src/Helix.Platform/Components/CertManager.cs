@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using k8s.Models;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
 using Helix.Platform.Spec;
@@ -17,7 +18,18 @@ internal sealed class CertManager : IComponent
 
     public static readonly CrdKind Certificate = new("cert-manager.io", "Certificate");
     private static readonly CrdKind ClusterIssuer = new("cert-manager.io", "ClusterIssuer");
-    private const string Route53Secret = "cert-manager-route53";
+    /// <summary>The service account whose token cert-manager exchanges for the Route 53 role (cert-manager's own account requests it).</summary>
+    private const string Route53Account = "cert-manager-route53";
+
+    /// <summary>The chart's controller account (release name cert-manager).</summary>
+    private const string ControllerAccount = "cert-manager";
+
+    /// <summary>DNS-01 in Route 53: change and list the domains' records, and wait for a change to sync.</summary>
+    private static readonly AwsIdentity Route53 = new(Namespace, Route53Account, "DNS-01 answers in the domains' Route 53 zones",
+    [
+        new(AwsResource.DnsZones, ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]),
+        new(AwsResource.DnsAccount, ["route53:GetChange", "route53:ListHostedZonesByName"]),
+    ]);
 
     private static readonly (CertificateIssuer Issuer, string Directory)[] Issuers =
     [
@@ -40,23 +52,16 @@ internal sealed class CertManager : IComponent
             PeerFlow.KubernetesApi(Name),
             PeerFlow.AdmissionWebhook(Name, 10250),
             new(Name, Peer.World, true, [443], "ACME and Route 53 DNS-01",
-                [.. Issuers.Select(i => new Uri(i.Directory).Host).Reverse(), "route53.amazonaws.com", "sts.amazonaws.com"]),
+                [.. Issuers.Select(i => new Uri(i.Directory).Host).Reverse(), "route53.amazonaws.com", WorkloadIdentity.StsHost(spec)]),
             new(Name, Peer.World, true, [443], "the DNS-01 self-check, over DNS-over-HTTPS", [new Uri(SelfCheckResolver).Host]),
         ],
         Secrets =
         [
-            new(Namespace, Route53Secret, ["access-key-id", "secret-access-key"], SecretCreator.Operator, "DNS-01 answers in Route 53")
-            {
-                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
-                {
-                    ["access-key-id"] = KeySource.Issued("an IAM access key that may change the domains' Route 53 records"),
-                    ["secret-access-key"] = KeySource.Issued("the same IAM access key's secret"),
-                },
-            },
             .. Issuers.Select(i => new SecretNeed(Namespace, $"{IssuerName(i.Issuer)}-account", ["tls.key"], SecretCreator.Controller, "the ACME account key")),
         ],
         CrdsInstalled = [Certificate, ClusterIssuer, new("cert-manager.io", "Issuer")],
         CrdsUsed = [ClusterIssuer, MonitoringCrds.ServiceMonitor],
+        AwsIdentities = [Route53],
     };
 
     public ComponentRender Render(PlatformModel model)
@@ -70,9 +75,9 @@ internal sealed class CertManager : IComponent
                     i.Directory,
                     new NameRef($"{IssuerName(i.Issuer)}-account"),
                     // DNS-01: the load balancer answers HTTPS only, so HTTP-01 cannot reach Traefik.
-                    [new AcmeSolver(new AcmeDns01(new Route53Solver(spec.Infra.Aws.Region,
-                        new SecretKeyRef(Route53Secret, "access-key-id"),
-                        new SecretKeyRef(Route53Secret, "secret-access-key"))))])))).ToList();
+                    // The role is assumed with a token cert-manager requests for its Route 53 account: no static key.
+                    [new AcmeSolver(new AcmeDns01(new Route53Solver(spec.Infra.Aws.Region, Route53.RoleArn(spec),
+                        new Route53Auth(new Route53Kubernetes(new Route53ServiceAccount(Route53Account, [WorkloadIdentity.Audience]))))))])))).ToList();
         return new ComponentRender(
         [
             new(Pin, Name, new JsonObject
@@ -88,6 +93,31 @@ internal sealed class CertManager : IComponent
                 ["prometheus"] = new JsonObject { ["enabled"] = true, ["servicemonitor"] = new JsonObject { ["enabled"] = true } },
             }),
         ],
-        [new ManifestFile("cluster-issuers.yaml", issuers)]);
+        [new ManifestFile("cluster-issuers.yaml", issuers), new ManifestFile("route53-identity.yaml", Route53Objects())]);
+    }
+
+    /// <summary>The Route 53 account, and the right of cert-manager's controller to request its tokens (and nothing else).</summary>
+    private static List<object> Route53Objects()
+    {
+        const string TokenRequester = "cert-manager-route53-token";
+        return
+        [
+            new V1ServiceAccount { ApiVersion = "v1", Kind = "ServiceAccount", Metadata = Meta.Object(Route53Account, Namespace, Name), AutomountServiceAccountToken = false },
+            new V1Role
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "Role",
+                Metadata = Meta.Object(TokenRequester, Namespace, Name),
+                Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["serviceaccounts/token"], ResourceNames = [Route53Account], Verbs = ["create"] }],
+            },
+            new V1RoleBinding
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "RoleBinding",
+                Metadata = Meta.Object(TokenRequester, Namespace, Name),
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = TokenRequester },
+                Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = ControllerAccount, NamespaceProperty = Namespace }],
+            },
+        ];
     }
 }

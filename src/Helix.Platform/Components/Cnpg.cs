@@ -47,6 +47,16 @@ internal sealed class Cnpg : IComponent
 
     private static readonly string[] PlatformDatabaseUsers = [Authentik.Name, Devtron.Name];
 
+    /// <summary>The cluster's account (CNPG names it after the cluster): its Barman Cloud sidecar writes the backups with it.</summary>
+    private static AwsIdentity Backups => new(Namespace, Cluster, "base backups and WAL archive in the backup bucket",
+    [
+        new(AwsResource.BackupBucket, ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
+        new(AwsResource.PlatformKey, ["kms:Decrypt", "kms:GenerateDataKey"]),
+    ]);
+
+    /// <summary>CNPG mounts the projected volume template here in every instance, and the plugin's sidecar with it.</summary>
+    private const string Projected = "/projected";
+
     public ComponentDeclaration Declare(PlatformSpec spec)
     {
         var pg = spec.Data.Postgres;
@@ -80,20 +90,11 @@ internal sealed class Cnpg : IComponent
                 PeerFlow.KubernetesApi(Name),
                 PeerFlow.AdmissionWebhook(Name, 9443),
                 PeerFlow.KubernetesApi(Cluster),
-                new(Cluster, Peer.World, true, [443], "backups to S3", [$"s3.{region}.amazonaws.com", $"*.s3.{region}.amazonaws.com"]),
+                new(Cluster, Peer.World, true, [443], "backups to S3", [$"s3.{region}.amazonaws.com", $"*.s3.{region}.amazonaws.com", WorkloadIdentity.StsHost(spec)]),
                 PeerFlow.KubernetesApi(Pooler),
             ],
             Secrets =
             [
-                new(Namespace, pg.Backup.CredentialsSecret, ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY", "REGION"], SecretCreator.Operator, "backups to the S3 bucket")
-                {
-                    Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
-                    {
-                        ["ACCESS_KEY_ID"] = KeySource.Issued("an IAM access key that may write the backup bucket"),
-                        ["ACCESS_SECRET_KEY"] = KeySource.Issued("the same IAM access key's secret"),
-                        ["REGION"] = KeySource.Literal(spec.Infra.Aws.Region),
-                    },
-                },
                 .. DatabaseUsers(spec).Select(u => new SecretNeed(Namespace, RoleSecret(u), ["password", "username"], SecretCreator.Operator, $"the password of role {u}")
                 {
                     Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["username"] = KeySource.Literal(u) },
@@ -107,6 +108,7 @@ internal sealed class Cnpg : IComponent
             CrdsUsed = [new(Group, "Cluster"), new(Group, "Database"), new(Group, "Pooler"), new(Group, "ScheduledBackup"), new("barmancloud.cnpg.io", "ObjectStore"), MonitoringCrds.PodMonitor],
             NodePools = [NodeRole.Db],
             Storage = [new(Cluster, pg.Storage, $"each of {pg.Instances} instances") { Claims = pg.Instances }],
+            AwsIdentities = [Backups],
         };
     }
 
@@ -118,11 +120,11 @@ internal sealed class Cnpg : IComponent
             Meta.Object(ObjectStore, Namespace, Name, annotations: Meta.Wave(1)),
             new ObjectStoreSpec(pg.Backup.Retention, new ObjectStoreConfiguration(
                 $"s3://{pg.Backup.Bucket}/",
-                new S3Credentials(
-                    new SecretKeyRef(pg.Backup.CredentialsSecret, "ACCESS_KEY_ID"),
-                    new SecretKeyRef(pg.Backup.CredentialsSecret, "ACCESS_SECRET_KEY"),
-                    new SecretKeyRef(pg.Backup.CredentialsSecret, "REGION")),
-                new CompressionSettings("gzip"), new CompressionSettings("gzip"))));
+                // The sidecar assumes the backup role with the instance's projected token: no static key.
+                new S3Credentials(InheritFromIAMRole: true),
+                new CompressionSettings("gzip"), new CompressionSettings("gzip")),
+                new ObjectStoreSidecar(WorkloadIdentity.Env(model.Spec, Backups, Projected)
+                    .Select(e => new V1EnvVar { Name = (string)e!["name"]!, Value = (string)e["value"]! }).ToList())));
         var cluster = new Resource<CnpgClusterSpec>($"{Group}/v1", "Cluster",
             Meta.Object(Cluster, Namespace, Name, annotations: Meta.Wave(1)),
             new CnpgClusterSpec(
@@ -144,6 +146,16 @@ internal sealed class Cnpg : IComponent
                 {
                     Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1"), ["memory"] = new("2Gi") },
                     Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("2Gi") },
+                },
+                new V1ProjectedVolumeSource
+                {
+                    Sources =
+                    [
+                        new V1VolumeProjection
+                        {
+                            ServiceAccountToken = new V1ServiceAccountTokenProjection { Audience = WorkloadIdentity.Audience, ExpirationSeconds = 3600, Path = WorkloadIdentity.TokenFile },
+                        },
+                    ],
                 }));
         var databases = users.Select(u => (object)new Resource<CnpgDatabaseSpec>($"{Group}/v1", "Database",
             Meta.Object(RoleSecret(u), Namespace, Name, annotations: Meta.Wave(2)),

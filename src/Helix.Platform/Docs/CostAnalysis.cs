@@ -122,7 +122,8 @@ public static class CostAnalysis
                     var bucket = (string)resource["bucket"]!;
                     yield return bucket == spec.Data.Postgres.Backup.Bucket
                         ? Line("aws", "object-storage-gb", $"bucket {bucket}", BackupGb(spec.Data.Postgres), BackupBasis(spec.Data.Postgres))
-                        : Line("aws", "object-storage-gb", $"bucket {bucket}", 1, "Terraform state: under 1 GB");
+                        : Line("aws", "object-storage-gb", $"bucket {bucket}", 1,
+                            bucket == Components.WorkloadIdentity.IssuerBucket(spec) ? "the issuer's discovery documents: under 1 GB" : "Terraform state: under 1 GB");
                     break;
             }
         }

@@ -30,7 +30,7 @@ internal static class CiWorkflows
     private const string KyvernoCli = "ghcr.io/kyverno/kyverno-cli:v1.14.1";
     private const string Kubeconform = "ghcr.io/yannh/kubeconform:v0.7.0";
     private const string Syft = "docker.io/anchore/syft:v1.27.0";
-    private const string NetBirdClient = "docker.io/netbirdio/netbird:0.44.0";
+    private const string NetBirdClient = TerraformRenderer.NetBirdClientImage;
 
     /// <summary>Each workflow as (file name, YAML); the pinned action references are written as <c>owner/repo@sha # version</c>.</summary>
     public static IEnumerable<(string Path, string Text)> Render(PlatformModel model)
@@ -161,7 +161,7 @@ internal static class CiWorkflows
 
     private static Dictionary<string, object> NetBirdLeave() => Step("Leave the mesh", run: "docker rm -f netbird", condition: "always()");
 
-    private static string SecretName(string name) => name.Replace('-', '_').ToUpperInvariant();
+    internal static string SecretName(string name) => name.Replace('-', '_').ToUpperInvariant();
 
     /// <summary>Helix's own services, by the project that builds each.</summary>
     private static IEnumerable<(string App, string Project)> Services(PlatformSpec spec) =>

@@ -1,3 +1,4 @@
+using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
 using Helix.Platform.Spec;
@@ -60,13 +61,26 @@ internal static class TalosPatches
             // Nodes have a public and a private address: the kubelet (and etcd, on the control plane) take the private one.
             new TalosKubelet([new TalosMount(longhorn, "bind", longhorn, ["bind", "rshared", "rw"])], new TalosNodeIp([spec.Infra.Hetzner.NetworkCidr])),
             new TalosFeatures(new TalosKubePrism(true, KubePrismPort), new TalosHostDns(true, ForwardKubeDnsToHost: false)));
+        var controlPlane = IsControlPlane(pool);
         var cluster = new TalosCluster(
             new TalosNetwork(new TalosCni("none"), [spec.Cluster.PodCidr], [spec.Cluster.ServiceCidr]),
             new TalosProxy(Disabled: true),
-            IsControlPlane(pool) ? true : null,
-            IsControlPlane(pool) ? new TalosEtcd([spec.Infra.Hetzner.NetworkCidr]) : null);
+            controlPlane ? true : null,
+            controlPlane ? new TalosEtcd([spec.Infra.Hetzner.NetworkCidr], Args(("listen-metrics-urls", $"http://0.0.0.0:{EtcdMetricsPort}"))) : null,
+            // Service-account tokens name the public issuer IAM trusts (workload identity); its keys are published at the jwks URI.
+            controlPlane ? new TalosComponent(Args(
+                ("service-account-issuer", WorkloadIdentity.Issuer(spec)),
+                ("service-account-jwks-uri", $"{WorkloadIdentity.Issuer(spec)}/{WorkloadIdentity.JwksKey}"))) : null,
+            // Metrics listen beyond loopback so Prometheus can scrape them; the node firewall keeps the internet out.
+            controlPlane ? new TalosComponent(Args(("bind-address", "0.0.0.0"))) : null,
+            controlPlane ? new TalosComponent(Args(("bind-address", "0.0.0.0"))) : null);
         return new TalosConfig("v1alpha1", machine, cluster);
     }
+
+    /// <summary>etcd's plain-HTTP metrics listener (Talos' default, bound to loopback unless told otherwise).</summary>
+    public const int EtcdMetricsPort = 2381;
+
+    private static Dictionary<string, string> Args(params (string Key, string Value)[] args) => args.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
 
     // Typed records of the few Talos machine-config fields Helix sets (v1alpha1.Config).
     internal sealed record TalosConfig(string Version, TalosMachine Machine, TalosCluster Cluster);
@@ -77,7 +91,9 @@ internal static class TalosPatches
 
     internal sealed record TalosNodeIp(IReadOnlyList<string> ValidSubnets);
 
-    internal sealed record TalosEtcd(IReadOnlyList<string> AdvertisedSubnets);
+    internal sealed record TalosEtcd(IReadOnlyList<string> AdvertisedSubnets, Dictionary<string, string> ExtraArgs);
+
+    internal sealed record TalosComponent(Dictionary<string, string> ExtraArgs);
 
     internal sealed record TalosMount(string Destination, string Type, string Source, IReadOnlyList<string> Options);
 
@@ -87,7 +103,8 @@ internal static class TalosPatches
 
     internal sealed record TalosHostDns(bool Enabled, [property: System.Text.Json.Serialization.JsonPropertyName("forwardKubeDNSToHost")] bool ForwardKubeDnsToHost);
 
-    internal sealed record TalosCluster(TalosNetwork Network, TalosProxy Proxy, bool? AllowSchedulingOnControlPlanes, TalosEtcd? Etcd);
+    internal sealed record TalosCluster(TalosNetwork Network, TalosProxy Proxy, bool? AllowSchedulingOnControlPlanes, TalosEtcd? Etcd,
+        [property: System.Text.Json.Serialization.JsonPropertyName("apiServer")] TalosComponent? ApiServer, TalosComponent? ControllerManager, TalosComponent? Scheduler);
 
     internal sealed record TalosNetwork(TalosCni Cni, IReadOnlyList<string> PodSubnets, IReadOnlyList<string> ServiceSubnets);
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Helix.Platform.Components;
 using Helix.Platform.Spec;
 
 namespace Helix.Platform.Infra;
@@ -50,31 +51,35 @@ internal static partial class TerraformRenderer
         var aws = spec.Infra.Aws;
         var issuer = spec.SupplyChain.Cosign.Issuer;
         var issuerHost = new Uri(issuer).Host;
-        var buckets = new[] { ("state", aws.StateBucket), ("postgres_backups", spec.Data.Postgres.Backup.Bucket) };
+        // The issuer's bucket serves two public documents: anonymous readers cannot use the KMS key, so S3 encrypts it with its own.
+        var buckets = new[] { ("state", aws.StateBucket, false), ("postgres_backups", spec.Data.Postgres.Backup.Bucket, false), (IssuerBucketId, WorkloadIdentity.IssuerBucket(spec), true) };
         var bucketResources = new JsonObject();
         var versioning = new JsonObject();
         var encryption = new JsonObject();
         var publicAccess = new JsonObject();
-        foreach (var (id, name) in buckets)
+        foreach (var (id, name, publicDocuments) in buckets)
         {
             bucketResources[id] = new JsonObject { ["bucket"] = name, ["tags"] = Tags(spec), ["lifecycle"] = new JsonObject { ["prevent_destroy"] = true } };
             versioning[id] = new JsonObject { ["bucket"] = $"${{aws_s3_bucket.{id}.id}}", ["versioning_configuration"] = new JsonObject { ["status"] = "Enabled" } };
             encryption[id] = new JsonObject
             {
                 ["bucket"] = $"${{aws_s3_bucket.{id}.id}}",
-                ["rule"] = new JsonArray(new JsonObject
-                {
-                    ["apply_server_side_encryption_by_default"] = new JsonObject { ["sse_algorithm"] = "aws:kms", ["kms_master_key_id"] = "${aws_kms_key.platform.arn}" },
-                    ["bucket_key_enabled"] = true,
-                }),
+                ["rule"] = new JsonArray(publicDocuments
+                    ? new JsonObject { ["apply_server_side_encryption_by_default"] = new JsonObject { ["sse_algorithm"] = "AES256" } }
+                    : new JsonObject
+                    {
+                        ["apply_server_side_encryption_by_default"] = new JsonObject { ["sse_algorithm"] = "aws:kms", ["kms_master_key_id"] = "${aws_kms_key.platform.arn}" },
+                        ["bucket_key_enabled"] = true,
+                    }),
             };
+            // ACLs stay blocked everywhere; only the issuer's bucket may carry a (narrow) public policy.
             publicAccess[id] = new JsonObject
             {
                 ["bucket"] = $"${{aws_s3_bucket.{id}.id}}",
                 ["block_public_acls"] = true,
-                ["block_public_policy"] = true,
+                ["block_public_policy"] = !publicDocuments,
                 ["ignore_public_acls"] = true,
-                ["restrict_public_buckets"] = true,
+                ["restrict_public_buckets"] = !publicDocuments,
             };
         }
         return new JsonObject

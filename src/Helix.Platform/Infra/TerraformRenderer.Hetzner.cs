@@ -191,54 +191,143 @@ internal static partial class TerraformRenderer
         };
     }
 
-    private static JsonObject NetBird(PlatformSpec spec) => new()
+    /// <summary>The NetBird client the routing peer and CI's ephemeral peers run (the release the management server is installed from).</summary>
+    public const string NetBirdVersion = "0.44.0";
+
+    public const string NetBirdClientImage = $"docker.io/netbirdio/netbird:{NetBirdVersion}";
+
+    /// <summary>The NetBird server's host number in the node subnet: it is also the routing peer into the private network.</summary>
+    public const int NetBirdHost = 5;
+
+    /// <summary>What the mesh may reach in the private network: the Kubernetes and Talos APIs, at the API load balancer.</summary>
+    public static readonly IReadOnlyList<int> MeshPorts = [6443, 50000];
+
+    private static JsonObject NetBird(PlatformSpec spec)
     {
-        ["resource"] = new JsonObject
+        var host = Uri.TryCreate(spec.Infra.NetBird.ManagementUrl, UriKind.Absolute, out var url) ? url.Host : spec.Infra.NetBird.ManagementUrl;
+        // cloud-init installs the management server from NetBird's release (its script sets up the dashboard, signal, relay and IdP).
+        var cloudInit = "#cloud-config\n"
+            + "package_update: true\n"
+            + "packages: [docker.io, docker-compose, curl, jq]\n"
+            + "runcmd:\n"
+            + $"  - [sh, -c, \"curl -fsSL -o /root/netbird-setup.sh https://github.com/netbirdio/netbird/releases/download/v{NetBirdVersion}/getting-started-with-zitadel.sh"
+            + $" && cd /root && NETBIRD_DOMAIN={host} bash netbird-setup.sh > /root/netbird-setup.log 2>&1\"]\n";
+        return new()
         {
-            // The self-hosted management server; NetBird itself is installed on it at bring-up (runbook).
-            ["hcloud_server"] = new JsonObject
+            ["resource"] = new JsonObject
             {
-                ["netbird"] = new JsonObject
+                ["hcloud_ssh_key"] = new JsonObject
                 {
-                    ["name"] = $"{spec.Name}-netbird",
-                    ["server_type"] = "cx22",
-                    ["image"] = "debian-12",
-                    ["location"] = spec.Infra.Hetzner.Location,
-                    ["firewall_ids"] = new JsonArray("${hcloud_firewall.netbird.id}"),
-                    ["labels"] = Labels(spec, new Dictionary<string, string> { ["helix-role"] = "netbird" }),
-                    ["network"] = new JsonArray(new JsonObject { ["network_id"] = "${hcloud_network.main.id}", ["ip"] = "${cidrhost(hcloud_network_subnet.nodes.ip_range, 5)}" }),
-                    ["depends_on"] = new JsonArray("hcloud_network_subnet.nodes"),
+                    ["operator"] = new JsonObject { ["name"] = $"{spec.Name}-operator", ["public_key"] = "${var.operator_ssh_public_key}", ["labels"] = Labels(spec) },
+                },
+                ["hcloud_server"] = new JsonObject
+                {
+                    ["netbird"] = new JsonObject
+                    {
+                        ["name"] = $"{spec.Name}-netbird",
+                        ["server_type"] = "cx22",
+                        ["image"] = "debian-12",
+                        ["location"] = spec.Infra.Hetzner.Location,
+                        ["ssh_keys"] = new JsonArray("${hcloud_ssh_key.operator.id}"),
+                        ["user_data"] = cloudInit,
+                        ["firewall_ids"] = new JsonArray("${hcloud_firewall.netbird.id}"),
+                        ["labels"] = Labels(spec, new Dictionary<string, string> { ["helix-role"] = "netbird" }),
+                        ["network"] = new JsonArray(new JsonObject { ["network_id"] = "${hcloud_network.main.id}", ["ip"] = $"${{cidrhost(hcloud_network_subnet.nodes.ip_range, {NetBirdHost})}}" }),
+                        ["depends_on"] = new JsonArray("hcloud_network_subnet.nodes"),
+                    },
+                },
+                ["hcloud_firewall"] = new JsonObject
+                {
+                    ["netbird"] = new JsonObject
+                    {
+                        ["name"] = $"{spec.Name}-netbird",
+                        ["labels"] = Labels(spec),
+                        ["rule"] = new JsonArray(
+                            new JsonObject { ["direction"] = "in", ["protocol"] = "tcp", ["port"] = "22", ["source_ips"] = new JsonArray([.. spec.Infra.NetBird.AdminCidrs.Select(c => (JsonNode)c)]),
+                                ["description"] = "SSH from the operators' addresses only" },
+                            new JsonObject { ["direction"] = "in", ["protocol"] = "tcp", ["port"] = "443", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"),
+                                ["description"] = "management API and dashboard" },
+                            new JsonObject { ["direction"] = "in", ["protocol"] = "udp", ["port"] = "3478", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"), ["description"] = "STUN/TURN" },
+                            new JsonObject { ["direction"] = "in", ["protocol"] = "udp", ["port"] = "51820", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"), ["description"] = "WireGuard" }),
+                    },
+                },
+                ["netbird_group"] = new JsonObject
+                {
+                    ["ci"] = new JsonObject { ["name"] = $"{spec.Name}-ci" },
+                    ["operators"] = new JsonObject { ["name"] = $"{spec.Name}-operators" },
+                    ["routers"] = new JsonObject { ["name"] = $"{spec.Name}-routers" },
+                    ["apis"] = new JsonObject { ["name"] = $"{spec.Name}-apis" },
+                },
+                ["netbird_setup_key"] = new JsonObject
+                {
+                    // Ephemeral peers: a CI job joins, reaches the APIs through the mesh, and is removed when it goes.
+                    ["ci"] = new JsonObject
+                    {
+                        ["name"] = spec.Infra.NetBird.SetupKeySecret,
+                        ["type"] = "reusable",
+                        ["ephemeral"] = true,
+                        ["auto_groups"] = new JsonArray("${netbird_group.ci.id}"),
+                        ["expiry_seconds"] = 7776000,
+                    },
+                    // The routing peer joins once, for good.
+                    ["router"] = new JsonObject
+                    {
+                        ["name"] = $"{spec.Name}-router",
+                        ["type"] = "one-off",
+                        ["ephemeral"] = false,
+                        ["auto_groups"] = new JsonArray("${netbird_group.routers.id}"),
+                        ["expiry_seconds"] = 86400,
+                    },
+                },
+                // The private network is routed by the routing peer (masquerading), and only the API load balancer is a resource in it.
+                ["netbird_network"] = new JsonObject
+                {
+                    ["private"] = new JsonObject { ["name"] = $"{spec.Name}-private", ["description"] = "the cluster's private network, reached through the routing peer" },
+                },
+                ["netbird_network_resource"] = new JsonObject
+                {
+                    ["apis"] = new JsonObject
+                    {
+                        ["network_id"] = "${netbird_network.private.id}",
+                        ["name"] = $"{spec.Name}-api-load-balancer",
+                        ["address"] = $"${{cidrhost(hcloud_network_subnet.nodes.ip_range, {ApiLoadBalancerHost})}}/32",
+                        ["groups"] = new JsonArray("${netbird_group.apis.id}"),
+                        ["enabled"] = true,
+                    },
+                },
+                ["netbird_network_router"] = new JsonObject
+                {
+                    ["private"] = new JsonObject
+                    {
+                        ["network_id"] = "${netbird_network.private.id}",
+                        ["peer_groups"] = new JsonArray("${netbird_group.routers.id}"),
+                        ["masquerade"] = true,
+                        ["metric"] = 9999,
+                        ["enabled"] = true,
+                    },
+                },
+                // CI and operators reach the Kubernetes and Talos APIs, and nothing else in the private network.
+                ["netbird_policy"] = new JsonObject
+                {
+                    ["apis"] = new JsonObject
+                    {
+                        ["name"] = $"{spec.Name}-apis",
+                        ["description"] = "CI and operators to the Kubernetes and Talos APIs",
+                        ["enabled"] = true,
+                        ["rule"] = new JsonArray(new JsonObject
+                        {
+                            ["name"] = "apis",
+                            ["action"] = "accept",
+                            ["bidirectional"] = false,
+                            ["enabled"] = true,
+                            ["protocol"] = "tcp",
+                            ["ports"] = new JsonArray([.. MeshPorts.Select(p => (JsonNode)p.ToString(System.Globalization.CultureInfo.InvariantCulture))]),
+                            ["sources"] = new JsonArray("${netbird_group.ci.id}", "${netbird_group.operators.id}"),
+                            ["destinations"] = new JsonArray("${netbird_group.apis.id}"),
+                        }),
+                    },
                 },
             },
-            ["hcloud_firewall"] = new JsonObject
-            {
-                ["netbird"] = new JsonObject
-                {
-                    ["name"] = $"{spec.Name}-netbird",
-                    ["labels"] = Labels(spec),
-                    ["rule"] = new JsonArray(
-                        new JsonObject { ["direction"] = "in", ["protocol"] = "tcp", ["port"] = "443", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"),
-                            ["description"] = "management API and dashboard" },
-                        new JsonObject { ["direction"] = "in", ["protocol"] = "udp", ["port"] = "3478", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"), ["description"] = "STUN/TURN" },
-                        new JsonObject { ["direction"] = "in", ["protocol"] = "udp", ["port"] = "51820", ["source_ips"] = new JsonArray("0.0.0.0/0", "::/0"), ["description"] = "WireGuard" }),
-                },
-            },
-            ["netbird_group"] = new JsonObject
-            {
-                ["ci"] = new JsonObject { ["name"] = $"{spec.Name}-ci" },
-            },
-            // Ephemeral peers: a CI job joins, reaches the APIs through the mesh, and is removed when it goes.
-            ["netbird_setup_key"] = new JsonObject
-            {
-                ["ci"] = new JsonObject
-                {
-                    ["name"] = spec.Infra.NetBird.SetupKeySecret,
-                    ["type"] = "reusable",
-                    ["ephemeral"] = true,
-                    ["auto_groups"] = new JsonArray("${netbird_group.ci.id}"),
-                    ["expiry_seconds"] = 7776000,
-                },
-            },
-        },
-    };
+        };
+    }
 }

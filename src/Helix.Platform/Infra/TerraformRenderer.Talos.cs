@@ -23,9 +23,15 @@ internal static partial class TerraformRenderer
                 ["docs"] = false,
                 ["examples"] = false,
                 ["config_patches"] = new JsonArray(
+                [
                     $"${{file(\"${{path.module}}/../talos/{pool.Name}.yaml\")}}",
                     $"${{yamlencode({{ machine = {{ install = {{ image = \"factory.talos.dev/installer/${{talos_image_factory_schematic.longhorn.id}}:{spec.Cluster.TalosVersion}\" }}, "
-                        + $"certSANs = [cidrhost(hcloud_network_subnet.nodes.ip_range, {ApiLoadBalancerHost})] }} }})}}"),
+                        + $"certSANs = [cidrhost(hcloud_network_subnet.nodes.ip_range, {ApiLoadBalancerHost})] }} }})}}",
+                    // The control plane signs service-account tokens with the RSA key IAM verifies (workload identity).
+                    .. TalosPatches.IsControlPlane(pool)
+                        ? new JsonNode[] { "${yamlencode({ cluster = { serviceAccount = { key = base64encode(tls_private_key.service_account.private_key_pem) } } })}" }
+                        : [],
+                ]),
             };
         }
         var schematic = new JsonObject

@@ -23,6 +23,7 @@ internal static partial class TerraformRenderer
         // 0.11 is built on the Talos 1.13 machinery (0.N on 1.(N+2)): the spec's Talos, whose LinkConfig the egress patch uses.
         ("talos", "siderolabs/talos", "0.11.0"),
         ("netbird", "netbirdio/netbird", "0.0.9"),
+        ("tls", "hashicorp/tls", "4.1.0"),
     ];
 
     /// <summary>The private address of the internal API load balancer: the cluster endpoint every node and the mesh use.</summary>
@@ -44,6 +45,7 @@ internal static partial class TerraformRenderer
         yield return File("dns", Dns(spec));
         yield return File("netbird", NetBird(spec));
         yield return File("aws", Aws(spec));
+        yield return File("identity", Identity(model));
         yield return File("talos", Talos(spec));
         yield return File("outputs", Outputs(spec));
     }
@@ -105,6 +107,7 @@ internal static partial class TerraformRenderer
             ["hcloud_token"] = new JsonObject { ["type"] = "string", ["sensitive"] = true, ["description"] = "Hetzner Cloud API token (from the CI's secret store)" },
             ["netbird_token"] = new JsonObject { ["type"] = "string", ["sensitive"] = true, ["description"] = "NetBird management access token of a service user" },
             ["talos_image_id"] = new JsonObject { ["type"] = "string", ["description"] = "Hetzner snapshot of the Talos image built from the factory schematic (bring-up step 1)" },
+            ["operator_ssh_public_key"] = new JsonObject { ["type"] = "string", ["description"] = "the operators' SSH public key for the NetBird server (a public key: not a secret)" },
         },
     };
 
@@ -119,6 +122,11 @@ internal static partial class TerraformRenderer
             ["github_actions_role_arn"] = new JsonObject { ["value"] = "${aws_iam_role.github_actions.arn}" },
             ["github_plan_role_arn"] = new JsonObject { ["value"] = "${aws_iam_role.github_plan.arn}" },
             ["kms_key_arn"] = new JsonObject { ["value"] = "${aws_kms_key.platform.arn}" },
+            ["netbird_ipv4"] = new JsonObject { ["value"] = "${hcloud_server.netbird.ipv4_address}", ["description"] = "the NetBird server (SSH from infra.netBird.adminCidrs)" },
+            ["ci_setup_key"] = new JsonObject { ["value"] = "${netbird_setup_key.ci.key}", ["sensitive"] = true,
+                ["description"] = $"CI's ephemeral NetBird setup key: the repository secret {CiWorkflows.SecretName(spec.Infra.NetBird.SetupKeySecret)}" },
+            ["router_setup_key"] = new JsonObject { ["value"] = "${netbird_setup_key.router.key}", ["sensitive"] = true, ["description"] = "the routing peer's one-off setup key" },
+            ["cluster_issuer"] = new JsonObject { ["value"] = "${aws_iam_openid_connect_provider.cluster.url}", ["description"] = "the service-account issuer IAM trusts" },
             ["talos_schematic_id"] = new JsonObject { ["value"] = "${talos_image_factory_schematic.longhorn.id}",
                 ["description"] = "the image factory schematic of the Talos image (with Longhorn's extensions)" },
             ["dns_name_servers"] = new JsonObject

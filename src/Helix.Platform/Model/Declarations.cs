@@ -87,6 +87,48 @@ public sealed record CrdKind(string Group, string Kind)
     public override string ToString() => $"{Group}/{Kind}";
 }
 
+/// <summary>The AWS resources Terraform makes that a workload may be granted rights on.</summary>
+public enum AwsResource
+{
+    /// <summary>Every Route 53 hosted zone of the platform's domains.</summary>
+    DnsZones,
+
+    /// <summary>Route 53 change batches (to wait on a record change) and zone listing: account-wide by AWS' design.</summary>
+    DnsAccount,
+
+    /// <summary>The PostgreSQL backup bucket and its objects.</summary>
+    BackupBucket,
+
+    /// <summary>The platform's KMS key (SOPS, the state, the buckets).</summary>
+    PlatformKey,
+}
+
+/// <summary>Actions on one kind of AWS resource.</summary>
+public sealed record AwsGrant(AwsResource On, IReadOnlyList<string> Actions);
+
+/// <summary>
+/// A service account that acts on AWS with a role it assumes through its projected token: the
+/// cluster's issuer is trusted by IAM, so no static key exists (seed: "no static keys").
+/// </summary>
+public sealed record AwsIdentity(string Namespace, string ServiceAccount, string Why, IReadOnlyList<AwsGrant> Grants)
+{
+    /// <summary>The IAM role's name: the platform, the namespace and the service account.</summary>
+    public string RoleName(PlatformSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return $"{spec.Name}-{Namespace}-{ServiceAccount}";
+    }
+
+    public string RoleArn(PlatformSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return $"arn:aws:iam::{spec.Infra.Aws.AccountId}:role/{RoleName(spec)}";
+    }
+
+    /// <summary>The token subject IAM's trust policy admits: only this service account.</summary>
+    public string Subject => $"system:serviceaccount:{Namespace}:{ServiceAccount}";
+}
+
 /// <summary>Everything one component says about itself; the model reads nothing else.</summary>
 public sealed record ComponentDeclaration
 {
@@ -131,5 +173,8 @@ public sealed record ComponentDeclaration
 
     /// <summary>Grafana dashboards it ships, by uid.</summary>
     public IReadOnlyList<string> Dashboards { get; init; } = [];
+
+    /// <summary>Its service accounts that act on AWS, each with a role of its own.</summary>
+    public IReadOnlyList<AwsIdentity> AwsIdentities { get; init; } = [];
 
 }

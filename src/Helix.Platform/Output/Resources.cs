@@ -77,7 +77,8 @@ internal sealed record CnpgClusterSpec(
     CnpgManaged Managed,
     IReadOnlyList<CnpgPlugin> Plugins,
     CnpgMonitoring Monitoring,
-    V1ResourceRequirements Resources);
+    V1ResourceRequirements Resources,
+    V1ProjectedVolumeSource ProjectedVolumeTemplate);
 
 internal sealed record CnpgStorage(string Size, string StorageClass);
 
@@ -110,11 +111,13 @@ internal sealed record PgBouncerSpec(string PoolMode, IReadOnlyDictionary<string
 
 internal sealed record ScheduledBackupSpec(string Schedule, bool Immediate, string BackupOwnerReference, NameRef Cluster, string Method, NameRef PluginConfiguration);
 
-internal sealed record ObjectStoreSpec(string RetentionPolicy, ObjectStoreConfiguration Configuration);
+internal sealed record ObjectStoreSpec(string RetentionPolicy, ObjectStoreConfiguration Configuration, ObjectStoreSidecar InstanceSidecarConfiguration);
+
+internal sealed record ObjectStoreSidecar(IReadOnlyList<V1EnvVar> Env);
 
 internal sealed record ObjectStoreConfiguration(string DestinationPath, S3Credentials S3Credentials, CompressionSettings Wal, CompressionSettings Data);
 
-internal sealed record S3Credentials(SecretKeyRef AccessKeyId, SecretKeyRef SecretAccessKey, SecretKeyRef Region);
+internal sealed record S3Credentials([property: JsonPropertyName("inheritFromIAMRole")] bool InheritFromIAMRole);
 
 internal sealed record CompressionSettings(string Compression);
 
@@ -146,7 +149,13 @@ internal sealed record AcmeSolver(AcmeDns01 Dns01);
 
 internal sealed record AcmeDns01(Route53Solver Route53);
 
-internal sealed record Route53Solver(string Region, [property: JsonPropertyName("accessKeyIDSecretRef")] SecretKeyRef AccessKeyIdSecretRef, SecretKeyRef SecretAccessKeySecretRef);
+internal sealed record Route53Solver(string Region, string Role, Route53Auth Auth);
+
+internal sealed record Route53Auth(Route53Kubernetes Kubernetes);
+
+internal sealed record Route53Kubernetes(Route53ServiceAccount ServiceAccountRef);
+
+internal sealed record Route53ServiceAccount(string Name, IReadOnlyList<string> Audiences);
 
 internal sealed record CertificateSpec(string SecretName, IssuerRef IssuerRef, IReadOnlyList<string> DnsNames, CertificatePrivateKey PrivateKey);
 

@@ -152,6 +152,9 @@ public sealed record NetBirdSpec
 
     /// <summary>Name of the secret holding the setup key for CI's ephemeral peers.</summary>
     public required string SetupKeySecret { get; init; }
+
+    /// <summary>Where operators SSH to the NetBird server from (its only SSH ingress); nothing else of the platform takes SSH.</summary>
+    public required List<string> AdminCidrs { get; init; }
 }
 
 public enum NodeRole
@@ -299,9 +302,6 @@ public sealed record BackupSpec
     public string Schedule { get; init; } = "0 0 3 * * *";
 
     public string Retention { get; init; } = "30d";
-
-    /// <summary>Name of the secret with the S3 credentials.</summary>
-    public required string CredentialsSecret { get; init; }
 }
 
 public sealed record RedisSpec

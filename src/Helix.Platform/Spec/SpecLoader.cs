@@ -115,6 +115,14 @@ public static partial class SpecLoader
             Https(spec.GitOps, nameof(GitOpsSpec.RepoUrl), spec.GitOps.RepoUrl, "the GitOps repository's https address, such as https://github.com/acme/platform.git", repository: true);
             Https(spec.Infra.NetBird, nameof(NetBirdSpec.ManagementUrl), spec.Infra.NetBird.ManagementUrl, "the NetBird management server's https address");
             Https(spec.SupplyChain.Cosign, nameof(CosignSpec.Issuer), spec.SupplyChain.Cosign.Issuer, "the OIDC issuer that signs the images, such as https://token.actions.githubusercontent.com");
+            var admins = spec.Infra.NetBird.AdminCidrs;
+            static bool Open(string cidr) => !System.Net.IPNetwork.TryParse(cidr, out var network) || network.PrefixLength == 0;
+            if (admins.Count == 0 || admins.Any(Open))
+            {
+                Error(spec.Infra.NetBird, nameof(NetBirdSpec.AdminCidrs),
+                    admins.Count == 0 ? "no address may SSH to the NetBird server" : $"'{admins.First(Open)}' is not a network the operators SSH from",
+                    "list the operators' networks as CIDRs, such as [198.51.100.0/24]: never 0.0.0.0/0");
+            }
             Unique(spec.NodePools, p => p.Name, "node pool");
             Unique(spec.Zones, z => z.Name, "zone");
             Unique(spec.Domains, d => d.Name, "domain");

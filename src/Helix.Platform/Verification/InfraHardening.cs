@@ -85,6 +85,12 @@ internal static class InfraHardening
         var resources = files
             .SelectMany(f => Blocks(f.Root, "resource").SelectMany(type => Blocks(type.Value).Select(r => (f.File, Type: type.Name, r.Name, Body: r.Value))))
             .ToList();
+        foreach (var (file, type, name, _) in resources.Where(r => r.Type is "aws_iam_access_key" or "aws_iam_user"))
+        {
+            yield return new Finding(Severity.Error, file, $"{type}.{name}", PromiseRules.StaticKeysRule,
+                "an IAM user or access key: a static key that leaks and never rotates",
+                "give the workload a role it assumes (CI through GitHub's OIDC, the cluster's pods through the service-account issuer)");
+        }
         foreach (var (file, _, name, firewall) in resources.Where(r => r.Type == "hcloud_firewall"))
         {
             foreach (var rule in Items(firewall, "rule"))
@@ -115,18 +121,26 @@ internal static class InfraHardening
                     "set enable_public_interface: false; the API is reached at the private address, through the mesh");
             }
         }
+        var documents = files
+            .SelectMany(f => Blocks(f.Root, "data").Where(t => t.Name == "aws_iam_policy_document").SelectMany(t => Blocks(t.Value)))
+            .GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
         foreach (var (file, _, name, _) in resources.Where(r => r.Type == "aws_s3_bucket"))
         {
             var id = $"${{aws_s3_bucket.{name}.id}}";
             bool Has(string type, Func<JsonElement, bool> ok) => resources.Any(r => r.Type == type && Text(r.Body, "bucket") == id && ok(r.Body));
-            if (!Has("aws_s3_bucket_public_access_block", b => PublicAccessBlocks.All(k => b.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.True)))
+            // The issuer's bucket may serve its two discovery documents to anyone, and nothing else: its policy says so.
+            var discovery = Has("aws_s3_bucket_policy", p => DiscoveryOnly(Text(p, "policy"), documents));
+            var blocks = discovery ? PublicAclBlocks : PublicAccessBlocks;
+            if (!Has("aws_s3_bucket_public_access_block", b => blocks.All(k => b.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.True)))
             {
                 yield return new Finding(Severity.Error, file, $"aws_s3_bucket.{name}", BucketRule, "the bucket is not blocked from public access",
-                    "give it an aws_s3_bucket_public_access_block with all four settings true");
+                    discovery ? "block public ACLs (block_public_acls, ignore_public_acls): only its policy may publish the discovery documents"
+                        : "give it an aws_s3_bucket_public_access_block with all four settings true");
             }
             const string Default = "apply_server_side_encryption_by_default";
             if (!Has("aws_s3_bucket_server_side_encryption_configuration", b => Items(b, "rule")
-                    .Any(r => Text(r, Default, "sse_algorithm") == "aws:kms" && Text(r, Default, "kms_master_key_id") is { Length: > 0 })))
+                    .Any(r => (Text(r, Default, "sse_algorithm") == "aws:kms" && Text(r, Default, "kms_master_key_id") is { Length: > 0 })
+                        || (discovery && Text(r, Default, "sse_algorithm") == "AES256"))))
             {
                 yield return new Finding(Severity.Error, file, $"aws_s3_bucket.{name}", BucketRule, "the bucket is not encrypted with the platform's KMS key",
                     "give it an aws_s3_bucket_server_side_encryption_configuration with aws:kms and the platform's key");
@@ -137,6 +151,25 @@ internal static class InfraHardening
                     "give it an aws_s3_bucket_versioning with status Enabled");
             }
         }
+    }
+
+    private static readonly string[] PublicAclBlocks = ["block_public_acls", "ignore_public_acls"];
+    private static readonly string[] DiscoveryKeys = ["/" + Components.WorkloadIdentity.DiscoveryKey, "/" + Components.WorkloadIdentity.JwksKey];
+
+    /// <summary>A bucket policy (a policy document by reference) that lets anyone read the issuer's discovery documents, and only that.</summary>
+    private static bool DiscoveryOnly(string? policy, Dictionary<string, JsonElement> documents)
+    {
+        const string Prefix = "${data.aws_iam_policy_document.";
+        if (policy is null || !policy.StartsWith(Prefix, StringComparison.Ordinal) || !policy.EndsWith(".json}", StringComparison.Ordinal)
+            || !documents.TryGetValue(policy[Prefix.Length..^".json}".Length], out var document))
+        {
+            return false;
+        }
+        var statements = Items(document, "statement");
+        return statements.Count > 0 && statements.All(s =>
+            Items(s, "actions").All(a => a.ValueKind == JsonValueKind.String && a.GetString() == "s3:GetObject")
+            && Items(s, "resources") is { Count: > 0 } targets
+            && targets.All(r => r.ValueKind == JsonValueKind.String && DiscoveryKeys.Any(k => r.GetString()!.EndsWith(k, StringComparison.Ordinal))));
     }
 
     // The API port a firewall rule's port (a number, a range "a-b", "any", or none: every port) lets in.

@@ -109,6 +109,11 @@ internal static partial class PromiseRules
                     "drop the host access, or move the workload to a namespace the platform makes privileged (storage, node agents)");
             }
         }
+        foreach (var key in StaticKeys(o, pods?.Spec))
+        {
+            yield return Error(StaticKeysRule, $"{key}: the platform reaches AWS with roles, not keys",
+                "give the workload's service account an AWS role (AwsIdentities in its component) and a projected token; drop the key");
+        }
         var tenants = intent.Tenants;
         if (o.Group == "rbac.authorization.k8s.io" && o.Kind == "ClusterRoleBinding")
         {
