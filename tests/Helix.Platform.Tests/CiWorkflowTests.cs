@@ -101,4 +101,45 @@ public sealed partial class CiWorkflowTests
         Assert.Equal("always()", Text(leave["if"]));
         Assert.Equal("production", Text(apply["environment"]));
     }
+
+    [Fact]
+    public void Apply_AppliesOnlyThePlanTheReviewersSaw_NeverAutoApproves()
+    {
+        var jobs = Map(Parse("infra.yml"), "jobs");
+        var plan = Text(Map(jobs, "plan")["steps"]);
+        Assert.Contains("role/helix-github-plan", plan, StringComparison.Ordinal);
+        Assert.Contains("plan -input=false -out=tfplan", plan, StringComparison.Ordinal);
+        Assert.Contains("show -no-color tfplan >> \"$GITHUB_STEP_SUMMARY\"", plan, StringComparison.Ordinal);
+        // The saved plan holds the values it writes: it leaves the job sealed with the platform's key.
+        Assert.Contains("aws kms generate-data-key --key-id \"$KMS_KEY\"", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("upload-artifact", plan[..plan.IndexOf("Seal", StringComparison.Ordinal)], StringComparison.Ordinal);
+
+        var apply = Map(jobs, "apply");
+        Assert.Equal("plan", Text(apply["needs"]));
+        Assert.Equal(CiWorkflows.ApplyEnvironment, Text(apply["environment"]));
+        var steps = Text(apply["steps"]);
+        Assert.Contains("apply -input=false tfplan", steps, StringComparison.Ordinal);
+        Assert.Contains("secrets.HCLOUD_TOKEN }}", steps, StringComparison.Ordinal);
+        Assert.DoesNotContain("HCLOUD_TOKEN }}", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain(Rendered.Values, w => w.Contains("-auto-approve", StringComparison.Ordinal));
+
+        // GitHub names the environment in the token's subject: the apply role must trust exactly that.
+        var model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var aws = TerraformRenderer.Render(model).Single(f => f.Path.EndsWith("/aws.tf.json", StringComparison.Ordinal)).Text;
+        Assert.Contains($"\"repo:helix-platform/platform:environment:{CiWorkflows.ApplyEnvironment}\"", aws, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"repo:helix-platform/platform:ref:refs/heads/main\"", aws[..aws.IndexOf("github_plan_assume", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ThePromotionPullRequest_IsOpenedWithTheReleaseAppsToken_SoItsChecksRun()
+    {
+        var promote = Map(Map(Parse("images.yml"), "jobs"), "promote");
+        var steps = ((YamlSequenceNode)promote["steps"]).Children.Cast<YamlMappingNode>().ToList();
+        Assert.StartsWith("actions/create-github-app-token@", Text(steps[0]["uses"]), StringComparison.Ordinal);
+        Assert.Equal("app", Text(steps[0]["id"]));
+        Assert.Equal("${{ steps.app.outputs.token }}", Text(Map(steps[1], "with")["token"]));
+        Assert.Equal("${{ steps.app.outputs.token }}", Text(Map(steps.Single(s => Text(s["name"]).StartsWith("Open", StringComparison.Ordinal)), "env")["GH_TOKEN"]));
+        Assert.DoesNotContain("GITHUB_TOKEN", Text(promote), StringComparison.Ordinal);
+        Assert.Equal("contents: read", Text(promote["permissions"]));
+    }
 }

@@ -61,11 +61,11 @@ public sealed class InfraTests
     }
 
     [Fact]
-    public void TheGitHubRole_TrustsOnlyThisRepositoryAndBranch()
+    public void TheGitHubRole_TrustsOnlyThisRepositorysProductionEnvironment()
     {
         var assume = Json(Infra(Model), "aws").GetProperty("data").GetProperty("aws_iam_policy_document").GetProperty("github_assume").GetProperty("statement")[0];
         var conditions = assume.GetProperty("condition").EnumerateArray().ToDictionary(c => c.GetProperty("variable").GetString()!, c => c.GetProperty("values")[0].GetString());
-        Assert.Equal("repo:helix-platform/platform:ref:refs/heads/main", conditions["token.actions.githubusercontent.com:sub"]);
+        Assert.Equal("repo:helix-platform/platform:environment:production", conditions["token.actions.githubusercontent.com:sub"]);
         Assert.Equal("sts.amazonaws.com", conditions["token.actions.githubusercontent.com:aud"]);
         // Every bucket but the issuer's (whose policy publishes the two discovery documents) refuses public policies.
         var buckets = Json(Infra(Model), "aws").GetProperty("resource").GetProperty("aws_s3_bucket_public_access_block");
@@ -193,6 +193,66 @@ public sealed class InfraTests
         var findings = InfraVerifier.Verify(files.Keys.Order(StringComparer.Ordinal).ToList(), p => files[p], Model).Where(f => f.Rule == InfraHardening.TalosNetworkRule).ToList();
         Assert.Equal(["infra/talos/db.yaml: machine.kubelet.nodeIP", "infra/talos/infra.yaml: cluster.etcd"],
             findings.Select(f => $"{f.File}: {f.Resource}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    [Trait("breaks", "talos-kube-proxy")]
+    public void KubeProxyReEnabled_OrTalosOwnCni_IsCaught()
+    {
+        var files = Infra(Model);
+        Assert.DoesNotContain(Verify(files), f => f.Rule == InfraHardening.KubeProxyRule);
+        files["infra/talos/compute.yaml"] = files["infra/talos/compute.yaml"]
+            .Replace("  proxy:\n    disabled: true\n", "  proxy:\n    disabled: false\n", StringComparison.Ordinal)
+            .Replace("    cni:\n      name: none\n", "    cni:\n      name: flannel\n", StringComparison.Ordinal);
+
+        Assert.Equal(["cluster.network.cni", "cluster.proxy"],
+            Verify(files).Where(f => f.Rule == InfraHardening.KubeProxyRule && f.File == "infra/talos/compute.yaml").Select(f => f.Resource).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    [Trait("breaks", "mesh-policy")]
+    public void AMeshPolicyOpenedBeyondTheApis_IsCaught()
+    {
+        var files = Infra(Model);
+        var policy = Json(files, "netbird").GetProperty("resource").GetProperty("netbird_policy").GetProperty("apis").GetProperty("rule")[0];
+        Assert.Equal(["6443", "50000"], policy.GetProperty("ports").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(["${netbird_group.ci.id}", "${netbird_group.operators.id}"], policy.GetProperty("sources").EnumerateArray().Select(p => p.GetString()));
+        Assert.DoesNotContain(Verify(files), f => f.Rule == InfraHardening.MeshRule);
+
+        files["infra/terraform/netbird.tf.json"] = files["infra/terraform/netbird.tf.json"].Replace("\"protocol\": \"tcp\"", "\"protocol\": \"all\"", StringComparison.Ordinal);
+        var finding = Assert.Single(Verify(files), f => f.Rule == InfraHardening.MeshRule);
+        Assert.Equal("netbird_policy.apis", finding.Resource);
+    }
+
+    [Fact]
+    [Trait("breaks", "ci-roles")]
+    public void CisRoles_PlanReadOnly_ApplyWhatTerraformRenders_NoWildcards()
+    {
+        var files = Infra(Model);
+        Assert.DoesNotContain(Verify(files), f => f.Rule == InfraHardening.CiRolesRule);
+        var aws = System.Text.Json.Nodes.JsonNode.Parse(files["infra/terraform/aws.tf.json"])!;
+        var documents = aws["data"]!["aws_iam_policy_document"]!;
+        var applied = documents["github_permissions"]!["statement"]!.AsArray();
+        // The apply role names each workload role it manages, by ARN.
+        Assert.Contains(applied, s => (string)s!["sid"]! == "WorkloadRoles"
+            && s["resources"]!.AsArray().Any(r => (string)r! == "arn:aws:iam::123456789012:role/helix-postgres-postgres"));
+
+        documents["github_plan_permissions"]!["statement"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject
+        {
+            ["actions"] = new System.Text.Json.Nodes.JsonArray("s3:PutObject"), ["resources"] = new System.Text.Json.Nodes.JsonArray("*"),
+        });
+        foreach (var iam in applied.Where(s => (string)s!["sid"]! is "WorkloadRoles" or "Issuer").ToList())
+        {
+            applied.Remove(iam);
+        }
+        applied.Add(new System.Text.Json.Nodes.JsonObject { ["actions"] = new System.Text.Json.Nodes.JsonArray("route53:*"), ["resources"] = new System.Text.Json.Nodes.JsonArray("*") });
+        files["infra/terraform/aws.tf.json"] = aws.ToJsonString();
+
+        var findings = Verify(files).Where(f => f.Rule == InfraHardening.CiRolesRule).Select(f => f.Message).ToList();
+        Assert.Contains(findings, m => m.StartsWith("the plan role may s3:PutObject", StringComparison.Ordinal));
+        Assert.Contains(findings, m => m.StartsWith("grants route53:*", StringComparison.Ordinal));
+        Assert.Contains(findings, m => m.StartsWith("CI applies aws_iam_", StringComparison.Ordinal) && m.Contains("may write nothing of iam", StringComparison.Ordinal));
+        Assert.Equal(3, findings.Count);
     }
 
     [Fact]

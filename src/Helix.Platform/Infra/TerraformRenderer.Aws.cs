@@ -46,7 +46,9 @@ internal static partial class TerraformRenderer
         return new JsonObject { ["resource"] = new JsonObject { ["aws_route53_zone"] = zones, ["aws_route53_record"] = records } };
     }
 
-    private static JsonObject Aws(PlatformSpec spec)
+    /// <param name="spec">The platform's spec.</param>
+    /// <param name="ciResources">Every AWS resource Terraform renders, as (type, name, body): CI's rights are derived from them.</param>
+    private static JsonObject Aws(PlatformSpec spec, IReadOnlyList<(string Type, string Name, JsonObject Body)> ciResources)
     {
         var aws = spec.Infra.Aws;
         var issuer = spec.SupplyChain.Cosign.Issuer;
@@ -142,8 +144,9 @@ internal static partial class TerraformRenderer
                             ["principals"] = new JsonArray(new JsonObject { ["type"] = "Federated", ["identifiers"] = new JsonArray("${aws_iam_openid_connect_provider.github.arn}") }),
                             ["condition"] = new JsonArray(
                                 new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:aud", ["values"] = new JsonArray("sts.amazonaws.com") },
+                                // The apply job runs in the production environment: GitHub names it in the token's subject.
                                 new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub",
-                                    ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:ref:refs/heads/{aws.Branch}") }),
+                                    ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:environment:{CiWorkflows.ApplyEnvironment}") }),
                         }),
                     },
                     ["github_plan_assume"] = new JsonObject
@@ -154,24 +157,12 @@ internal static partial class TerraformRenderer
                             ["principals"] = new JsonArray(new JsonObject { ["type"] = "Federated", ["identifiers"] = new JsonArray("${aws_iam_openid_connect_provider.github.arn}") }),
                             ["condition"] = new JsonArray(
                                 new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:aud", ["values"] = new JsonArray("sts.amazonaws.com") },
-                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub", ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:pull_request") }),
+                                new JsonObject { ["test"] = "StringEquals", ["variable"] = $"{issuerHost}:sub",
+                                    ["values"] = new JsonArray($"repo:{aws.GitHubRepository}:pull_request", $"repo:{aws.GitHubRepository}:ref:refs/heads/{aws.Branch}") }),
                         }),
                     },
-                    ["github_plan_permissions"] = new JsonObject
-                    {
-                        ["statement"] = new JsonArray(
-                            new JsonObject { ["sid"] = "StateRead", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject"),
-                                ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
-                            new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Decrypt", "kms:DescribeKey"), ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
-                    },
-                    ["github_permissions"] = new JsonObject
-                    {
-                        ["statement"] = new JsonArray(
-                            new JsonObject { ["sid"] = "State", ["actions"] = new JsonArray("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
-                                ["resources"] = new JsonArray("${aws_s3_bucket.state.arn}", "${aws_s3_bucket.state.arn}/*") },
-                            new JsonObject { ["sid"] = "Kms", ["actions"] = new JsonArray("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
-                                ["resources"] = new JsonArray("${aws_kms_key.platform.arn}") }),
-                    },
+                    ["github_plan_permissions"] = new JsonObject { ["statement"] = CiPlan(spec, ciResources) },
+                    ["github_permissions"] = new JsonObject { ["statement"] = CiApply(spec, ciResources) },
                 },
             },
         };

@@ -32,23 +32,36 @@ internal static partial class TerraformRenderer
     // Relaxed escaping: HCL expressions keep their quotes readable (\" rather than \u0022).
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static IEnumerable<(string Path, string Text)> Render(PlatformModel model)
+    public static IReadOnlyList<(string Path, string Text)> Render(PlatformModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var spec = model.Spec;
-        yield return File("versions", Versions(spec));
-        yield return File("variables", Variables());
-        yield return File("network", Network(spec));
-        yield return File("servers", Servers(spec));
-        yield return File("load-balancers", LoadBalancers(spec));
-        yield return File("floating-ips", FloatingIps(spec));
-        yield return File("dns", Dns(spec));
-        yield return File("netbird", NetBird(spec));
-        yield return File("aws", Aws(spec));
-        yield return File("identity", Identity(model));
-        yield return File("talos", Talos(spec));
-        yield return File("outputs", Outputs(spec));
+        var files = new List<(string Name, JsonObject Content)>
+        {
+            ("versions", Versions(spec)),
+            ("variables", Variables()),
+            ("network", Network(spec)),
+            ("servers", Servers(spec)),
+            ("load-balancers", LoadBalancers(spec)),
+            ("floating-ips", FloatingIps(spec)),
+            ("dns", Dns(spec)),
+            ("netbird", NetBird(spec)),
+            ("identity", Identity(model)),
+            ("talos", Talos(spec)),
+            ("outputs", Outputs(spec)),
+        };
+        // The aws file holds CI's roles, whose rights are read off every AWS resource rendered (its own buckets and key included).
+        var aws = Aws(spec, []);
+        var resources = files.Select(f => f.Content).Append(aws).SelectMany(AwsResources).ToList();
+        files.Insert(files.FindIndex(f => f.Name == "identity"), ("aws", Aws(spec, resources)));
+        return files.Select(f => File(f.Name, f.Content)).ToList();
     }
+
+    private static IEnumerable<(string Type, string Name, JsonObject Body)> AwsResources(JsonObject file) =>
+        file["resource"] is JsonObject resources
+            ? resources.Where(t => t.Key.StartsWith("aws_", StringComparison.Ordinal))
+                .SelectMany(t => t.Value!.AsObject().Select(r => (t.Key, r.Key, r.Value!.AsObject())))
+            : [];
 
     /// <summary>A root module file; its first key is Terraform's JSON comment, saying it is generated.</summary>
     private static (string, string) File(string name, JsonObject content)

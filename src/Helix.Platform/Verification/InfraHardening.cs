@@ -17,10 +17,14 @@ internal static class InfraHardening
     public const string StateRule = "infra-state";
     public const string TalosNetworkRule = "talos-private-network";
     public const string TalosProviderRule = "talos-provider";
+    public const string KubeProxyRule = "talos-kube-proxy";
+    public const string MeshRule = "mesh-policy";
+    public const string CiRolesRule = "ci-roles";
 
     /// <summary>The Kubernetes API, and the Talos API with its trustd.</summary>
     private static readonly int[] ApiPorts = [6443, 50000, 50001];
     private static readonly string[] World = ["0.0.0.0/0", "::/0"];
+    private static readonly string[] MeshPorts = [.. Infra.TerraformRenderer.MeshPorts.Select(p => p.ToString(CultureInfo.InvariantCulture))];
     private static readonly string[] PublicAccessBlocks = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
 
     /// <summary>
@@ -32,6 +36,17 @@ internal static class InfraHardening
         if (Text(patch, "kind") is not null)
         {
             yield break; // a document of another kind (LinkConfig, ...) has no kubelet
+        }
+        // Cilium replaces kube-proxy and is the CNI: Talos' own would fight it for the same iptables and routes.
+        if (!KubeObject.Flag(patch, "cluster", "proxy", "disabled"))
+        {
+            yield return new Finding(Severity.Error, file, "cluster.proxy", KubeProxyRule, "kube-proxy is not disabled: it and Cilium's replacement would both program services",
+                "set cluster.proxy.disabled: true");
+        }
+        if (Text(patch, "cluster", "network", "cni", "name") != "none")
+        {
+            yield return new Finding(Severity.Error, file, "cluster.network.cni", KubeProxyRule, "Talos installs a CNI of its own beside Cilium",
+                "set cluster.network.cni.name: none");
         }
         if (Items(KubeObject.Element(patch, "machine", "kubelet", "nodeIP"), "validSubnets").Count == 0)
         {
@@ -85,6 +100,21 @@ internal static class InfraHardening
         var resources = files
             .SelectMany(f => Blocks(f.Root, "resource").SelectMany(type => Blocks(type.Value).Select(r => (f.File, Type: type.Name, r.Name, Body: r.Value))))
             .ToList();
+        // The mesh reaches the APIs and nothing else: every rule names its ports, TCP only, and no group of every peer.
+        foreach (var (file, _, name, policy) in resources.Where(r => r.Type == "netbird_policy"))
+        {
+            foreach (var rule in Items(policy, "rule"))
+            {
+                var ports = Items(rule, "ports").Select(p => p.ToString()).ToList();
+                if (Text(rule, "protocol") != "tcp" || ports.Count == 0 || ports.Any(p => !MeshPorts.Contains(p)) || Items(rule, "port_ranges").Count > 0
+                    || Flag(rule, "bidirectional"))
+                {
+                    yield return new Finding(Severity.Error, file, $"netbird_policy.{name}", MeshRule,
+                        $"rule '{Text(rule, "name")}' opens more than the Kubernetes and Talos APIs (protocol {Text(rule, "protocol") ?? "-"}, ports {string.Join(",", ports)})",
+                        "allow TCP 6443 and 50000 only, one way, from CI and the operators to the API load balancer");
+                }
+            }
+        }
         foreach (var (file, type, name, _) in resources.Where(r => r.Type is "aws_iam_access_key" or "aws_iam_user"))
         {
             yield return new Finding(Severity.Error, file, $"{type}.{name}", PromiseRules.StaticKeysRule,
@@ -124,6 +154,10 @@ internal static class InfraHardening
         var documents = files
             .SelectMany(f => Blocks(f.Root, "data").Where(t => t.Name == "aws_iam_policy_document").SelectMany(t => Blocks(t.Value)))
             .GroupBy(d => d.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
+        foreach (var finding in CiRoles(resources, documents))
+        {
+            yield return finding;
+        }
         foreach (var (file, _, name, _) in resources.Where(r => r.Type == "aws_s3_bucket"))
         {
             var id = $"${{aws_s3_bucket.{name}.id}}";
@@ -149,6 +183,51 @@ internal static class InfraHardening
             {
                 yield return new Finding(Severity.Error, file, $"aws_s3_bucket.{name}", BucketRule, "the bucket is not versioned: an overwrite or a delete loses the state or the backup",
                     "give it an aws_s3_bucket_versioning with status Enabled");
+            }
+        }
+    }
+
+    private static readonly string[] ReadVerbs = ["Get", "List", "Describe"];
+    private static readonly string[] PlanCrypto = ["kms:Decrypt", "kms:GenerateDataKey"];
+
+    /// <summary>
+    /// CI's roles: the plan role (pull requests, and the plan an apply is made from) changes nothing;
+    /// the apply role can write every AWS service whose resources CI applies, and no role holds a
+    /// wildcard action.
+    /// </summary>
+    private static IEnumerable<Finding> CiRoles(List<(string File, string Type, string Name, JsonElement Body)> resources, Dictionary<string, JsonElement> documents)
+    {
+        static List<string> Actions(JsonElement document) =>
+            [.. Items(document, "statement").SelectMany(s => Items(s, "actions")).Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!)];
+        static bool Reads(string action) => action.Split(':') is [_, var verb] && ReadVerbs.Any(v => verb.StartsWith(v, StringComparison.Ordinal));
+        foreach (var (name, document) in documents.Where(d => d.Key is "github_plan_permissions" or "github_permissions"))
+        {
+            foreach (var wide in Actions(document).Where(a => a == "*" || a.EndsWith(":*", StringComparison.Ordinal)))
+            {
+                yield return new Finding(Severity.Error, "infra/terraform", $"data.aws_iam_policy_document.{name}", CiRolesRule,
+                    $"grants {wide}: every action of the service, present and future", "name the actions Terraform needs for the resources it renders");
+            }
+        }
+        if (documents.TryGetValue("github_plan_permissions", out var plan))
+        {
+            foreach (var write in Actions(plan).Where(a => !Reads(a) && !PlanCrypto.Contains(a) && a != "s3:GetObject"))
+            {
+                yield return new Finding(Severity.Error, "infra/terraform", "data.aws_iam_policy_document.github_plan_permissions", CiRolesRule,
+                    $"the plan role may {write}: a pull request's workflow could change the infrastructure it only plans", "give the plan role reads only");
+            }
+        }
+        if (documents.TryGetValue("github_permissions", out var apply))
+        {
+            var writes = Actions(apply).Where(a => !Reads(a)).Select(a => a.Split(':')[0]).ToHashSet(StringComparer.Ordinal);
+            foreach (var (file, type, name, _) in resources.Where(r => r.Type.StartsWith("aws_", StringComparison.Ordinal) && Infra.BringUp.TerraformStage(r.Type, r.Name) > 1)
+                         .DistinctBy(r => Infra.TerraformRenderer.AwsService(r.Type)))
+            {
+                if (!writes.Contains(Infra.TerraformRenderer.AwsService(type)))
+                {
+                    yield return new Finding(Severity.Error, file, $"{type}.{name}", CiRolesRule,
+                        $"CI applies {type}, but its role may write nothing of {Infra.TerraformRenderer.AwsService(type)}: every apply that touches it fails",
+                        "derive the apply role's rights from the rendered resources (helix render)");
+                }
             }
         }
     }
@@ -197,6 +276,8 @@ internal static class InfraHardening
         var block = name is null ? element : element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var b) ? b : default;
         return block.ValueKind == JsonValueKind.Object ? [.. block.EnumerateObject()] : [];
     }
+
+    private static bool Flag(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 
     private static List<JsonElement> Items(JsonElement? element, string name) =>
         [.. KubeObject.Items(element is { } e ? KubeObject.Element(e, name) : null)];

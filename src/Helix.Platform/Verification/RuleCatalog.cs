@@ -104,6 +104,10 @@ internal static class RuleCatalog
         new(InfraHardening.StateRule, Severity.Error, "infra", "Terraform's state is encrypted with the platform's KMS key."),
         new(InfraHardening.TalosNetworkRule, Severity.Error, "infra", "The kubelet, and etcd on the control plane, are pinned to the private network."),
         new(InfraHardening.TalosProviderRule, Severity.Error, "infra", "The Talos provider is built on the cluster's Talos minor version."),
+        new(InfraHardening.CiRolesRule, Severity.Error, "identity",
+            "CI's plan role only reads; its apply role may write every AWS service whose resources CI applies; neither holds a wildcard action."),
+        new(InfraHardening.KubeProxyRule, Severity.Error, "zero-trust", "Talos runs neither kube-proxy nor a CNI of its own: Cilium replaces both."),
+        new(InfraHardening.MeshRule, Severity.Error, "zero-trust", "NetBird's policies let CI and operators reach the Kubernetes and Talos APIs only: TCP 6443 and 50000, one way."),
     ];
 
     /// <summary>How each promise is broken, as an attacker or a tired operator would break it, and what catches it.</summary>
@@ -164,5 +168,8 @@ internal static class RuleCatalog
         new("infra", "the state backend left on S3's own key", InfraHardening.StateRule),
         new("infra", "a node left free to advertise its public address to the cluster or to etcd", InfraHardening.TalosNetworkRule),
         new("infra", "a Talos provider older than the cluster's Talos, which cannot read its config documents", InfraHardening.TalosProviderRule),
+        new("identity", "CI's plan role given a write, a wildcard action, or an apply role that cannot write what Terraform renders", InfraHardening.CiRolesRule),
+        new("zero-trust", "kube-proxy re-enabled on a node pool, or Talos' own CNI beside Cilium", InfraHardening.KubeProxyRule),
+        new("zero-trust", "a mesh policy opened to every protocol or port, or made two-way", InfraHardening.MeshRule),
     ];
 }
