@@ -256,6 +256,62 @@ public sealed class InfraTests
     }
 
     [Fact]
+    [Trait("breaks", "talos-metrics")]
+    public void ControlPlaneMetricsLeftOnLoopback_AreCaught()
+    {
+        static IReadOnlyList<Finding> Check(Dictionary<string, string> files) =>
+            [.. InfraVerifier.Verify(files.Keys.Order(StringComparer.Ordinal).ToList(), p => files[p], Model).Where(f => f.Rule == InfraHardening.MetricsRule)];
+        var files = Infra(Model);
+        Assert.Empty(Check(files));
+        files["infra/talos/infra.yaml"] = files["infra/talos/infra.yaml"]
+            .Replace("      listen-metrics-urls: http://0.0.0.0:2381\n", "      listen-metrics-urls: http://127.0.0.1:2381\n", StringComparison.Ordinal)
+            .Replace("  scheduler:\n    extraArgs:\n      bind-address: 0.0.0.0\n", "", StringComparison.Ordinal);
+
+        Assert.Equal(["cluster.etcd.extraArgs", "cluster.scheduler.extraArgs"], Check(files).Select(f => f.Resource).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void EachTerraformStage_NeedsOnlyWhatEarlierStagesMade()
+    {
+        // -target applies a target's dependencies too: a reference to a later stage would apply it early, out of order.
+        var terraform = TerraformRenderer.Render(Model);
+        var stages = Enumerable.Range(1, 4).ToDictionary(s => s, s => BringUp.Targets(terraform, s));
+        Assert.All(stages.Values.Take(3), targets => Assert.NotEmpty(targets));
+        Assert.All(stages[3], t => Assert.StartsWith("netbird_", t, StringComparison.Ordinal));
+        Assert.Contains("aws_kms_key.platform", stages[1]);
+        Assert.Contains("hcloud_server.netbird", stages[2]);
+        var stageOf = stages.SelectMany(s => s.Value.Select(t => (Target: t, Stage: s.Key))).ToDictionary(t => t.Target, t => t.Stage, StringComparer.Ordinal);
+        // A data source a resource reads is applied with it: its references count as the resource's.
+        var data = terraform.Select(f => System.Text.Json.Nodes.JsonNode.Parse(f.Text)?["data"]).OfType<System.Text.Json.Nodes.JsonObject>()
+            .SelectMany(d => d.SelectMany(t => t.Value!.AsObject().Select(i => (Address: $"data.{t.Key}.{i.Key}", Text: i.Value!.ToJsonString()))))
+            .ToDictionary(d => d.Address, d => d.Text, StringComparer.Ordinal);
+        foreach (var (path, text) in terraform)
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(text)?["resource"] is not System.Text.Json.Nodes.JsonObject resources)
+            {
+                continue;
+            }
+            foreach (var (type, instances) in resources)
+            {
+                foreach (var (name, body) in instances!.AsObject())
+                {
+                    var stage = BringUp.TerraformStage(type, name);
+                    var json = body!.ToJsonString();
+                    json += string.Concat(data.Where(d => json.Contains(d.Key + ".", StringComparison.Ordinal)).Select(d => d.Value));
+                    foreach (var (target, other) in stageOf.Where(t => t.Value > stage))
+                    {
+                        Assert.False(json.Contains(target + ".", StringComparison.Ordinal) || json.Contains($"\"{target}\"", StringComparison.Ordinal),
+                            $"{path}: {type}.{name} (stage {stage}) refers to {target} (stage {other})");
+                    }
+                }
+            }
+        }
+        var runbook = BringUp.Render(Model);
+        Assert.True(runbook.IndexOf("-target=aws_kms_key.platform", StringComparison.Ordinal) < runbook.IndexOf("-target=hcloud_server.netbird", StringComparison.Ordinal));
+        Assert.True(runbook.IndexOf("-target=netbird_policy.apis", StringComparison.Ordinal) < runbook.IndexOf("terraform apply\n", StringComparison.Ordinal));
+    }
+
+    [Fact]
     [Trait("breaks", "talos-provider")]
     public void ATalosProviderOlderThanTheClustersTalos_IsCaught()
     {

@@ -141,11 +141,7 @@ internal static class CiWorkflows
             ]),
             ["plan"] = Job("Terraform plan", new(StringComparer.Ordinal) { ["contents"] = "read", ["id-token"] = "write" },
             [
-                Checkout(),
-                Step("Set up Terraform", Uses("hashicorp/setup-terraform"), with: new() { ["terraform_version"] = TerraformVersion }),
-                Step("Assume the read-only plan role", Uses("aws-actions/configure-aws-credentials"),
-                    with: new() { ["role-to-assume"] = RoleArn(spec, "github-plan"), ["aws-region"] = spec.Infra.Aws.Region }),
-                NetBirdJoin(spec),
+                .. PlanSetup(spec),
                 Step("terraform plan", run: "terraform -chdir=infra/terraform init -input=false\nterraform -chdir=infra/terraform plan -input=false -lock=false",
                     env: TerraformSecrets()),
                 NetBirdLeave(),
@@ -154,6 +150,16 @@ internal static class CiWorkflows
     };
 
     /// <summary>Terraform's variables; a plan reads Hetzner with a read-only token, and only the apply job gets the one that writes.</summary>
+    /// <summary>A plan job's first steps: the checkout, Terraform, the read-only role, and the mesh (the APIs answer only there).</summary>
+    private static IEnumerable<Dictionary<string, object>> PlanSetup(PlatformSpec spec) =>
+    [
+        Checkout(),
+        Step("Set up Terraform", Uses("hashicorp/setup-terraform"), with: new() { ["terraform_version"] = TerraformVersion }),
+        Step("Assume the read-only plan role", Uses("aws-actions/configure-aws-credentials"),
+            with: new() { ["role-to-assume"] = RoleArn(spec, "github-plan"), ["aws-region"] = spec.Infra.Aws.Region }),
+        NetBirdJoin(spec),
+    ];
+
     private static Dictionary<string, object> TerraformSecrets(bool apply = false) => new(StringComparer.Ordinal)
     {
         ["TF_VAR_hcloud_token"] = apply ? "${{ secrets.HCLOUD_TOKEN }}" : "${{ secrets.HCLOUD_TOKEN_READ }}",
@@ -273,11 +279,7 @@ internal static class CiWorkflows
         {
             ["plan"] = Job("Terraform plan", new(StringComparer.Ordinal) { ["contents"] = "read", ["id-token"] = "write" },
             [
-                Checkout(),
-                Step("Set up Terraform", Uses("hashicorp/setup-terraform"), with: new() { ["terraform_version"] = TerraformVersion }),
-                Step("Assume the read-only plan role", Uses("aws-actions/configure-aws-credentials"),
-                    with: new() { ["role-to-assume"] = RoleArn(spec, "github-plan"), ["aws-region"] = spec.Infra.Aws.Region }),
-                NetBirdJoin(spec),
+                .. PlanSetup(spec),
                 Step("terraform plan", env: TerraformSecrets(), run:
                     "terraform -chdir=infra/terraform init -input=false\n" +
                     "terraform -chdir=infra/terraform plan -input=false -out=tfplan\n" +

@@ -20,6 +20,7 @@ internal static class InfraHardening
     public const string KubeProxyRule = "talos-kube-proxy";
     public const string MeshRule = "mesh-policy";
     public const string CiRolesRule = "ci-roles";
+    public const string MetricsRule = "talos-metrics";
 
     /// <summary>The Kubernetes API, and the Talos API with its trustd.</summary>
     private static readonly int[] ApiPorts = [6443, 50000, 50001];
@@ -52,6 +53,16 @@ internal static class InfraHardening
         {
             yield return new Finding(Severity.Error, file, "machine.kubelet.nodeIP", TalosNetworkRule,
                 "the kubelet may register the node's public address", "set machine.kubelet.nodeIP.validSubnets to the private network");
+        }
+        // Talos binds the control plane's metrics to loopback: Prometheus, in a pod, would find every target down.
+        if (controlPlane)
+        {
+            foreach (var (component, arg) in ControlPlaneMetrics.Where(m =>
+                         Text(patch, "cluster", m.Component, "extraArgs", m.Arg) is not { Length: > 0 } bound || bound.Contains("127.0.0.1", StringComparison.Ordinal)))
+            {
+                yield return new Finding(Severity.Error, file, $"cluster.{component}.extraArgs", MetricsRule, $"{component} serves its metrics on loopback only: Prometheus cannot scrape it",
+                    $"set cluster.{component}.extraArgs.{arg} beyond loopback (the node firewall keeps the internet out)");
+            }
         }
         if (controlPlane && Items(KubeObject.Element(patch, "cluster", "etcd"), "advertisedSubnets").Count == 0)
         {
@@ -188,6 +199,7 @@ internal static class InfraHardening
     }
 
     private static readonly string[] ReadVerbs = ["Get", "List", "Describe"];
+    private static readonly (string Component, string Arg)[] ControlPlaneMetrics = [("controllerManager", "bind-address"), ("scheduler", "bind-address"), ("etcd", "listen-metrics-urls")];
     private static readonly string[] PlanCrypto = ["kms:Decrypt", "kms:GenerateDataKey"];
 
     /// <summary>

@@ -106,6 +106,7 @@ internal static class RuleCatalog
         new(InfraHardening.TalosProviderRule, Severity.Error, "infra", "The Talos provider is built on the cluster's Talos minor version."),
         new(InfraHardening.CiRolesRule, Severity.Error, "identity",
             "CI's plan role only reads; its apply role may write every AWS service whose resources CI applies; neither holds a wildcard action."),
+        new(InfraHardening.MetricsRule, Severity.Error, "infra", "The control plane's controller manager, scheduler and etcd serve metrics beyond loopback, where Prometheus scrapes them."),
         new(InfraHardening.KubeProxyRule, Severity.Error, "zero-trust", "Talos runs neither kube-proxy nor a CNI of its own: Cilium replaces both."),
         new(InfraHardening.MeshRule, Severity.Error, "zero-trust", "NetBird's policies let CI and operators reach the Kubernetes and Talos APIs only: TCP 6443 and 50000, one way."),
     ];
@@ -169,6 +170,7 @@ internal static class RuleCatalog
         new("infra", "a node left free to advertise its public address to the cluster or to etcd", InfraHardening.TalosNetworkRule),
         new("infra", "a Talos provider older than the cluster's Talos, which cannot read its config documents", InfraHardening.TalosProviderRule),
         new("identity", "CI's plan role given a write, a wildcard action, or an apply role that cannot write what Terraform renders", InfraHardening.CiRolesRule),
+        new("infra", "the control plane's metrics left on loopback, where every scrape fails", InfraHardening.MetricsRule),
         new("zero-trust", "kube-proxy re-enabled on a node pool, or Talos' own CNI beside Cilium", InfraHardening.KubeProxyRule),
         new("zero-trust", "a mesh policy opened to every protocol or port, or made two-way", InfraHardening.MeshRule),
     ];
