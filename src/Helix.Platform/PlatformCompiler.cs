@@ -65,11 +65,9 @@ public static class PlatformCompiler
         var repository = Directory.Exists(Path.Combine(root, GitOpsRenderer.Root)) ? root : Path.GetDirectoryName(Path.GetFullPath(root))!;
         var gitops = repository == root ? Path.Combine(root, GitOpsRenderer.Root) : root;
         var tree = TreeVerifier.Analyse(TreeVerifier.Files(gitops), file => new StreamReader(Path.Combine(gitops, file)), model);
-        var infraRoot = Path.Combine(repository, "infra");
-        var infraFiles = Directory.Exists(infraRoot)
-            ? Directory.EnumerateFiles(infraRoot, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(repository, f).Replace('\\', '/')).Where(IsInfra).Order(StringComparer.Ordinal).ToList()
-            : [];
+        var infraFiles = new[] { "infra", Verification.DeliveryRules.Folder }.Select(f => Path.Combine(repository, f)).Where(Directory.Exists)
+            .SelectMany(f => Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories))
+            .Select(f => Path.GetRelativePath(repository, f).Replace('\\', '/')).Where(IsInfra).Order(StringComparer.Ordinal).ToList();
         string Read(string path) => File.ReadAllText(Path.Combine(repository, path));
         var infra = model is null ? InfraVerifier.Verify(infraFiles, Read) : InfraVerifier.Verify(infraFiles, Read, model);
         return new VerificationResult([.. tree.Findings, .. infra], tree, tree.Reachability);
@@ -147,5 +145,7 @@ public static class PlatformCompiler
     /// <summary>The Kubernetes version charts are rendered for when no spec says which.</summary>
     public const string DefaultKubeVersion = "1.35.0";
 
-    private static bool IsInfra(string path) => path.StartsWith("infra/", StringComparison.Ordinal);
+    /// <summary>What Terraform applies, and the workflows that apply it.</summary>
+    private static bool IsInfra(string path) =>
+        path.StartsWith("infra/", StringComparison.Ordinal) || (path.StartsWith(Verification.DeliveryRules.Folder, StringComparison.Ordinal) && path.EndsWith(".yml", StringComparison.Ordinal));
 }

@@ -142,4 +142,20 @@ public sealed partial class CiWorkflowTests
         Assert.DoesNotContain("GITHUB_TOKEN", Text(promote), StringComparison.Ordinal);
         Assert.Equal("contents: read", Text(promote["permissions"]));
     }
+
+    [Fact]
+    [Trait("breaks", "ci-delivery")]
+    public void AnApplyNobodyReviewed_OrAPullRequestWithTheWorkflowsToken_IsCaught()
+    {
+        static IReadOnlyList<Verification.Finding> Check(string name, string text) =>
+            [.. Verification.DeliveryRules.Check($".github/workflows/{name}", Verification.TreeVerifier.Documents(new StringReader(text)))];
+        Assert.All(Rendered, w => Assert.Empty(Check(w.Key, w.Value)));
+
+        var autoApprove = Check("infra.yml", Rendered["infra.yml"].Replace("apply -input=false tfplan", "apply -input=false -auto-approve", StringComparison.Ordinal));
+        Assert.Equal("jobs.apply", Assert.Single(autoApprove).Resource);
+        var ungated = Check("infra.yml", Rendered["infra.yml"].Replace("    environment: production\n", "", StringComparison.Ordinal));
+        Assert.Equal("jobs.apply", Assert.Single(ungated).Resource);
+        var workflowToken = Check("images.yml", Rendered["images.yml"].Replace("GH_TOKEN: ${{ steps.app.outputs.token }}", "GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}", StringComparison.Ordinal));
+        Assert.StartsWith("opens a pull request with the workflow's own token", Assert.Single(workflowToken).Message, StringComparison.Ordinal);
+    }
 }

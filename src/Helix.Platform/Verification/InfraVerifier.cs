@@ -62,6 +62,10 @@ internal static partial class InfraVerifier
             findings.AddRange(Talos(file, documents));
             findings.AddRange(documents.Where(d => d.Error is null).SelectMany(d => InfraHardening.Talos(file, d.Document, controlPlane.Contains(file))));
         }
+        foreach (var file in files.Where(f => f.StartsWith(DeliveryRules.Folder, StringComparison.Ordinal)))
+        {
+            findings.AddRange(DeliveryRules.Check(file, TreeVerifier.Documents(new StringReader(read(file)))));
+        }
         var parsed = new List<(string File, JsonElement Root)>();
         findings.AddRange(Terraform([.. files.Where(f => f.EndsWith(".tf.json", StringComparison.Ordinal)).Select(f => (f, read(f)))], parsed));
         findings.AddRange(InfraHardening.Check(parsed));

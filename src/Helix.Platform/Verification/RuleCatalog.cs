@@ -107,6 +107,8 @@ internal static class RuleCatalog
         new(InfraHardening.CiRolesRule, Severity.Error, "identity",
             "CI's plan role only reads; its apply role may write every AWS service whose resources CI applies; neither holds a wildcard action."),
         new(InfraHardening.MetricsRule, Severity.Error, "infra", "The control plane's controller manager, scheduler and etcd serve metrics beyond loopback, where Prometheus scrapes them."),
+        new(DeliveryRules.Rule, Severity.Error, "gitops",
+            "Workflows deliver only what was reviewed: Terraform applies a saved plan in a job an environment gates, and pull requests are opened with a token that starts their checks."),
         new(InfraHardening.KubeProxyRule, Severity.Error, "zero-trust", "Talos runs neither kube-proxy nor a CNI of its own: Cilium replaces both."),
         new(InfraHardening.MeshRule, Severity.Error, "zero-trust", "NetBird's policies let CI and operators reach the Kubernetes and Talos APIs only: TCP 6443 and 50000, one way."),
     ];
@@ -171,6 +173,7 @@ internal static class RuleCatalog
         new("infra", "a Talos provider older than the cluster's Talos, which cannot read its config documents", InfraHardening.TalosProviderRule),
         new("identity", "CI's plan role given a write, a wildcard action, or an apply role that cannot write what Terraform renders", InfraHardening.CiRolesRule),
         new("infra", "the control plane's metrics left on loopback, where every scrape fails", InfraHardening.MetricsRule),
+        new("gitops", "an apply with -auto-approve, or a release pull request opened with the workflow's own token", DeliveryRules.Rule),
         new("zero-trust", "kube-proxy re-enabled on a node pool, or Talos' own CNI beside Cilium", InfraHardening.KubeProxyRule),
         new("zero-trust", "a mesh policy opened to every protocol or port, or made two-way", InfraHardening.MeshRule),
     ];
