@@ -139,7 +139,7 @@ internal sealed class OrchestratorHost : IAsyncDisposable
     public static Task WaitUntilAcknowledgedAsync(NatsTestScope scope, int seconds = 10) =>
         Eventually.WaitAsync(async () => (await scope.JetStream.GetConsumerAsync(scope.StreamName, $"{scope.StreamName}_orchestrator", TestContext.Current.CancellationToken)).Info,
             info => info.NumAckPending == 0 && info.NumPending == 0, TimeSpan.FromSeconds(seconds),
-            info => $"events stayed unacknowledged: {info.NumPending} pending, {info.NumAckPending} awaiting an ack");
+            info => $"events stayed unacknowledged: {info.NumPending} pending, {info.NumAckPending} awaiting an ack ({info.NumRedelivered} redelivered, {info.NumWaiting} pulls waiting)");
 
     /// <summary>Every message of the dead-letter stream so far (waits up to 30 s for the first when <paramref name="atLeastOne"/>).</summary>
     public static async Task<IReadOnlyList<INatsJSMsg<byte[]>>> DeadLettersAsync(NatsTestScope scope, bool atLeastOne = false)

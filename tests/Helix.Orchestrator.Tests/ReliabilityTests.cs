@@ -121,7 +121,15 @@ public sealed class ReliabilityTests(PostgresFixture postgres, NatsFixture nats)
         await worker.KillAsync();
         await worker.StartAsync();
 
-        await OrchestratorHost.WaitUntilAcknowledgedAsync(scope, seconds: 120);
+        try
+        {
+            await OrchestratorHost.WaitUntilAcknowledgedAsync(scope, seconds: 120);
+        }
+        catch (TimeoutException e)
+        {
+            // What the worker said last is what tells a hung handler from a lost delivery.
+            throw new TimeoutException($"{e.Message}\n{string.Join("\n", worker.Output.TakeLast(20))}", e);
+        }
         var runs = await new RunStore(schema.Pooled, schema.Name).ListAsync(new RunQuery { Limit = 1000 }, Ct);
         var letters = (await OrchestratorHost.DeadLettersAsync(scope)).Select(l => l.Headers![EventHeaders.DeliveryId].ToString()).ToList();
         Assert.Equal(letters.Count, letters.Distinct(StringComparer.Ordinal).Count()); // no event dead-lettered twice
