@@ -95,6 +95,11 @@ internal sealed class ArgoCd : IComponent
         return hs
         """;
 
+    /// <summary>The Remediation Service's account may get applications (their sync history), and nothing else.</summary>
+    private static string RemediationPolicy(PlatformSpec spec) => spec.Apps.Any(a => a.Kind == AppKind.Remediation)
+        ? $"p, role:{Remediation.ArgoCdAccount}, applications, get, */*, allow\ng, {Remediation.ArgoCdAccount}, role:{Remediation.ArgoCdAccount}\n"
+        : "";
+
     /// <summary>The config management plugin that decrypts <c>*.sops.yaml</c> files with the KMS key.</summary>
     public const string SopsPlugin = "sops";
 
@@ -113,78 +118,81 @@ internal sealed class ArgoCd : IComponent
             ["clientSecret"] = $"${OidcSecret}:clientSecret",
             ["requestedScopes"] = OidcScopes,
         });
-        return new ComponentRender(
-        [
-            new(Pin, Name, new JsonObject
+        var values = new JsonObject
+        {
+            ["fullnameOverride"] = Name,
+            ["global"] = new JsonObject { ["domain"] = host },
+            ["configs"] = new JsonObject
             {
-                ["fullnameOverride"] = Name,
-                ["global"] = new JsonObject { ["domain"] = host },
-                ["configs"] = new JsonObject
+                ["params"] = new JsonObject { ["server.insecure"] = true }, // TLS ends at Traefik
+                ["cm"] = new JsonObject
                 {
-                    ["params"] = new JsonObject { ["server.insecure"] = true }, // TLS ends at Traefik
-                    ["cm"] = new JsonObject
+                    ["url"] = $"https://{host}",
+                    ["admin.enabled"] = false,
+                    ["oidc.config"] = oidc,
+                    ["resource.customizations.health.argoproj.io_Application"] = ApplicationHealth,
+                    ["application.resourceTrackingMethod"] = "annotation",
+                },
+                ["rbac"] = new JsonObject
+                {
+                    ["policy.default"] = "role:readonly",
+                    ["policy.csv"] = "g, helix-platform-admins, role:admin\n" + RemediationPolicy(spec),
+                    ["scopes"] = "[groups]",
+                },
+                ["cmp"] = new JsonObject
+                {
+                    ["create"] = true,
+                    ["plugins"] = new JsonObject
                     {
-                        ["url"] = $"https://{host}",
-                        ["admin.enabled"] = false,
-                        ["oidc.config"] = oidc,
-                        ["resource.customizations.health.argoproj.io_Application"] = ApplicationHealth,
-                        ["application.resourceTrackingMethod"] = "annotation",
-                    },
-                    ["rbac"] = new JsonObject
-                    {
-                        ["policy.default"] = "role:readonly",
-                        ["policy.csv"] = "g, helix-platform-admins, role:admin\n",
-                        ["scopes"] = "[groups]",
-                    },
-                    ["cmp"] = new JsonObject
-                    {
-                        ["create"] = true,
-                        ["plugins"] = new JsonObject
+                        [SopsPlugin] = new JsonObject
                         {
-                            [SopsPlugin] = new JsonObject
+                            ["generate"] = new JsonObject
                             {
-                                ["generate"] = new JsonObject
-                                {
-                                    ["command"] = new JsonArray("sh", "-c"),
-                                    ["args"] = new JsonArray("set -eu; for f in $(find . -name '*.yaml' | sort); do echo '---'; "
-                                        + "case \"$f\" in *.sops.yaml) sops --decrypt \"$f\";; *) cat \"$f\";; esac; done"),
-                                },
+                                ["command"] = new JsonArray("sh", "-c"),
+                                ["args"] = new JsonArray("set -eu; for f in $(find . -name '*.yaml' | sort); do echo '---'; "
+                                    + "case \"$f\" in *.sops.yaml) sops --decrypt \"$f\";; *) cat \"$f\";; esac; done"),
                             },
                         },
                     },
                 },
-                ["notifications"] = Notifications(model),
-                ["controller"] = new JsonObject { ["replicas"] = 1, ["metrics"] = Values.Metrics() },
-                ["server"] = new JsonObject { ["replicas"] = 2, ["metrics"] = Values.Metrics() },
-                ["applicationSet"] = new JsonObject { ["replicas"] = 2 },
-                ["dex"] = new JsonObject { ["enabled"] = false },
-                ["redis-ha"] = new JsonObject { ["enabled"] = true },
-                ["repoServer"] = new JsonObject
+            },
+            ["notifications"] = Notifications(model),
+            ["controller"] = new JsonObject { ["replicas"] = 1, ["metrics"] = Values.Metrics() },
+            ["server"] = new JsonObject { ["replicas"] = 2, ["metrics"] = Values.Metrics() },
+            ["applicationSet"] = new JsonObject { ["replicas"] = 2 },
+            ["dex"] = new JsonObject { ["enabled"] = false },
+            ["redis-ha"] = new JsonObject { ["enabled"] = true },
+            ["repoServer"] = new JsonObject
+            {
+                ["replicas"] = 2,
+                ["metrics"] = Values.Metrics(),
+                ["extraContainers"] = new JsonArray(new JsonObject
                 {
-                    ["replicas"] = 2,
-                    ["metrics"] = Values.Metrics(),
-                    ["extraContainers"] = new JsonArray(new JsonObject
-                    {
-                        ["name"] = SopsPlugin,
-                        ["image"] = SopsImage,
-                        ["command"] = new JsonArray("/var/run/argocd/argocd-cmp-server"),
-                        // The role allowed to decrypt with the KMS key, assumed with the pod's projected token.
-                        ["env"] = WorkloadIdentity.Env(spec, Sops),
-                        ["securityContext"] = new JsonObject { ["runAsNonRoot"] = true, ["runAsUser"] = 999, ["allowPrivilegeEscalation"] = false, ["readOnlyRootFilesystem"] = true },
-                        ["volumeMounts"] = new JsonArray(
-                            new JsonObject { ["mountPath"] = "/var/run/argocd", ["name"] = "var-files" },
-                            new JsonObject { ["mountPath"] = "/home/argocd/cmp-server/plugins", ["name"] = "plugins" },
-                            new JsonObject { ["mountPath"] = "/home/argocd/cmp-server/config/plugin.yaml", ["subPath"] = $"{SopsPlugin}.yaml", ["name"] = "argocd-cmp-cm" },
-                            new JsonObject { ["mountPath"] = "/tmp", ["name"] = "cmp-tmp" },
-                            WorkloadIdentity.Mount()),
-                    }),
-                    ["volumes"] = new JsonArray(
-                        new JsonObject { ["name"] = "argocd-cmp-cm", ["configMap"] = new JsonObject { ["name"] = "argocd-cmp-cm" } },
-                        new JsonObject { ["name"] = "cmp-tmp", ["emptyDir"] = new JsonObject() },
-                        WorkloadIdentity.Volume()),
-                },
-            }),
-        ], []);
+                    ["name"] = SopsPlugin,
+                    ["image"] = SopsImage,
+                    ["command"] = new JsonArray("/var/run/argocd/argocd-cmp-server"),
+                    // The role allowed to decrypt with the KMS key, assumed with the pod's projected token.
+                    ["env"] = WorkloadIdentity.Env(spec, Sops),
+                    ["securityContext"] = new JsonObject { ["runAsNonRoot"] = true, ["runAsUser"] = 999, ["allowPrivilegeEscalation"] = false, ["readOnlyRootFilesystem"] = true },
+                    ["volumeMounts"] = new JsonArray(
+                        new JsonObject { ["mountPath"] = "/var/run/argocd", ["name"] = "var-files" },
+                        new JsonObject { ["mountPath"] = "/home/argocd/cmp-server/plugins", ["name"] = "plugins" },
+                        new JsonObject { ["mountPath"] = "/home/argocd/cmp-server/config/plugin.yaml", ["subPath"] = $"{SopsPlugin}.yaml", ["name"] = "argocd-cmp-cm" },
+                        new JsonObject { ["mountPath"] = "/tmp", ["name"] = "cmp-tmp" },
+                        WorkloadIdentity.Mount()),
+                }),
+                ["volumes"] = new JsonArray(
+                    new JsonObject { ["name"] = "argocd-cmp-cm", ["configMap"] = new JsonObject { ["name"] = "argocd-cmp-cm" } },
+                    new JsonObject { ["name"] = "cmp-tmp", ["emptyDir"] = new JsonObject() },
+                    WorkloadIdentity.Volume()),
+            },
+        };
+        if (spec.Apps.Any(a => a.Kind == AppKind.Remediation))
+        {
+            // The Remediation Service reads applications' history with an API key of its own account.
+            values["configs"]!["cm"]![$"accounts.{Remediation.ArgoCdAccount}"] = "apiKey";
+        }
+        return new ComponentRender([new(Pin, Name, values)], []);
     }
 
     /// <summary>ArgoCD Notifications' webhook service of the Remediation Service (its bearer token is in argocd-notifications-secret).</summary>

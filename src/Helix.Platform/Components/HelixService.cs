@@ -37,6 +37,9 @@ internal abstract class HelixService(AppSpec app) : IComponent
     /// <summary>The environment after the common variables: the service's options.</summary>
     protected abstract IEnumerable<V1EnvVar> Environment(PlatformModel model);
 
+    /// <summary>Alerts of its own beyond the HTTP ones every service has.</summary>
+    protected virtual IEnumerable<AlertRuleGroup> AlertGroups() => [];
+
     /// <summary>Volumes beyond <c>/tmp</c> and its own Secret.</summary>
     protected virtual IEnumerable<(V1Volume Volume, V1VolumeMount Mount)> Volumes() => [];
 
@@ -73,7 +76,7 @@ internal abstract class HelixService(AppSpec app) : IComponent
             : [.. WorldEgress(spec)],
         RouteTargets = [new(App.Name, App.Name, App.Name, App.Namespace, ServicePort, HttpPort)],
         Secrets = [.. Secrets(spec)],
-        CrdsUsed = [MonitoringCrds.ServiceMonitor],
+        CrdsUsed = [MonitoringCrds.ServiceMonitor, MonitoringCrds.PrometheusRule],
         NodePools = [NodeRole.Compute],
     };
 
@@ -148,6 +151,7 @@ internal abstract class HelixService(AppSpec app) : IComponent
             new("service-monitor.yaml", [new Resource<ServiceMonitorSpec>("monitoring.coreos.com/v1", "ServiceMonitor",
                 Meta.Object(App.Name, App.Namespace, App.Name),
                 new ServiceMonitorSpec(new V1LabelSelector { MatchLabels = Pods.Selector(App) }, [new MonitorEndpoint("http", "/metrics", "30s")]))]),
+            new("alert-rules.yaml", [Alerts.Rule(App.Name, App.Namespace, App.Name, [Alerts.HelixService(App), .. AlertGroups()])]),
         ]);
     }
 

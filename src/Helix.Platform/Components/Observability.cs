@@ -35,6 +35,9 @@ internal sealed class Observability : IComponent
 
     public static string PrometheusUrl => $"http://{Meta.Dns($"{Prometheus}-prometheus", Namespace)}:9090";
 
+    private const int ControllerManagerPort = 10257;
+    private const int SchedulerPort = 10259;
+
     private static string LokiUrl => $"http://{Meta.Dns("loki-gateway", Namespace)}";
 
     public ComponentDeclaration Declare(PlatformSpec spec)
@@ -55,6 +58,7 @@ internal sealed class Observability : IComponent
             [
                 PeerFlow.KubernetesApi(Prometheus),
                 new(Prometheus, Peer.Nodes, true, [9100, 10250], "node exporter and kubelet metrics", []),
+                new(Prometheus, Peer.Nodes, true, [ControllerManagerPort, SchedulerPort, Infra.TalosPatches.EtcdMetricsPort], "the control plane's metrics (Talos runs it on the host)", []),
             ],
             RouteTargets = [new(Grafana, Prometheus, $"{Prometheus}-grafana", Namespace, 80, 3000)],
             Secrets =
@@ -113,6 +117,13 @@ internal sealed class Observability : IComponent
             {
                 ["fullnameOverride"] = Prometheus,
                 ["crds"] = new JsonObject { ["enabled"] = false }, // installed first, by monitoring-crds
+                // Talos: no kube-proxy (Cilium replaces it), so neither its scrape nor its alerts; etcd is a host
+                // service and the controller manager and scheduler are static pods, scraped at the control plane's addresses.
+                ["kubeProxy"] = new JsonObject { ["enabled"] = false },
+                ["defaultRules"] = new JsonObject { ["rules"] = new JsonObject { ["kubeProxy"] = false } },
+                ["kubeEtcd"] = ControlPlaneScrape(model.Spec, Infra.TalosPatches.EtcdMetricsPort, https: false),
+                ["kubeControllerManager"] = ControlPlaneScrape(model.Spec, ControllerManagerPort, https: true),
+                ["kubeScheduler"] = ControlPlaneScrape(model.Spec, SchedulerPort, https: true),
                 ["prometheus"] = new JsonObject
                 {
                     ["prometheusSpec"] = new JsonObject
@@ -198,18 +209,63 @@ internal sealed class Observability : IComponent
                 ["alloy"] = new JsonObject
                 {
                     ["configMap"] = new JsonObject { ["content"] = AlloyConfig },
-                    ["mounts"] = new JsonObject { ["varlog"] = true },
                 },
                 ["controller"] = new JsonObject { ["type"] = "daemonset" },
             }),
         ],
-        [new ManifestFile("dashboards.yaml", [dashboard])]);
+        [
+            new ManifestFile("dashboards.yaml", [dashboard]),
+            new ManifestFile("platform-alerts.yaml", [Alerts.Rule("platform-availability", Namespace, Name, [.. PlatformAlerted(model).Select(a => Alerts.Platform(a.Application, a.Namespaces))])]),
+        ]);
     }
 
-    /// <summary>Ships every pod's logs to Loki, labelled by namespace, pod and container.</summary>
+    /// <summary>
+    /// Each platform Application with the namespaces only its parts run in (what is short of replicas
+    /// there is its own); kube-system is Talos' too.
+    /// </summary>
+    internal static IEnumerable<(string Application, IReadOnlyList<string> Namespaces)> PlatformAlerted(PlatformModel model)
+    {
+        var owners = model.Parts.GroupBy(p => p.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(p => p.Application).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
+        foreach (var app in model.Applications.Where(a => model.Declaration(a.Name).Kind == ApplicationKind.Platform))
+        {
+            var namespaces = app.Parts.Select(p => model.Part(p).Namespace).Where(n => n != "kube-system" && owners[n] == 1)
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (namespaces.Count > 0)
+            {
+                yield return (app.Name, namespaces);
+            }
+        }
+    }
+
+    /// <summary>A control-plane component scraped at the control plane's node addresses (their serving certificates are self-signed).</summary>
+    private static JsonObject ControlPlaneScrape(PlatformSpec spec, int port, bool https)
+    {
+        var controlPlane = spec.NodePools.First(Infra.TalosPatches.IsControlPlane);
+        var scrape = new JsonObject
+        {
+            ["enabled"] = true,
+            ["endpoints"] = new JsonArray([.. Infra.TerraformRenderer.NodeAddresses(spec, controlPlane).Select(a => (JsonNode)a)]),
+            ["service"] = new JsonObject { ["enabled"] = true, ["port"] = port, ["targetPort"] = port },
+        };
+        if (https)
+        {
+            scrape["serviceMonitor"] = new JsonObject { ["https"] = true, ["insecureSkipVerify"] = true };
+        }
+        return scrape;
+    }
+
+    /// <summary>
+    /// Ships the logs of the pods on its own node to Loki (each Alloy of the DaemonSet tails its node's
+    /// pods only, so every line is sent once), labelled by namespace, pod and container.
+    /// </summary>
     private static string AlloyConfig => $$"""
         discovery.kubernetes "pods" {
           role = "pod"
+          selectors {
+            role  = "pod"
+            field = "spec.nodeName=" + sys.env("HOSTNAME")
+          }
         }
 
         discovery.relabel "pods" {

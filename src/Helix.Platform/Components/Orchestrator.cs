@@ -18,6 +18,8 @@ internal sealed class Orchestrator(AppSpec app) : HelixService(app)
 
     protected override (string Name, string Root)? OwnSecret => (Secret, SecretsRoot);
 
+    protected override IEnumerable<AlertRuleGroup> AlertGroups() => [Alerts.Runs(App)];
+
     protected override IEnumerable<Flow> Flows(PlatformSpec spec)
     {
         yield return new(App.Name, Nats.Name, Nats.Port, "job dispatch");

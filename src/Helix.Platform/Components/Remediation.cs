@@ -20,6 +20,9 @@ internal sealed class Remediation(AppSpec app) : HelixService(app)
     /// <summary>The alert label naming the ArgoCD application: Alertmanager routes on it, the service reads it.</summary>
     public const string ApplicationLabel = "helix_app";
 
+    /// <summary>Its Argo CD account: an API key that may read applications (their history), nothing else.</summary>
+    public const string ArgoCdAccount = "helix-remediation";
+
     public const string AlertmanagerSignals = "/v1/signals/alertmanager";
     public const string ArgoCdSignals = "/v1/signals/argocd";
 
@@ -55,7 +58,7 @@ internal sealed class Remediation(AppSpec app) : HelixService(app)
             {
                 ["alertmanager-token"] = KeySource.Same(Observability.Namespace, Observability.RemediationWebhookSecret, "token"),
                 ["argocd-notifications-token"] = KeySource.Same(ArgoCd.Namespace, ArgoCd.NotificationsSecret, ArgoCd.NotificationsTokenKey),
-                ["argocd-token"] = KeySource.Issued("an Argo CD API token of the remediation account (argocd account generate-token)"),
+                ["argocd-token"] = KeySource.Issued($"an Argo CD API token of its account (argocd account generate-token --account {ArgoCdAccount})"),
                 ["database-password"] = KeySource.Same(Cnpg.Namespace, Cnpg.RoleSecret(App.Name), "password"),
                 ["git-token"] = KeySource.Issued("the Git host's token for opening rollback pull requests"),
             },

@@ -45,6 +45,20 @@ internal static partial class TerraformRenderer
         },
     };
 
+    /// <summary>
+    /// The private addresses Terraform gives a pool's nodes: host <see cref="FirstHost"/> onwards of the
+    /// node subnet, <c>cidrsubnet(networkCidr, 8, 1)</c>, computed as Terraform computes it.
+    /// </summary>
+    public static IReadOnlyList<string> NodeAddresses(PlatformSpec spec, NodePoolSpec pool)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var network = System.Net.IPNetwork.Parse(spec.Infra.Hetzner.NetworkCidr);
+        var bytes = network.BaseAddress.GetAddressBytes();
+        var start = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) + (1u << (32 - (network.PrefixLength + 8)));
+        return [.. Enumerable.Range(0, pool.Count).Select(i => start + (uint)(FirstHost(spec, pool) + i))
+            .Select(a => new System.Net.IPAddress([(byte)(a >> 24), (byte)(a >> 16), (byte)(a >> 8), (byte)a]).ToString())];
+    }
+
     /// <summary>The first host number of a pool's nodes in the node subnet (pool index x 10 + 11).</summary>
     public static int FirstHost(PlatformSpec spec, NodePoolSpec pool) => 11 + (spec.NodePools.IndexOf(pool) * 10);
 

@@ -165,6 +165,12 @@ internal sealed record CertificatePrivateKey(string Algorithm, string RotationPo
 
 // Prometheus Operator (monitoring.coreos.com/v1)
 
+internal sealed record PrometheusRuleSpec(IReadOnlyList<AlertRuleGroup> Groups);
+
+internal sealed record AlertRuleGroup(string Name, IReadOnlyList<AlertRule> Rules);
+
+internal sealed record AlertRule(string Alert, string Expr, string For, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations);
+
 internal sealed record ServiceMonitorSpec(V1LabelSelector Selector, IReadOnlyList<MonitorEndpoint> Endpoints);
 
 internal sealed record MonitorEndpoint(string Port, string Path, string Interval);

@@ -52,7 +52,8 @@ internal static partial class PromiseRules
             .Concat(objects.SelectMany(o => Objects(o, o.DeclaredNamespace, intent)))
             .Concat(objects.Where(o => o.Kind == "Application" && o.Group == "argoproj.io").SelectMany(ChartPins))
             .Concat(objects.Where(o => o.Kind == "AppProject").SelectMany(p => TenantProject(p, intent)))
-            .Concat(objects.Where(o => o.Kind == "Namespace" && o.Group == "").SelectMany(n => PodSecurity(n, intent)));
+            .Concat(objects.Where(o => o.Kind == "Namespace" && o.Group == "").SelectMany(n => PodSecurity(n, intent)))
+            .Concat(AlertRouting(objects, model.Applications.Select(a => a.Name).ToHashSet(StringComparer.Ordinal)));
     }
 
     /// <summary>
