@@ -125,7 +125,7 @@ public sealed class GitOpsRenderTests
             var changes = GitOpsRenderer.Render(without).Write(root.FullName, GitOpsRenderer.OwnedFolders);
 
             Assert.All(changes.Where(c => c.Path.StartsWith("gitops/tenants/", StringComparison.Ordinal)), c => Assert.Equal(FileChangeKind.Deleted, c.Kind));
-            Assert.Equal(7, changes.Count(c => c.Path.StartsWith("gitops/tenants/acme/", StringComparison.Ordinal)));
+            Assert.Equal(8, changes.Count(c => c.Path.StartsWith("gitops/tenants/acme/", StringComparison.Ordinal)));
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(root.FullName, "gitops", "tenants"), "*", SearchOption.AllDirectories));
             Assert.DoesNotContain("acme", File.ReadAllText(Path.Combine(root.FullName, "gitops", "bootstrap", "projects.yaml")), StringComparison.Ordinal);
         }

@@ -1,3 +1,4 @@
+using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Rendering;
 using Helix.Platform.Spec;
@@ -110,6 +111,32 @@ public sealed class ReachabilityTests
             (Globex, t => Replace(t, "    - toEndpoints:\n        - matchLabels:\n            k8s:io.kubernetes.pod.namespace: globex\n",
                 "    - toEndpoints:\n        - matchLabels:\n            io.cilium.k8s.namespace.labels.helix.io/zone: app\n")));
         Assert.Contains(findings, f => f.Rule == Reachability.Rule && f.Message.StartsWith("app zone reachable from app tenant globex on any port: acme in acme", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PrometheusReachesEachTenantsMetricsPort_AndNoOther_BothWays()
+    {
+        var report = Reachability.Analyse(TreeVerifier.Analyse(GitOpsRenderer.Render(Model), null).Objects, Model);
+        // The monitoring namespace's pods are one workload to the policies (they select it whole).
+        var monitoring = report.Workloads.Where(w => w.Namespace == Observability.Namespace).ToList();
+        foreach (var tenant in Model.Spec.Tenants)
+        {
+            var workload = report.Workloads.Single(w => w.Name == tenant.Name);
+            var scrape = Assert.Single(report.Connections, c => monitoring.Contains(c.From) && c.To == workload);
+            Assert.Equal($"{tenant.MetricsPort}", scrape.Allowed.ToString());
+        }
+        // The scrape itself: pods that opt in by label, on their port named metrics.
+        var monitor = TreeVerifier.Analyse(GitOpsRenderer.Render(Model), null).Objects.Single(o => o.File.EndsWith("tenants/acme/base/pod-monitor.yaml", StringComparison.Ordinal)).Object;
+        Assert.Equal("true", monitor.GetProperty("spec").GetProperty("selector").GetProperty("matchLabels").GetProperty("helix.io/metrics").GetString());
+        Assert.Equal("metrics", monitor.GetProperty("spec").GetProperty("podMetricsEndpoints")[0].GetProperty("port").GetString());
+    }
+
+    [Fact]
+    public void ATenantsPolicyThatShutsOutPrometheus_IsReported()
+    {
+        var findings = Verify((Acme, t => t.Replace("k8s:io.kubernetes.pod.namespace: monitoring", "k8s:io.kubernetes.pod.namespace: nobody", StringComparison.Ordinal)));
+        Assert.Contains(findings, f => f.Rule == Reachability.Rule && f.Message.Contains("-> acme on 9090 is blocked (egress of monitoring", StringComparison.Ordinal)
+            && f.Message.Contains("ingress of acme allows none", StringComparison.Ordinal));
     }
 
     [Fact]

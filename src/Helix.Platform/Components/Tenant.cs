@@ -30,8 +30,15 @@ internal sealed class Tenant(TenantSpec tenant) : IComponent
         {
             Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["token"] = KeySource.Issued("an API token made in Devtron's UI once it runs") },
         }],
-        CrdsUsed = [ArgoCd.AppProject, Cilium.NetworkPolicy],
+        // Prometheus reaches its pods' metrics port (the policies both ways follow from this flow).
+        Metrics = [new(tenant.Name, tenant.MetricsPort)],
+        CrdsUsed = [ArgoCd.AppProject, Cilium.NetworkPolicy, MonitoringCrds.PodMonitor],
     };
+
+    /// <summary>The label a tenant's pod carries to be scraped, on its container port named <see cref="MetricsPortName"/>.</summary>
+    public const string MetricsLabel = "helix.io/metrics";
+
+    public const string MetricsPortName = "metrics";
 
     /// <summary>A tenant: its namespace in its zone, quota, default limits and an ArgoCD project fenced to it.</summary>
     public ComponentRender Render(PlatformModel model)
@@ -96,9 +103,21 @@ internal sealed class Tenant(TenantSpec tenant) : IComponent
             new("app-project.yaml", [project]),
             new("network-policies.yaml", NetworkPolicies.ForNamespace(model, tenant.Name)),
             new("devtron-environment.yaml", [DevtronEnvironment()]),
+            new("pod-monitor.yaml", [Metrics()]),
         ])
         { Cascade = true };
     }
+
+    /// <summary>
+    /// The scrape every app of the tenant opts into: a pod labelled <see cref="MetricsLabel"/> is scraped on
+    /// its port named <see cref="MetricsPortName"/> (which must be the tenant's metrics port, the one its
+    /// policies open to Prometheus).
+    /// </summary>
+    private Resource<PodMonitorSpec> Metrics() => new("monitoring.coreos.com/v1", "PodMonitor",
+        Meta.Object("tenant-apps", tenant.Name, Application),
+        new PodMonitorSpec(
+            new V1LabelSelector { MatchLabels = new Dictionary<string, string>(StringComparer.Ordinal) { [MetricsLabel] = "true" } },
+            [new PodMetricsEndpoint(MetricsPortName, "/metrics", "30s")]));
 
     /// <summary>The body of Devtron's <c>POST /orchestrator/env</c> (its <c>EnvironmentBean</c>); cluster 1 is Devtron's own cluster.</summary>
     internal sealed record DevtronEnvironmentRequest(

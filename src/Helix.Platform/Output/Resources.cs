@@ -171,6 +171,10 @@ internal sealed record AlertRuleGroup(string Name, IReadOnlyList<AlertRule> Rule
 
 internal sealed record AlertRule(string Alert, string Expr, string For, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations);
 
+internal sealed record PodMonitorSpec(V1LabelSelector Selector, IReadOnlyList<PodMetricsEndpoint> PodMetricsEndpoints);
+
+internal sealed record PodMetricsEndpoint(string Port, string Path, string Interval);
+
 internal sealed record ServiceMonitorSpec(V1LabelSelector Selector, IReadOnlyList<MonitorEndpoint> Endpoints);
 
 internal sealed record MonitorEndpoint(string Port, string Path, string Interval);

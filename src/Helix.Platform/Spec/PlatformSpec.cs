@@ -459,6 +459,12 @@ public sealed record TenantSpec
 
     /// <summary>Connections this tenant's workloads may open beyond its own namespace.</summary>
     public List<FlowSpec> Flows { get; init; } = [];
+
+    /// <summary>
+    /// The port its pods serve <c>/metrics</c> on (a container port named <c>metrics</c>): Prometheus
+    /// scrapes the pods labelled <c>helix.io/metrics: "true"</c> there, and only there.
+    /// </summary>
+    public int MetricsPort { get; init; } = 9090;
 }
 
 public sealed record QuotaSpec

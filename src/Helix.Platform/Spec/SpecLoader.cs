@@ -278,6 +278,10 @@ public static partial class SpecLoader
                 {
                     Error(tenant, nameof(TenantSpec.Name), $"tenant '{tenant.Name}' would share a namespace with the platform", "choose another tenant name");
                 }
+                if (tenant.MetricsPort is < 1 or > 65535)
+                {
+                    Error(tenant, nameof(TenantSpec.MetricsPort), $"port {tenant.MetricsPort} is not a TCP port", "write a port from 1 to 65535 (9090 unless said)");
+                }
                 foreach (var flow in tenant.Flows)
                 {
                     if (!reachable.Contains(flow.To) || flow.To == tenant.Name)
