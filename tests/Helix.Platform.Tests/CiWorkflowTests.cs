@@ -86,7 +86,7 @@ public sealed partial class CiWorkflowTests
         Assert.Contains("cosign attest --yes --type cyclonedx", image, StringComparison.Ordinal);
         Assert.Contains("@$digest", image, StringComparison.Ordinal);
         var promote = Map(jobs, "promote");
-        Assert.Equal("image", Text(promote["needs"]));
+        Assert.Equal("image\nmirror", Text(promote["needs"]));
         Assert.Contains("-- release $images", Text(promote["steps"]), StringComparison.Ordinal);
     }
 

@@ -74,6 +74,11 @@ internal sealed class Orchestrator(AppSpec app) : HelixService(app)
         if (spec.Apps.FirstOrDefault(a => a.Kind == AppKind.Ollama) is { } ollama)
         {
             yield return Pods.Env("Ollama__Url", $"http://{Meta.Dns(ollama.Name, ollama.Namespace)}:{Ollama.Port}");
+            if (ollama.Models.Count > 0)
+            {
+                // The default model is the first Ollama pulls at start-up: it is on the volume before the server answers.
+                yield return Pods.Env("Ollama__Model", ollama.Models[0]);
+            }
         }
         if (spec.Apps.FirstOrDefault(a => a.Kind == AppKind.Steel) is { } steel)
         {

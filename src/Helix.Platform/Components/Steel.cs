@@ -12,6 +12,22 @@ internal sealed class Steel(AppSpec app) : UpstreamApp(app)
 
     protected override int ServedPort => Port;
 
+    /// <summary>How long a client stays on the Steel pod it first reached: a browser session lives in that pod's memory.</summary>
+    public const int SessionAffinitySeconds = 3 * 60 * 60;
+
+    /// <summary>
+    /// The Service pins each client to one pod (client-IP affinity, which Cilium's kube-proxy replacement
+    /// honours): a session created on one replica is then driven on the same replica, not on another that
+    /// does not have it.
+    /// </summary>
+    private V1Service SessionService()
+    {
+        var service = Pods.Service(App, Port, "http");
+        service.Spec.SessionAffinity = "ClientIP";
+        service.Spec.SessionAffinityConfig = new V1SessionAffinityConfig { ClientIP = new V1ClientIPConfig { TimeoutSeconds = SessionAffinitySeconds } };
+        return service;
+    }
+
     public override ComponentRender Render(PlatformModel model)
     {
         var container = new V1Container
@@ -33,7 +49,7 @@ internal sealed class Steel(AppSpec app) : UpstreamApp(app)
         [
             new("service-account.yaml", [Pods.ServiceAccount(App)]),
             new("deployment.yaml", [deployment]),
-            new("service.yaml", [Pods.Service(App, Port, "http")]),
+            new("service.yaml", [SessionService()]),
             new("pod-disruption-budget.yaml", [Pods.Pdb(App)]),
         ]);
     }

@@ -187,50 +187,93 @@ internal static class CiWorkflows
                 _ => "src/Helix.Remediation",
             }));
 
+    /// <summary>
+    /// Upstream apps, each with the image it is mirrored from and its copy in the platform's registry: the
+    /// spec's image while it names a tag (so it exists before a release pins it), else the upstream's tag.
+    /// </summary>
+    internal static IEnumerable<(string App, string Upstream, string Target)> Mirrors(PlatformSpec spec) =>
+        spec.Apps.Where(a => a.Upstream is not null).Select(a => (a.Name, a.Upstream!,
+            a.Image.Contains('@', StringComparison.Ordinal) ? $"{Spec.SpecEditor.Repository(a.Image)}:{MirrorTag(a.Upstream!)}" : a.Image));
+
+    /// <summary>The upstream's tag, or for one pinned by digest <c>sha256-</c> and its first 12 hex digits.</summary>
+    private static string MirrorTag(string upstream)
+    {
+        var at = upstream.IndexOf('@', StringComparison.Ordinal);
+        var name = at < 0 ? upstream : upstream[..at];
+        var colon = name.LastIndexOf(':');
+        return colon > name.LastIndexOf('/') ? name[(colon + 1)..] : $"sha256-{upstream[(at + "@sha256:".Length)..][..12]}";
+    }
+
+    private static readonly string[] PromoteNeeds = ["image", "mirror"];
+
+    private static Dictionary<string, object> Login() => Step("Log in to the registry", run: "echo \"$TOKEN\" | docker login ghcr.io -u \"$ACTOR\" --password-stdin",
+        env: new() { ["TOKEN"] = "${{ secrets.GITHUB_TOKEN }}", ["ACTOR"] = "${{ github.actor }}" });
+
+    /// <summary>What every image the platform runs goes through once in its registry: SBOM, Trivy, keyless signature and SBOM attestation.</summary>
+    private static IEnumerable<Dictionary<string, object>> ScanSignAttest() =>
+    [
+        Step("SBOM (CycloneDX)", run: $"docker run --rm {Syft} \"${{{{ steps.push.outputs.image }}}}\" -o cyclonedx-json > sbom.cdx.json"),
+        Step("Trivy: fail on critical or high", Uses("aquasecurity/trivy-action"), with: new()
+        {
+            ["image-ref"] = "${{ steps.push.outputs.image }}",
+            ["severity"] = "CRITICAL,HIGH",
+            ["ignore-unfixed"] = true,
+            ["exit-code"] = "1",
+        }),
+        Step("Install cosign", Uses("sigstore/cosign-installer")),
+        Step("Sign and attest the SBOM (keyless, GitHub OIDC)", run:
+            "cosign sign --yes \"${{ steps.push.outputs.image }}\"\n" +
+            "cosign attest --yes --type cyclonedx --predicate sbom.cdx.json \"${{ steps.push.outputs.image }}\""),
+    ];
+
+    private static Dictionary<string, object> Matrix(IEnumerable<Dictionary<string, object>> include) => new()
+    {
+        ["fail-fast"] = false,
+        ["matrix"] = new Dictionary<string, object> { ["include"] = include.ToList() },
+    };
+
     private static Dictionary<string, object> Images(PlatformSpec spec)
     {
         var registry = spec.SupplyChain.Registries[0];
         var services = Services(spec).ToList();
+        var mirrors = Mirrors(spec).ToList();
+        var publish = new Dictionary<string, object>(StringComparer.Ordinal) { ["contents"] = "read", ["packages"] = "write", ["id-token"] = "write" };
         return new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["name"] = "images",
             ["on"] = new Dictionary<string, object> { ["push"] = new Dictionary<string, object> { ["branches"] = new[] { spec.GitOps.Branch },
-                ["paths"] = new[] { "src/**", "Directory.*.props", "global.json" } } },
+                ["paths"] = new[] { "src/**", "Directory.*.props", "global.json", "platform/helix.yaml" } } },
             ["permissions"] = Read(),
             ["jobs"] = new Dictionary<string, object>(StringComparer.Ordinal)
             {
-                ["image"] = Job("Build, scan, sign and push", new(StringComparer.Ordinal) { ["contents"] = "read", ["packages"] = "write", ["id-token"] = "write" },
+                ["image"] = Job("Build, scan, sign and push", publish,
                 [
                     Checkout(),
                     Dotnet(),
-                    Step("Log in to the registry", run: "echo \"$TOKEN\" | docker login ghcr.io -u \"$ACTOR\" --password-stdin",
-                        env: new() { ["TOKEN"] = "${{ secrets.GITHUB_TOKEN }}", ["ACTOR"] = "${{ github.actor }}" }),
+                    Login(),
                     Step("Build and push by digest", id: "push", run:
                         "dotnet publish \"${{ matrix.project }}\" -c Release -t:PublishContainer \\\n" +
                         $"  -p:ContainerRegistry=ghcr.io -p:ContainerRepository={registry["ghcr.io/".Length..]}/${{{{ matrix.app }}}} -p:ContainerImageTags=${{{{ github.sha }}}}\n" +
                         $"digest=$(docker buildx imagetools inspect {registry}/${{{{ matrix.app }}}}:${{{{ github.sha }}}} --format '{{{{json .Manifest.Digest}}}}' | tr -d '\"')\n" +
                         $"echo \"image={registry}/${{{{ matrix.app }}}}@$digest\" >> \"$GITHUB_OUTPUT\""),
-                    Step("SBOM (CycloneDX)", run: $"docker run --rm {Syft} \"${{{{ steps.push.outputs.image }}}}\" -o cyclonedx-json > sbom.cdx.json"),
-                    Step("Trivy: fail on critical or high", Uses("aquasecurity/trivy-action"), with: new()
-                    {
-                        ["image-ref"] = "${{ steps.push.outputs.image }}",
-                        ["severity"] = "CRITICAL,HIGH",
-                        ["ignore-unfixed"] = true,
-                        ["exit-code"] = "1",
-                    }),
-                    Step("Install cosign", Uses("sigstore/cosign-installer")),
-                    Step("Sign and attest the SBOM (keyless, GitHub OIDC)", run:
-                        "cosign sign --yes \"${{ steps.push.outputs.image }}\"\n" +
-                        "cosign attest --yes --type cyclonedx --predicate sbom.cdx.json \"${{ steps.push.outputs.image }}\""),
-                    Step("Record the digest", run: "mkdir -p digests && echo \"${{ steps.push.outputs.image }}\" > \"digests/${{ matrix.app }}\""),
+                    .. ScanSignAttest(),
                 ], timeout: 45, extra: new()
                 {
-                    ["strategy"] = new Dictionary<string, object>
-                    {
-                        ["fail-fast"] = false,
-                        ["matrix"] = new Dictionary<string, object> { ["include"] = services.Select(s => new Dictionary<string, object> { ["app"] = s.App, ["project"] = s.Project }).ToList() },
-                    },
-                    ["outputs"] = new Dictionary<string, object> { ["image"] = "${{ steps.push.outputs.image }}" },
+                    ["strategy"] = Matrix(services.Select(s => new Dictionary<string, object> { ["app"] = s.App, ["project"] = s.Project })),
+                }),
+                // Upstream images are copied into the platform's registry (every platform, by manifest) and go through the same scan and signature.
+                ["mirror"] = Job("Mirror, scan, sign and attest upstream images", publish,
+                [
+                    Login(),
+                    Step("Copy into the platform's registry", id: "push", run:
+                        "docker buildx imagetools create --tag \"$TARGET\" \"$UPSTREAM\"\n" +
+                        "digest=$(docker buildx imagetools inspect \"$TARGET\" --format '{{json .Manifest.Digest}}' | tr -d '\"')\n" +
+                        "echo \"image=${TARGET%:*}@$digest\" >> \"$GITHUB_OUTPUT\"",
+                        env: new() { ["UPSTREAM"] = "${{ matrix.upstream }}", ["TARGET"] = "${{ matrix.target }}" }),
+                    .. ScanSignAttest(),
+                ], timeout: 45, extra: new()
+                {
+                    ["strategy"] = Matrix(mirrors.Select(m => new Dictionary<string, object> { ["app"] = m.App, ["upstream"] = m.Upstream, ["target"] = m.Target })),
                 }),
                 // The pull request is opened with the release App's token: one opened with the workflow's own token starts no workflow, so no check would run on it.
                 ["promote"] = Job("Promote: pin the new digests in the GitOps tree", Read(),
@@ -240,16 +283,16 @@ internal static class CiWorkflows
                     Step("Check out", Uses("actions/checkout"), with: new() { ["token"] = "${{ steps.app.outputs.token }}", ["persist-credentials"] = true }),
                     Dotnet(),
                     Step("Open the promotion pull request", env: new() { ["GH_TOKEN"] = "${{ steps.app.outputs.token }}" }, run:
-                        $"images=$(for app in {string.Join(" ", services.Select(s => s.App))}; do " +
-                        $"d=$(docker buildx imagetools inspect {registry}/$app:${{{{ github.sha }}}} --format '{{{{json .Manifest.Digest}}}}' 2>/dev/null | tr -d '\"'); " +
-                        $"[ -n \"$d\" ] && printf -- '--image {registry}/%s@%s ' \"$app\" \"$d\"; done)\n" +
+                        $"images=$(for ref in {string.Join(" ", services.Select(s => $"{registry}/{s.App}:${{{{ github.sha }}}}").Concat(mirrors.Select(m => m.Target)))}; do " +
+                        "d=$(docker buildx imagetools inspect \"$ref\" --format '{{json .Manifest.Digest}}' 2>/dev/null | tr -d '\"'); " +
+                        "[ -n \"$d\" ] && printf -- '--image %s@%s ' \"${ref%:*}\" \"$d\"; done)\n" +
                         "branch=helix/release/${{ github.sha }}\n" +
                         "git switch -c \"$branch\"\n" +
                         "dotnet run --project src/Helix.Cli -c Release -- release $images\n" +
                         "git -c user.name=helix-release -c user.email=helix-release@users.noreply.github.com commit -am \"Release ${{ github.sha }}: pin image digests\"\n" +
                         "git push origin \"$branch\"\n" +
                         $"gh pr create --base {spec.GitOps.Branch} --head \"$branch\" --title \"Release ${{{{ github.sha }}}}\" --body \"Pins the digests signed by the images workflow.\""),
-                ], timeout: 20, extra: new() { ["needs"] = "image" }),
+                ], timeout: 20, extra: new() { ["needs"] = PromoteNeeds }),
             },
         };
     }

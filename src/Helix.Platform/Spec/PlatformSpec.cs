@@ -365,6 +365,16 @@ public sealed record AppSpec
 
     /// <summary>Which workflow runs for which webhook events (only for an app of kind <c>orchestrator</c>).</summary>
     public List<EventRouteSpec> Events { get; init; } = [];
+
+    /// <summary>
+    /// For an upstream app (Ollama, Steel): the image it is mirrored from, <c>name:tag</c>. The images
+    /// workflow copies it into the platform's registry (as <see cref="Image"/>'s repository at that
+    /// tag), scans, signs and attests the copy, and the promotion pull request pins its digest.
+    /// </summary>
+    public string? Upstream { get; init; }
+
+    /// <summary>Ollama: the models pulled onto its volume at start-up; the first is the Orchestrator's default.</summary>
+    public List<string> Models { get; init; } = [];
 }
 
 /// <summary>Events of a receiver source (and type) start a workflow of the Orchestrator.</summary>

@@ -94,6 +94,14 @@ public static partial class SpecLoader
     /// <summary>The workflows the Orchestrator is built with (its registry; a test holds the two together).</summary>
     public static readonly string[] OrchestratorWorkflows = ["research", "smoke"];
 
+    /// <summary>An image at a version tag (not latest), or by digest: what an upstream app is mirrored from.</summary>
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)+(:(?!latest$)[A-Za-z0-9][A-Za-z0-9._-]{0,127}|(:[A-Za-z0-9][A-Za-z0-9._-]{0,127})?@sha256:[a-f0-9]{64})$")]
+    private static partial Regex UpstreamImage();
+
+    /// <summary>An Ollama model as its registry names it: name, optionally a namespace, and a tag.</summary>
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?:[a-z0-9][a-z0-9._-]*$")]
+    private static partial Regex OllamaModel();
+
     /// <summary>Minutes or hours: what the Remediation Service's cooldown is written in.</summary>
     [GeneratedRegex("^[1-9][0-9]{0,3}[mh]$")]
     private static partial Regex Duration();
@@ -205,6 +213,34 @@ public static partial class SpecLoader
                 if (app.Remediation is { } remediation && !Duration().IsMatch(remediation.Cooldown))
                 {
                     Error(remediation, nameof(RemediationSpec.Cooldown), $"cooldown '{remediation.Cooldown}' is not a duration", "write minutes or hours, such as 30m or 2h");
+                }
+                var upstreamApp = app.Kind is AppKind.Ollama or AppKind.Steel;
+                if (upstreamApp && app.Upstream is null)
+                {
+                    Error(app, nameof(AppSpec.Kind), $"app '{app.Name}' runs an upstream image but names none to mirror",
+                        "add upstream: <image>:<version>: the images workflow copies, scans and signs it into the platform's registry");
+                }
+                if (!upstreamApp && app.Upstream is not null)
+                {
+                    Error(app, nameof(AppSpec.Upstream), $"app '{app.Name}' is built from this repository, not mirrored", "drop upstream: the images workflow builds it");
+                }
+                if (app.Upstream is { } upstream && !UpstreamImage().IsMatch(upstream))
+                {
+                    Error(app, nameof(AppSpec.Upstream), $"'{upstream}' is not an image at a version",
+                        "write registry/name:version, such as docker.io/ollama/ollama:0.6.5 (not latest), or registry/name@sha256:<digest>");
+                }
+                if (upstreamApp && !spec.SupplyChain.Registries.Any(r => app.Image.StartsWith(r + "/", StringComparison.Ordinal)))
+                {
+                    Error(app, nameof(AppSpec.Image), $"'{app.Image}' is not in the platform's registries",
+                        $"run the mirrored copy, from {string.Join(" or ", spec.SupplyChain.Registries)}: Kyverno admits only signed images from there");
+                }
+                if (app.Kind != AppKind.Ollama && app.Models.Count > 0)
+                {
+                    Error(app, nameof(AppSpec.Models), $"app '{app.Name}' is not Ollama but lists models", "move the models to the app of kind ollama");
+                }
+                foreach (var model in app.Models.Where(m => !OllamaModel().IsMatch(m)))
+                {
+                    Error(app, nameof(AppSpec.Models), $"'{model}' is not an Ollama model name", "write name:tag, such as llama3.2:3b");
                 }
                 if (app.Kind != AppKind.Orchestrator && app.Events.Count > 0)
                 {
