@@ -22,7 +22,7 @@ internal sealed class ArgoCd : IComponent
     public static string ServerUrl => $"http://{Meta.Dns(Server, Namespace)}";
 
     private const string Server = "argocd-server";
-    private const string OidcSecret = "argocd-oidc";
+    public const string OidcSecret = "argocd-oidc";
 
     /// <summary>The repo-server's account (the chart's name for it): its SOPS sidecar decrypts with the KMS key through it.</summary>
     private static readonly AwsIdentity Sops = new(Namespace, "argocd-repo-server", "decrypting *.sops.yaml with the platform's KMS key",

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
 using Helix.Platform.Spec;
+using k8s.Models;
 
 namespace Helix.Platform.Components;
 
@@ -48,6 +49,15 @@ internal sealed class Authentik : IComponent
                     ["AUTHENTIK_POSTGRESQL__PASSWORD"] = KeySource.Same(Cnpg.Namespace, Cnpg.RoleSecret(Name), "password"),
                 },
             },
+            // Each OIDC client's secret: Argo CD's is its own Secret's value; Devtron's is made here, its one source.
+            new(Namespace, AuthentikBlueprint.ClientSecrets, [.. AuthentikBlueprint.OidcClients.Select(c => c.Slug)], SecretCreator.Operator,
+                "the OIDC clients' secrets the blueprint gives Authentik")
+            {
+                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+                {
+                    [ArgoCd.Name] = KeySource.Same(ArgoCd.Namespace, ArgoCd.OidcSecret, "clientSecret"),
+                },
+            },
         ],
     };
 
@@ -60,9 +70,18 @@ internal sealed class Authentik : IComponent
                 // AUTHENTIK_SECRET_KEY and AUTHENTIK_POSTGRESQL__PASSWORD, SOPS-encrypted in this folder.
                 ["envFrom"] = new JsonArray(new JsonObject { ["secretRef"] = new JsonObject { ["name"] = Secret } }),
                 ["env"] = new JsonArray(
+                [
                     // PgBouncer in transaction mode cannot hold server-side cursors across transactions.
-                    new JsonObject { ["name"] = "AUTHENTIK_POSTGRESQL__DISABLE_SERVER_SIDE_CURSORS", ["value"] = "true" }),
+                    new JsonObject { ["name"] = "AUTHENTIK_POSTGRESQL__DISABLE_SERVER_SIDE_CURSORS", ["value"] = "true" },
+                    // The blueprint reads each OIDC client's secret with !Env.
+                    .. AuthentikBlueprint.OidcClients.Select(c => (JsonNode)new JsonObject
+                    {
+                        ["name"] = c.SecretVariable,
+                        ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = AuthentikBlueprint.ClientSecrets, ["key"] = c.Slug } },
+                    }),
+                ]),
             },
+            ["blueprints"] = new JsonObject { ["configMaps"] = new JsonArray(AuthentikBlueprint.ConfigMap) },
             ["authentik"] = new JsonObject
             {
                 ["postgresql"] = new JsonObject { ["host"] = Cnpg.PoolerHost, ["name"] = Name, ["user"] = Name, ["port"] = Cnpg.Port },
@@ -77,5 +96,17 @@ internal sealed class Authentik : IComponent
             ["worker"] = new JsonObject { ["replicas"] = 2, ["pdb"] = new JsonObject { ["enabled"] = true } },
             ["postgresql"] = new JsonObject { ["enabled"] = false },
         }),
-    ], []);
+    ],
+    [
+        new ManifestFile("blueprints.yaml",
+        [
+            new V1ConfigMap
+            {
+                ApiVersion = "v1",
+                Kind = "ConfigMap",
+                Metadata = Meta.Object(AuthentikBlueprint.ConfigMap, Namespace, Name),
+                Data = new Dictionary<string, string>(StringComparer.Ordinal) { [AuthentikBlueprint.File] = AuthentikBlueprint.Render(model) },
+            },
+        ]),
+    ]);
 }

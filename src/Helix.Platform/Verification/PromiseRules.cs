@@ -53,7 +53,8 @@ internal static partial class PromiseRules
             .Concat(objects.Where(o => o.Kind == "Application" && o.Group == "argoproj.io").SelectMany(ChartPins))
             .Concat(objects.Where(o => o.Kind == "AppProject").SelectMany(p => TenantProject(p, intent)))
             .Concat(objects.Where(o => o.Kind == "Namespace" && o.Group == "").SelectMany(n => PodSecurity(n, intent)))
-            .Concat(AlertRouting(objects, model.Applications.Select(a => a.Name).ToHashSet(StringComparer.Ordinal)));
+            .Concat(AlertRouting(objects, model.Applications.Select(a => a.Name).ToHashSet(StringComparer.Ordinal)))
+            .Concat(BlueprintRules.Check(objects));
     }
 
     /// <summary>

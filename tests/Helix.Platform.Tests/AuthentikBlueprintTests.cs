@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Helix.Platform.Components;
+using Helix.Platform.Model;
+using Helix.Platform.Simulation;
+using Helix.Platform.Spec;
+using Helix.Platform.Verification;
+using YamlDotNet.RepresentationModel;
+
+namespace Helix.Platform.Tests;
+
+/// <summary>
+/// The arrow Traefik => SSO Gate => Authentik on the rendered tree: Authentik's blueprint has a
+/// forward-auth provider per SSO route bound to the embedded outpost, OIDC clients whose secrets are
+/// the tools' own, and it matches Authentik's published blueprint schema (2025.4.1, the newest at
+/// hand; see the schema's README).
+/// </summary>
+public sealed class AuthentikBlueprintTests
+{
+    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly Lazy<List<(string File, JsonElement Object)>> Tree = new(() =>
+        [.. PlatformCompiler.Verify(PlatformCompiler.Render(Model), Model).Tree.Objects.Select(o => (o.File, o.Object))]);
+
+    private static List<KubeObject> Objects(Func<string, string, string>? edit = null) =>
+        [.. Tree.Value.Select(o => new KubeObject(o.File, edit is null ? o.Object : JsonDocument.Parse(edit(o.File, o.Object.GetRawText())).RootElement))];
+
+    private static YamlMappingNode Blueprint()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(AuthentikBlueprint.Render(Model)));
+        return (YamlMappingNode)stream.Documents.Single().RootNode;
+    }
+
+    private static List<YamlMappingNode> Entries(string model) =>
+        [.. ((YamlSequenceNode)Blueprint()["entries"]).Cast<YamlMappingNode>().Where(e => e["model"].ToString() == model)];
+
+    [Fact]
+    public void EverySsoRoute_HasAForwardAuthProvider_BoundToTheEmbeddedOutpost_AndTheBlueprintMatchesTheSchema()
+    {
+        Assert.Empty(BlueprintRules.Check(Objects()));
+        var sso = Model.Routes.Where(r => r.Route.Auth == RouteAuth.Sso).Select(r => $"https://{r.Route.Host}").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(4, sso.Count);
+        var providers = Entries("authentik_providers_proxy.proxyprovider");
+        Assert.Equal(sso, providers.Select(p => ((YamlMappingNode)p["attrs"])["external_host"].ToString()).Order(StringComparer.Ordinal));
+        Assert.All(providers, p => Assert.Equal("forward_single", ((YamlMappingNode)p["attrs"])["mode"].ToString()));
+        var outpost = Assert.Single(Entries("authentik_outposts.outpost"));
+        var bound = ((YamlSequenceNode)((YamlMappingNode)outpost["attrs"])["providers"]).Cast<YamlScalarNode>().ToList();
+        Assert.All(bound, b => Assert.Equal("!KeyOf", b.Tag.Value));
+        Assert.Equal(providers.Select(p => p["id"].ToString()).Order(StringComparer.Ordinal), bound.Select(b => b.Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ArgoCdsOidcClient_IsTheApplicationItsIssuerNames_WithItsOwnSecret()
+    {
+        var provider = Entries("authentik_providers_oauth2.oauth2provider").Single(p => ((YamlMappingNode)p["attrs"])["client_id"].ToString() == "argocd");
+        var attrs = (YamlMappingNode)provider["attrs"];
+        Assert.Equal("!Env", ((YamlScalarNode)attrs["client_secret"]).Tag.Value);
+        var redirect = (YamlMappingNode)((YamlSequenceNode)attrs["redirect_uris"])[0];
+        Assert.Equal($"https://{Model.Host(ArgoCd.Name)}/auth/callback", redirect["url"].ToString());
+        // Argo CD's issuer is this application's slug.
+        Assert.Contains(Entries("authentik_core.application"), a => ((YamlMappingNode)a["identifiers"])["slug"].ToString() == "argocd");
+        var argocd = Tree.Value.Single(o => o.File.EndsWith("platform/argocd/application.yaml", StringComparison.Ordinal)).Object.GetRawText();
+        Assert.Contains($"issuer: https://{Model.Host(Authentik.Name)}/application/o/argocd/", argocd, StringComparison.Ordinal);
+
+        // The secret Authentik holds is Argo CD's own value, and the worker reads it from the environment the blueprint names.
+        var secrets = Model.Secrets().Single(s => s.Name == AuthentikBlueprint.ClientSecrets);
+        Assert.Equal(KeySource.Same(ArgoCd.Namespace, ArgoCd.OidcSecret, "clientSecret"), secrets.Source(ArgoCd.Name));
+        var values = Tree.Value.Single(o => o.File.EndsWith("platform/authentik/application.yaml", StringComparison.Ordinal)).Object.GetRawText();
+        Assert.Contains($"\"name\":\"{AuthentikBlueprint.OidcClients[0].SecretVariable}\"", values, StringComparison.Ordinal);
+        Assert.Contains($"\"configMaps\":[\"{AuthentikBlueprint.ConfigMap}\"]", values, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("breaks", "sso-provider")]
+    public void ABlueprintThatMissesARoute_LeavesItsHostUnanswered_AndIsCaught()
+    {
+        // Grafana's provider unbound from the outpost: its id leaves the outpost's providers.
+        var findings = BlueprintRules.Check(Objects((file, json) => file.EndsWith("authentik/base/blueprints.yaml", StringComparison.Ordinal)
+            ? json.Replace("\\n    - !KeyOf proxy-grafana-helix-example-com", "", StringComparison.Ordinal)
+            : json)).ToList();
+        var finding = Assert.Single(findings);
+        Assert.Equal(BlueprintRules.SsoRule, finding.Rule);
+        Assert.StartsWith("grafana.helix.example.com is behind ForwardAuth", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("breaks", "authentik-blueprint")]
+    public void ABlueprintWithAFieldAuthentikDoesNotHave_IsCaught()
+    {
+        Assert.Contains("mode: forward_single", AuthentikBlueprint.Render(Model), StringComparison.Ordinal);
+        var findings = BlueprintRules.Check(Objects((file, json) => file.EndsWith("authentik/base/blueprints.yaml", StringComparison.Ordinal)
+            ? json.Replace("mode: forward_single", "mode: forward_everything", StringComparison.Ordinal)
+            : json)).ToList();
+        Assert.Contains(findings, f => f.Rule == BlueprintRules.SchemaRule && f.Resource == $"ConfigMap/{Authentik.Namespace}/{AuthentikBlueprint.ConfigMap}");
+    }
+}
