@@ -91,5 +91,10 @@ public sealed class AuthentikBlueprintTests
             ? json.Replace("mode: forward_single", "mode: forward_everything", StringComparison.Ordinal)
             : json)).ToList();
         Assert.Contains(findings, f => f.Rule == BlueprintRules.SchemaRule && f.Resource == $"ConfigMap/{Authentik.Namespace}/{AuthentikBlueprint.ConfigMap}");
+
+        var unknown = BlueprintRules.Check(Objects((file, json) => file.EndsWith("authentik/base/blueprints.yaml", StringComparison.Ordinal)
+            ? json.Replace("model: authentik_core.group", "model: authentik_core.team", StringComparison.Ordinal)
+            : json)).ToList();
+        Assert.Contains(unknown, f => f.Rule == BlueprintRules.SchemaRule && f.Message == "helix.yaml: 'authentik_core.team' is not a model Authentik's blueprints know");
     }
 }
