@@ -179,7 +179,7 @@ public sealed class AlertingTests : IDisposable
                 : o.Object).RootElement)).ToList();
 
         var findings = PromiseRules.Tree(edited, Model).Where(f => f.Rule == PromiseRules.AlertRoutingRule).ToList();
-        Assert.Equal(4, findings.Count(f => f.Resource == "PrometheusRule/helix-orchestrator/orchestrator" && f.Message.Contains("names no application", StringComparison.Ordinal)));
+        Assert.Equal(5, findings.Count(f => f.Resource == "PrometheusRule/helix-orchestrator/orchestrator" && f.Message.Contains("names no application", StringComparison.Ordinal)));
         Assert.Equal(3, findings.Count(f => f.Resource == "PrometheusRule/helix-remediation/remediation" && f.Message.Contains("'remedation'", StringComparison.Ordinal)));
     }
 

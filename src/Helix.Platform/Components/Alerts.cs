@@ -51,6 +51,8 @@ internal static class Alerts
                 + $" / sum(rate(helix_workflows_runs_total{{job=\"{app.Name}\",namespace=\"{app.Namespace}\"}}[15m])) > 0.2",
             Sustained, Labels(app.Name, "critical"),
             Say("Over 20% of workflow runs fail", "Runs failing ({{ $value | humanizePercentage }}): look at the dead letters and the last sync.")),
+        new("HelixQueueLag", $"max(helix_orchestrator_queue_pending{{job=\"{app.Name}\",namespace=\"{app.Namespace}\"}}) > 1000", "15m", Labels(app.Name, "warning"),
+            Say("Events are piling up in the Orchestrator's queue", "{{ $value }} events waiting for 15 minutes: the workers fall behind or stopped consuming.")),
     ]);
 
     /// <summary>A platform Application, over the namespaces only its parts run in: Deployments or StatefulSets short of ready replicas.</summary>

@@ -1,42 +1,56 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Helix.Platform.Model;
+using Helix.Platform.Spec;
 
 namespace Helix.Platform.Components;
 
-/// <summary>Grafana dashboards of Helix's own services, from the metrics they export.</summary>
+/// <summary>
+/// Grafana dashboards of Helix's own services, from the metrics they export: every service's HTTP
+/// requests and latency, and what each does (deliveries, queue lag and runs, signals and decisions).
+/// </summary>
 internal static class HelixDashboards
 {
-    public const string Uid = "helix-services";
-
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string Render()
+    /// <summary>The dashboard of one service: its HTTP panels, then its own.</summary>
+    public static Dashboard For(AppSpec app, IEnumerable<DashboardPanel> own)
     {
-        var panels = new JsonArray(
-            Panel(1, "Webhook deliveries by outcome", "sum by (source, outcome) (rate(helix_webhooks_requests_total[5m]))", "reqps", 0),
-            Panel(2, "Enqueue latency p99", "histogram_quantile(0.99, sum by (le) (rate(helix_webhooks_enqueue_duration_seconds_bucket[5m])))", "s", 12),
-            Panel(3, "HTTP server p99 by service", "histogram_quantile(0.99, sum by (le, job) (rate(http_server_request_duration_seconds_bucket[5m])))", "s", 24));
-        var dashboard = new JsonObject
+        ArgumentNullException.ThrowIfNull(app);
+        var selector = $"job=\"{app.Name}\",namespace=\"{app.Namespace}\"";
+        return new Dashboard($"helix-{app.Name}", $"Helix: {app.Name}",
+        [
+            new("Requests by status", $"sum by (http_response_status_code) (rate(http_server_request_duration_seconds_count{{{selector}}}[5m]))", "reqps"),
+            new("Request latency p99", $"histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{{{selector}}}[5m])))", "s"),
+            .. own,
+        ]);
+    }
+
+    /// <summary>A dashboard as Grafana's JSON model.</summary>
+    public static string Render(Dashboard dashboard)
+    {
+        ArgumentNullException.ThrowIfNull(dashboard);
+        var json = new JsonObject
         {
-            ["uid"] = Uid,
-            ["title"] = "Helix services",
+            ["uid"] = dashboard.Uid,
+            ["title"] = dashboard.Title,
             ["tags"] = new JsonArray("helix"),
             ["timezone"] = "utc",
             ["schemaVersion"] = 39,
             ["time"] = new JsonObject { ["from"] = "now-6h", ["to"] = "now" },
-            ["panels"] = panels,
+            ["panels"] = new JsonArray([.. dashboard.Panels.Select((p, i) => (JsonNode)Panel(i + 1, p, i * 8))]),
         };
-        return dashboard.ToJsonString(Indented).ReplaceLineEndings("\n");
+        return json.ToJsonString(Indented).ReplaceLineEndings("\n");
     }
 
-    private static JsonObject Panel(int id, string title, string expr, string unit, int y) => new()
+    private static JsonObject Panel(int id, DashboardPanel panel, int y) => new()
     {
         ["id"] = id,
         ["type"] = "timeseries",
-        ["title"] = title,
+        ["title"] = panel.Title,
         ["datasource"] = new JsonObject { ["type"] = "prometheus", ["uid"] = "prometheus" },
         ["gridPos"] = new JsonObject { ["h"] = 8, ["w"] = 24, ["x"] = 0, ["y"] = y },
-        ["fieldConfig"] = new JsonObject { ["defaults"] = new JsonObject { ["unit"] = unit } },
-        ["targets"] = new JsonArray(new JsonObject { ["refId"] = "A", ["expr"] = expr }),
+        ["fieldConfig"] = new JsonObject { ["defaults"] = new JsonObject { ["unit"] = panel.Unit } },
+        ["targets"] = new JsonArray(new JsonObject { ["refId"] = "A", ["expr"] = panel.Expr }),
     };
 }

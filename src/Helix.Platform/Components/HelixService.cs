@@ -37,6 +37,9 @@ internal abstract class HelixService(AppSpec app) : IComponent
     /// <summary>The environment after the common variables: the service's options.</summary>
     protected abstract IEnumerable<V1EnvVar> Environment(PlatformModel model);
 
+    /// <summary>Dashboard panels of its own metrics, after the HTTP ones every service has.</summary>
+    protected virtual IEnumerable<DashboardPanel> Panels(string selector) => [];
+
     /// <summary>Alerts of its own beyond the HTTP ones every service has.</summary>
     protected virtual IEnumerable<AlertRuleGroup> AlertGroups() => [];
 
@@ -78,6 +81,7 @@ internal abstract class HelixService(AppSpec app) : IComponent
         Secrets = [.. Secrets(spec)],
         CrdsUsed = [MonitoringCrds.ServiceMonitor, MonitoringCrds.PrometheusRule],
         NodePools = [NodeRole.Compute],
+        Dashboards = [HelixDashboards.For(App, Panels($"job=\"{App.Name}\",namespace=\"{App.Namespace}\""))],
     };
 
     /// <summary>Its configuration as the Deployment passes it (tests bind it with the service's own options classes).</summary>

@@ -73,7 +73,6 @@ internal sealed class Observability : IComponent
             ],
             CrdsUsed = [MonitoringCrds.ServiceMonitor, MonitoringCrds.PodMonitor, MonitoringCrds.PrometheusRule, new("monitoring.coreos.com", "Prometheus"),
                 new("monitoring.coreos.com", "Alertmanager")],
-            Dashboards = [HelixDashboards.Uid],
             Storage =
             [
                 new(Prometheus, obs.MetricsStorage, $"each of {PrometheusReplicas} Prometheus replicas") { Claims = PrometheusReplicas },
@@ -109,7 +108,8 @@ internal sealed class Observability : IComponent
             ApiVersion = "v1",
             Kind = "ConfigMap",
             Metadata = Meta.Object("helix-dashboards", Namespace, Name, new Dictionary<string, string> { ["grafana_dashboard"] = "1" }),
-            Data = new Dictionary<string, string> { [$"{HelixDashboards.Uid}.json"] = HelixDashboards.Render() },
+            // Every component's dashboards, in the namespace Grafana's sidecar watches.
+            Data = model.Declarations.SelectMany(d => d.Dashboards).ToDictionary(d => $"{d.Uid}.json", HelixDashboards.Render, StringComparer.Ordinal),
         };
         return new ComponentRender(
         [

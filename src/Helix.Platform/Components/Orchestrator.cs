@@ -20,6 +20,14 @@ internal sealed class Orchestrator(AppSpec app) : HelixService(app)
 
     protected override IEnumerable<AlertRuleGroup> AlertGroups() => [Alerts.Runs(App)];
 
+    protected override IEnumerable<DashboardPanel> Panels(string selector) =>
+    [
+        new("Queue lag (events waiting)", $"max(helix_orchestrator_queue_pending{{{selector}}})", "short"),
+        new("Events by outcome", $"sum by (outcome) (rate(helix_orchestrator_events_total{{{selector}}}[5m]))", "ops"),
+        new("Runs by workflow and outcome", $"sum by (workflow, outcome) (rate(helix_workflows_runs_total{{{selector}}}[5m]))", "ops"),
+        new("Runs executing", $"sum(helix_orchestrator_runs_active{{{selector}}})", "short"),
+    ];
+
     protected override IEnumerable<Flow> Flows(PlatformSpec spec)
     {
         yield return new(App.Name, Nats.Name, Nats.Port, "job dispatch");

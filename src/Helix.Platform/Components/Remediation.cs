@@ -32,6 +32,13 @@ internal sealed class Remediation(AppSpec app) : HelixService(app)
 
     protected override (string Name, string Root)? OwnSecret => (Secret, SecretsRoot);
 
+    protected override IEnumerable<DashboardPanel> Panels(string selector) =>
+    [
+        new("Signals by source and result", $"sum by (source, result) (rate(helix_remediation_signals_total{{{selector}}}[5m]))", "ops"),
+        new("Requests refused by reason", $"sum by (source, reason) (rate(helix_remediation_refused_total{{{selector}}}[5m]))", "ops"),
+        new("Decisions by outcome", $"sum by (outcome) (increase(helix_remediation_decisions_total{{{selector}}}[1h]))", "short"),
+    ];
+
     protected override IEnumerable<Flow> Flows(PlatformSpec spec)
     {
         yield return new(App.Name, ArgoCd.Name, ArgoCd.Port, "application state");

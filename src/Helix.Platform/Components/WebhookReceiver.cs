@@ -12,6 +12,12 @@ internal sealed class WebhookReceiver(AppSpec app) : HelixService(app)
 
     protected override IReadOnlyList<string> DependsOn => [Nats.Name];
 
+    protected override IEnumerable<DashboardPanel> Panels(string selector) =>
+    [
+        new("Deliveries by source and outcome", $"sum by (source, outcome) (rate(helix_webhooks_requests_total{{{selector}}}[5m]))", "reqps"),
+        new("Enqueue latency p99 by source", $"histogram_quantile(0.99, sum by (le, source) (rate(helix_webhooks_enqueue_duration_seconds_bucket{{{selector}}}[5m])))", "s"),
+    ];
+
     protected override IEnumerable<Flow> Flows(PlatformSpec spec) => [new(App.Name, Nats.Name, Nats.Port, "async enqueue")];
 
     protected override IEnumerable<SecretNeed> Secrets(PlatformSpec spec) =>

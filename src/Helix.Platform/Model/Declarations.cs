@@ -129,6 +129,12 @@ public sealed record AwsIdentity(string Namespace, string ServiceAccount, string
     public string Subject => $"system:serviceaccount:{Namespace}:{ServiceAccount}";
 }
 
+/// <summary>A Grafana time-series panel: its title, PromQL, and the unit Grafana shows it in.</summary>
+public sealed record DashboardPanel(string Title, string Expr, string Unit);
+
+/// <summary>A Grafana dashboard a component ships: its uid, title and panels.</summary>
+public sealed record Dashboard(string Uid, string Title, IReadOnlyList<DashboardPanel> Panels);
+
 /// <summary>Everything one component says about itself; the model reads nothing else.</summary>
 public sealed record ComponentDeclaration
 {
@@ -171,8 +177,8 @@ public sealed record ComponentDeclaration
 
     public IReadOnlyList<StorageClaim> Storage { get; init; } = [];
 
-    /// <summary>Grafana dashboards it ships, by uid.</summary>
-    public IReadOnlyList<string> Dashboards { get; init; } = [];
+    /// <summary>Grafana dashboards of its own metrics (the observability component renders them all).</summary>
+    public IReadOnlyList<Dashboard> Dashboards { get; init; } = [];
 
     /// <summary>Its service accounts that act on AWS, each with a role of its own.</summary>
     public IReadOnlyList<AwsIdentity> AwsIdentities { get; init; } = [];
