@@ -105,6 +105,18 @@ public sealed class SpecLoaderTests
     }
 
     [Theory]
+    [InlineData("10.0.0.0/24", "'10.0.0.0/24' is not a private IPv4 network of /8 to /16")]
+    [InlineData(".inf", "'.inf' is not a private IPv4 network of /8 to /16")]
+    [InlineData("fd00::/48", "'fd00::/48' is not a private IPv4 network of /8 to /16")]
+    public void TheNodeNetwork_LeavesRoomForTheNodeSubnet(string cidr, string message)
+    {
+        var text = ReferenceSpec.With("    networkCidr: 10.0.0.0/16", $"    networkCidr: {cidr}");
+        var error = Single(text);
+        Assert.Equal(message, error.Message);
+        Assert.Equal(ReferenceSpec.LineOf(text, "networkCidr:"), error.Mark.Line);
+    }
+
+    [Theory]
     [InlineData("[0.0.0.0/0]", "'0.0.0.0/0' is not a network the operators SSH from")]
     [InlineData("[ssh.example.com]", "'ssh.example.com' is not a network the operators SSH from")]
     [InlineData("[]", "no address may SSH to the NetBird server")]

@@ -123,6 +123,20 @@ public static partial class SpecLoader
             Https(spec.GitOps, nameof(GitOpsSpec.RepoUrl), spec.GitOps.RepoUrl, "the GitOps repository's https address, such as https://github.com/acme/platform.git", repository: true);
             Https(spec.Infra.NetBird, nameof(NetBirdSpec.ManagementUrl), spec.Infra.NetBird.ManagementUrl, "the NetBird management server's https address");
             Https(spec.SupplyChain.Cosign, nameof(CosignSpec.Issuer), spec.SupplyChain.Cosign.Issuer, "the OIDC issuer that signs the images, such as https://token.actions.githubusercontent.com");
+            // The node subnet is the network's first /24 after it (cidrsubnet(cidr, 8, 1)): the network must leave room for it.
+            if (!System.Net.IPNetwork.TryParse(spec.Infra.Hetzner.NetworkCidr, out var network)
+                || network.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || network.PrefixLength is < 8 or > 16)
+            {
+                Error(spec.Infra.Hetzner, nameof(HetznerSpec.NetworkCidr), $"'{spec.Infra.Hetzner.NetworkCidr}' is not a private IPv4 network of /8 to /16",
+                    "write the network's CIDR, such as 10.0.0.0/16: the node subnet is cut from it");
+            }
+            foreach (var (name, cidr) in new[] { (nameof(ClusterSpec.PodCidr), spec.Cluster.PodCidr), (nameof(ClusterSpec.ServiceCidr), spec.Cluster.ServiceCidr) })
+            {
+                if (!System.Net.IPNetwork.TryParse(cidr, out _))
+                {
+                    Error(spec.Cluster, name, $"'{cidr}' is not a network", "write a CIDR, such as 10.244.0.0/16");
+                }
+            }
             var admins = spec.Infra.NetBird.AdminCidrs;
             static bool Open(string cidr) => !System.Net.IPNetwork.TryParse(cidr, out var network) || network.PrefixLength == 0;
             if (admins.Count == 0 || admins.Any(Open))

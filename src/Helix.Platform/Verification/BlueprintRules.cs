@@ -117,10 +117,7 @@ internal static partial class BlueprintRules
                 var result = SchemaFor(models).Evaluate(JsonSerializer.SerializeToElement(ToJson(root, null)), new EvaluationOptions { OutputFormat = OutputFormat.List });
                 if (!result.IsValid)
                 {
-                    var details = (result.Details ?? []).Where(d => d.Errors is not null)
-                        .SelectMany(d => d.Errors!.Select(e => $"{(d.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {e.Value}"))
-                        .Distinct(StringComparer.Ordinal).Take(3);
-                    yield return new Finding(Severity.Error, map.Source, resource, SchemaRule, $"{key} is not a valid Authentik blueprint: {string.Join("; ", details)}",
+                    yield return new Finding(Severity.Error, map.Source, resource, SchemaRule, $"{key} is not a valid Authentik blueprint: {CrdSchemas.FirstErrors(result, 3)}",
                         "write models and fields as Authentik's blueprint schema defines them");
                 }
             }

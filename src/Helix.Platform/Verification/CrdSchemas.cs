@@ -95,6 +95,12 @@ public static class CrdSchemas
         }
     }
 
+    /// <summary>The first errors of a failed evaluation, each as "instance path: message", for a one-line finding.</summary>
+    internal static string FirstErrors(EvaluationResults results, int count) =>
+        string.Join("; ", (results.Details ?? []).Where(d => d.Errors is not null)
+            .SelectMany(d => d.Errors!.Select(e => $"{(d.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {e.Value}"))
+            .Distinct(StringComparer.Ordinal).Take(count));
+
     /// <summary>
     /// CRD patterns are Go (RE2) regular expressions: RE2 writes a one-letter Unicode class as
     /// <c>\PC</c>, .NET only as <c>\P{C}</c> (Cilium's policies use it). In the JSON text the

@@ -115,10 +115,7 @@ internal static partial class InfraVerifier
             var result = TalosSchema.Value.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
             if (!result.IsValid)
             {
-                var details = (result.Details ?? []).Where(d => d.Errors is not null)
-                    .SelectMany(d => d.Errors!.Select(e => $"{(d.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}: {e.Value}"))
-                    .Distinct(StringComparer.Ordinal).Take(5);
-                yield return new Finding(Severity.Error, file, "-", TalosRule, $"not a valid Talos machine config: {string.Join("; ", details)}",
+                yield return new Finding(Severity.Error, file, "-", TalosRule, $"not a valid Talos machine config: {CrdSchemas.FirstErrors(result, 5)}",
                     "write the patch as Talos v1.13's machine config defines it (talosctl validate)");
             }
         }
