@@ -294,61 +294,12 @@ public sealed class BringUpTests
         Assert.Contains("Gadget (example.com)", warning.Message, StringComparison.Ordinal);
     }
 
-    // What an edit writes: null, a boolean, a huge or negative number, a list, a map, or any Unicode text.
-    private static readonly Func<JsonNode?>[] Values =
-    [
-        () => null,
-        () => JsonValue.Create(true),
-        () => JsonValue.Create(1e308),
-        () => JsonValue.Create(-1),
-        () => new JsonArray(JsonValue.Create(0), new JsonObject()),
-        () => new JsonObject { ["*"] = "?" },
-    ];
-
-    private static readonly Gen<Func<JsonNode?>> Hostile = Gen.Frequency(
-        (6, Gen.Int[0, Values.Length - 1].Select(i => Values[i])),
-        (4, HostileJson.Text.Where(l => l.Unicode).Select<HostileJson.Literal, Func<JsonNode?>>(l => () => JsonValue.Create(l.Text))));
-
-    // Every node of an object, by path: where an edit can land.
-    private static List<(JsonNode Parent, string? Key, int Index)> Places(JsonNode node)
-    {
-        var places = new List<(JsonNode, string?, int)>();
-        void Walk(JsonNode n)
-        {
-            switch (n)
-            {
-                case JsonObject o:
-                    foreach (var (key, child) in o.ToList())
-                    {
-                        places.Add((o, key, -1));
-                        if (child is not null)
-                        {
-                            Walk(child);
-                        }
-                    }
-                    break;
-                case JsonArray a:
-                    for (var i = 0; i < a.Count; i++)
-                    {
-                        places.Add((a, null, i));
-                        if (a[i] is { } child)
-                        {
-                            Walk(child);
-                        }
-                    }
-                    break;
-            }
-        }
-        Walk(node);
-        return places;
-    }
-
     [Fact]
     public void AnyTreeEdit_AFieldOfAnyTypeAnywhere_IsSimulatedWithoutACrash()
     {
         var (model, tree, charts) = Reference.Value;
         // Up to three edits, each in any object of the tree or a chart's output, of any field, to any JSON value.
-        var edit = Gen.Select(Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue], Hostile);
+        var edit = HostileEdits.Edit;
         Gen.Select(edit.Array[1, 3], Gen.Bool).Sample(t =>
         {
             var (edits, inCharts) = t;
@@ -357,20 +308,7 @@ public sealed class BringUpTests
             foreach (var (which, where, value) in edits)
             {
                 var target = inCharts ? outputs[which % outputs.Count].Node : objects[which % objects.Count].Node;
-                var places = Places(target);
-                if (places.Count == 0)
-                {
-                    continue;
-                }
-                var (parent, key, index) = places[where % places.Count];
-                if (parent is JsonObject o)
-                {
-                    o[key!] = value();
-                }
-                else
-                {
-                    ((JsonArray)parent)[index] = value();
-                }
+                HostileEdits.Apply(target, where, value);
             }
             var editedTree = objects.Select(o => (o.File, JsonSerializer.SerializeToElement(o.Node))).ToList();
             var next = 0;

@@ -40,9 +40,11 @@ internal static partial class BlueprintRules
     /// The schema cut down to the models a blueprint uses (their branches and the definitions they
     /// reach): the same verdict as the whole schema's one-of over 200 models, at a fraction of its cost.
     /// </summary>
-    private static JsonSchema SchemaFor(IReadOnlyCollection<string> models) => Compiled.GetOrAdd(string.Join(',', models.Order(StringComparer.Ordinal)), _ =>
+    private static JsonSchema SchemaFor(List<string> used) => Compiled.GetOrAdd(string.Join(',', used.Order(StringComparer.Ordinal)), _ =>
     {
         var (root, branches) = Published.Value;
+        // A blueprint that names no model at all is held to every branch, as the whole schema would hold it.
+        IReadOnlyCollection<string> models = used.Count > 0 ? used : branches.Keys;
         var schema = root.DeepClone().AsObject();
         var definitions = root["$defs"]!.AsObject();
         var kept = new JsonObject();

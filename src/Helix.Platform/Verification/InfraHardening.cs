@@ -102,7 +102,7 @@ internal static class InfraHardening
         foreach (var (file, root) in files)
         {
             if (KubeObject.Element(root, "terraform", "backend") is { } backend && KubeObject.Element(backend, "s3") is { } s3
-                && (!(s3.TryGetProperty("encrypt", out var encrypt) && encrypt.ValueKind == JsonValueKind.True) || Text(s3, "kms_key_id") is not { Length: > 0 }))
+                && (!KubeObject.Flag(s3, "encrypt") || Text(s3, "kms_key_id") is not { Length: > 0 }))
             {
                 yield return new Finding(Severity.Error, file, "terraform.backend.s3", StateRule,
                     "the state (which holds secrets) is not encrypted with the platform's KMS key", "set encrypt: true and kms_key_id to the platform's key");
@@ -118,7 +118,7 @@ internal static class InfraHardening
             {
                 var ports = Items(rule, "ports").Select(p => p.ToString()).ToList();
                 if (Text(rule, "protocol") != "tcp" || ports.Count == 0 || ports.Any(p => !MeshPorts.Contains(p)) || Items(rule, "port_ranges").Count > 0
-                    || Flag(rule, "bidirectional"))
+                    || KubeObject.Flag(rule, "bidirectional"))
                 {
                     yield return new Finding(Severity.Error, file, $"netbird_policy.{name}", MeshRule,
                         $"rule '{Text(rule, "name")}' opens more than the Kubernetes and Talos APIs (protocol {Text(rule, "protocol") ?? "-"}, ports {string.Join(",", ports)})",
@@ -151,7 +151,7 @@ internal static class InfraHardening
         foreach (var (file, _, name, network) in resources.Where(r => r.Type == "hcloud_load_balancer_network"))
         {
             if (Reference(Text(network, "load_balancer_id")) is { } balancer && apiBalancers.Contains(balancer)
-                && network.TryGetProperty("enable_public_interface", out var open) && open.ValueKind == JsonValueKind.False)
+                && KubeObject.Element(network, "enable_public_interface")?.ValueKind == JsonValueKind.False)
             {
                 continue;
             }
@@ -176,7 +176,7 @@ internal static class InfraHardening
             // The issuer's bucket may serve its two discovery documents to anyone, and nothing else: its policy says so.
             var discovery = Has("aws_s3_bucket_policy", p => DiscoveryOnly(Text(p, "policy"), documents));
             var blocks = discovery ? PublicAclBlocks : PublicAccessBlocks;
-            if (!Has("aws_s3_bucket_public_access_block", b => blocks.All(k => b.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.True)))
+            if (!Has("aws_s3_bucket_public_access_block", b => blocks.All(k => KubeObject.Flag(b, k))))
             {
                 yield return new Finding(Severity.Error, file, $"aws_s3_bucket.{name}", BucketRule, "the bucket is not blocked from public access",
                     discovery ? "block public ACLs (block_public_acls, ignore_public_acls): only its policy may publish the discovery documents"
@@ -288,8 +288,6 @@ internal static class InfraHardening
         var block = name is null ? element : element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var b) ? b : default;
         return block.ValueKind == JsonValueKind.Object ? [.. block.EnumerateObject()] : [];
     }
-
-    private static bool Flag(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 
     private static List<JsonElement> Items(JsonElement? element, string name) =>
         [.. KubeObject.Items(element is { } e ? KubeObject.Element(e, name) : null)];
