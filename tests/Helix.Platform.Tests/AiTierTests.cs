@@ -15,7 +15,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class AiTierTests : IDisposable
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private static readonly Lazy<Output.FileSet> Files = new(() => PlatformCompiler.Render(Model));
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("helix-ai-");
 

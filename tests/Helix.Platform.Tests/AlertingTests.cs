@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Helix.Platform.Components;
 using Helix.Platform.Model;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 
 namespace Helix.Platform.Tests;
@@ -17,7 +16,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class AlertingTests : IDisposable
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private static readonly Lazy<Output.FileSet> Files = new(() => PlatformCompiler.Render(Model));
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("helix-alerts-");
 

@@ -16,7 +16,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class AuthentikBlueprintTests
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private static readonly Lazy<List<(string File, JsonElement Object)>> Tree = new(() =>
         [.. PlatformCompiler.Verify(PlatformCompiler.Render(Model), Model).Tree.Objects.Select(o => (o.File, o.Object))]);
 

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Helix.Platform.Charts;
 using Helix.Platform.Model;
 using Helix.Platform.Simulation;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 using CsCheck;
 using Helix.Testing;
@@ -21,7 +20,7 @@ public sealed class BringUpTests
     {
         TestEnvironment.Require("HELIX_HELM", "Helm v4 (scripts/tools.sh install)");
         TestEnvironment.Require("HELIX_CHARTS", "the upstream chart sources (../shared/charts)");
-        var model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var model = ReferenceSpec.Model;
         var verification = PlatformCompiler.RenderAndVerify(model).Verification;
         var charts = PlatformCompiler.VerifyCharts(verification.Tree, model, Environment.GetEnvironmentVariable);
         Assert.Null(charts.Error);

@@ -1,5 +1,4 @@
 using Helix.Platform.Charts;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 using Helix.Testing;
 
@@ -166,7 +165,7 @@ public sealed class ChartTests
     public void NoChartOfTheReferencePlatform_AsksForALoadBalancer_WhichNothingProvisions()
     {
         // The cloud's load balancers are Terraform's: a Service of type LoadBalancer would stay pending, its Application Progressing.
-        var model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var model = ReferenceSpec.Model;
         var files = PlatformCompiler.Render(model);
         var report = Verify([.. files.Paths.Where(p => p.StartsWith("gitops/", StringComparison.Ordinal) && p.EndsWith(".yaml", StringComparison.Ordinal)).Select(p => (p, files.Text(p)))]);
         Assert.Contains(report.Charts, c => c.Release.Application == "devtron");

@@ -1,13 +1,12 @@
 using System.Text.RegularExpressions;
 using Helix.Platform.Infra;
-using SpecLoader = Helix.Platform.Spec.SpecLoader;
 using YamlDotNet.RepresentationModel;
 
 namespace Helix.Platform.Tests;
 
 public sealed partial class CiWorkflowTests
 {
-    private static readonly Dictionary<string, string> Rendered = CiWorkflows.Render(PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!))
+    private static readonly Dictionary<string, string> Rendered = CiWorkflows.Render(ReferenceSpec.Model)
         .ToDictionary(w => Path.GetFileName(w.Path), w => w.Text);
 
     private static YamlMappingNode Parse(string name)
@@ -124,7 +123,7 @@ public sealed partial class CiWorkflowTests
         Assert.DoesNotContain(Rendered.Values, w => w.Contains("-auto-approve", StringComparison.Ordinal));
 
         // GitHub names the environment in the token's subject: the apply role must trust exactly that.
-        var model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+        var model = ReferenceSpec.Model;
         var aws = TerraformRenderer.Render(model).Single(f => f.Path.EndsWith("/aws.tf.json", StringComparison.Ordinal)).Text;
         Assert.Contains($"\"repo:helix-platform/platform:environment:{CiWorkflows.ApplyEnvironment}\"", aws, StringComparison.Ordinal);
         Assert.DoesNotContain("\"repo:helix-platform/platform:ref:refs/heads/main\"", aws[..aws.IndexOf("github_plan_assume", StringComparison.Ordinal)], StringComparison.Ordinal);

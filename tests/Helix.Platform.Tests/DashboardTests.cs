@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Helix.Platform.Model;
-using Helix.Platform.Spec;
 
 namespace Helix.Platform.Tests;
 
@@ -14,7 +13,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed partial class DashboardTests : IDisposable
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("helix-dashboards-");
 
     public void Dispose() => _root.Delete(recursive: true);

@@ -10,7 +10,7 @@ namespace Helix.Platform.Tests;
 
 public sealed class GitOpsRenderTests
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
 
     private static string RepositoryRoot => Path.GetDirectoryName(Path.GetDirectoryName(ReferenceSpec.Path))!;
 
@@ -20,7 +20,7 @@ public sealed class GitOpsRenderTests
     public void Render_IsByteIdentical_FromOneRunToTheNext()
     {
         var first = GitOpsRenderer.Render(Model);
-        var second = GitOpsRenderer.Render(PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!));
+        var second = GitOpsRenderer.Render(ReferenceSpec.Model);
         Assert.Equal(first.Paths, second.Paths);
         Assert.All(first.Paths, p => Assert.Equal(first.Text(p), second.Text(p)));
         Assert.All(first.Paths, p => Assert.DoesNotContain("\r", first.Text(p), StringComparison.Ordinal));

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using CsCheck;
 using Helix.Platform.Model;
 using Helix.Platform.Simulation;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 using YamlDotNet.RepresentationModel;
 using YamlNode = YamlDotNet.RepresentationModel.YamlNode;
@@ -16,7 +15,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class HostileInfraTests
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private static readonly Lazy<Output.FileSet> Files = new(() => PlatformCompiler.Render(Model));
 
     private static JsonNode Yaml(string path) =>

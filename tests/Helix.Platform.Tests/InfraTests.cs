@@ -9,7 +9,7 @@ namespace Helix.Platform.Tests;
 
 public sealed class InfraTests
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
 
     private static Dictionary<string, string> Infra(PlatformModel model) =>
         TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).ToDictionary(f => f.Path, f => f.Text);

@@ -1,11 +1,10 @@
 using Helix.Platform.Model;
-using Helix.Platform.Spec;
 
 namespace Helix.Platform.Tests;
 
 public sealed class ModelTests
 {
-    private static PlatformModel Reference() => PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static PlatformModel Reference() => ReferenceSpec.Model;
 
     [Fact]
     public void Steps_AreTheSeedsNine_TerraformFirst_ThenOneSyncWaveEach()

@@ -1,6 +1,5 @@
 using Helix.Platform.Model;
 using Helix.Platform.Rendering;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 
 namespace Helix.Platform.Tests;
@@ -12,7 +11,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class PromiseRulesTests
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
 
     private const string Cluster = "gitops/platform/cnpg/base/cluster.yaml";
     private const string Pooler = "gitops/platform/cnpg/base/pooler.yaml";

@@ -1,7 +1,6 @@
 using Helix.Platform.Charts;
 using Helix.Platform.Model;
 using Helix.Platform.Simulation;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 using Helix.Testing;
 
@@ -15,7 +14,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class ReferenceBreaksTests : IDisposable
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private static readonly Lazy<Output.FileSet> Reference = new(() => PlatformCompiler.RenderAndVerify(Model).Files);
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("helix-breaks-");
 

@@ -7,6 +7,11 @@ internal static class ReferenceSpec
 
     public static string Text => File.ReadAllText(Path);
 
+    private static readonly Lazy<Model.PlatformModel> Built = new(() => PlatformCompiler.Model(Spec.SpecLoader.Load(Path).Spec!));
+
+    /// <summary>The reference platform's model, built once (it is immutable).</summary>
+    public static Model.PlatformModel Model => Built.Value;
+
     /// <summary>The reference text with <paramref name="find"/> replaced; fails if it is not there exactly once.</summary>
     public static string With(string find, string replace)
     {

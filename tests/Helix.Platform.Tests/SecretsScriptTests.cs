@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using Helix.Platform.Infra;
 using Helix.Platform.Model;
-using Helix.Platform.Spec;
 using Helix.Testing;
 
 namespace Helix.Platform.Tests;
@@ -14,7 +13,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class SecretsScriptTests : IDisposable
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private readonly string _root = Directory.CreateTempSubdirectory("helix-secrets-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

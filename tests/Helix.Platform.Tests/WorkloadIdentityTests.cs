@@ -2,7 +2,6 @@ using System.Text.Json;
 using Helix.Platform.Components;
 using Helix.Platform.Infra;
 using Helix.Platform.Model;
-using Helix.Platform.Spec;
 using Helix.Platform.Verification;
 using Helix.Testing;
 using YamlDotNet.RepresentationModel;
@@ -18,7 +17,7 @@ namespace Helix.Platform.Tests;
 /// </summary>
 public sealed class WorkloadIdentityTests
 {
-    private static readonly PlatformModel Model = PlatformCompiler.Model(SpecLoader.Load(ReferenceSpec.Path).Spec!);
+    private static readonly PlatformModel Model = ReferenceSpec.Model;
     private static readonly Lazy<Output.FileSet> Files = new(() => PlatformCompiler.Render(Model));
 
     private static readonly string[] AccountWide = ["route53:GetChange", "route53:ListHostedZonesByName"];
