@@ -78,8 +78,8 @@ public sealed class AiTierTests : IDisposable
             #!/bin/sh
             echo "$OLLAMA_HOST $*" >> {{calls}}
             case "$1" in
-              serve) exec sleep 300 ;;
-              list) exit 0 ;;
+              serve) touch {{Path.Combine(_root.FullName, "up")}}; exec sleep 300 ;;
+              list) [ -f {{Path.Combine(_root.FullName, "up")}} ] ;;
               show) grep -qx "$2" {{Path.Combine(_root.FullName, "present")}} ;;
               pull) [ "$2" != "{{failing}}" ] || exit 1; echo "$2" >> {{Path.Combine(_root.FullName, "present")}} ;;
             esac
@@ -91,6 +91,7 @@ public sealed class AiTierTests : IDisposable
         }
         File.WriteAllText(Path.Combine(_root.FullName, "present"), present);
         File.WriteAllText(calls, "");
+        File.Delete(Path.Combine(_root.FullName, "up")); // the stand-in answers list only once its server is up, as ollama does
         Directory.CreateDirectory(Path.Combine(_root.FullName, "tmp"));
         var start = new ProcessStartInfo("sh", ["-c", script.Replace("/tmp/", Path.Combine(_root.FullName, "tmp") + "/", StringComparison.Ordinal)])
         {

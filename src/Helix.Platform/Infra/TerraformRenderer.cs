@@ -119,7 +119,7 @@ internal static partial class TerraformRenderer
         {
             ["hcloud_token"] = new JsonObject { ["type"] = "string", ["sensitive"] = true, ["description"] = "Hetzner Cloud API token (from the CI's secret store)" },
             ["netbird_token"] = new JsonObject { ["type"] = "string", ["sensitive"] = true, ["description"] = "NetBird management access token of a service user" },
-            ["talos_image_id"] = new JsonObject { ["type"] = "string", ["description"] = "Hetzner snapshot of the Talos image built from the factory schematic (bring-up step 1)" },
+            ["talos_image_id"] = new JsonObject { ["type"] = "string", ["description"] = "Hetzner snapshot of the Talos image built from the factory schematic (bring-up stage 4)" },
             ["operator_ssh_public_key"] = new JsonObject { ["type"] = "string", ["description"] = "the operators' SSH public key for the NetBird server (a public key: not a secret)" },
         },
     };
