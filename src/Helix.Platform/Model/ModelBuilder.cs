@@ -21,7 +21,8 @@ internal static class ModelBuilder
 
     /// <summary>What Terraform owns (the seed's ownership boundaries).</summary>
     private static readonly IReadOnlyList<string> TerraformResources =
-        ["network", "load-balancer", "nat-floating-ips", "dns", "netbird-management", "iam-oidc-role", "state-bucket", "kms-key", "talos-cluster"];
+        ["network", "load-balancer", "nat-floating-ips", "dns", "netbird-management", "netbird-policies", "iam-oidc-role", "workload-identity", "state-bucket", "kms-key",
+            "talos-cluster"];
 
     /// <summary>The part that scrapes every declared metrics port, and the one that serves every route.</summary>
     public const string Scraper = "monitoring";

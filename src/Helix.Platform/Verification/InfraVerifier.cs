@@ -33,7 +33,10 @@ internal static partial class InfraVerifier
         ["nat-floating-ips"] = "hcloud_floating_ip",
         ["dns"] = "aws_route53_zone",
         ["netbird-management"] = "netbird_setup_key",
+        ["netbird-policies"] = "netbird_policy",
         ["iam-oidc-role"] = "aws_iam_openid_connect_provider",
+        // The service-account issuer's signing key: what the cluster's roles trust.
+        ["workload-identity"] = "tls_private_key",
         ["state-bucket"] = "aws_s3_bucket",
         ["kms-key"] = "aws_kms_key",
         ["talos-cluster"] = "talos_machine_secrets",
