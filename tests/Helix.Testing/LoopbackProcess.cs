@@ -34,11 +34,27 @@ public static class LoopbackProcess
         }
     }
 
-    /// <summary>A port free on loopback now.</summary>
+    /// <summary>
+    /// A port free on loopback now, below the kernel's ephemeral range (32768 and up on Linux): a server
+    /// killed and started again on it cannot find it taken meanwhile as the local port of some client's
+    /// outgoing connection (which is what "address already in use" on a restart was).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: a fixture service's fixed port, or another test's server
+            }
+        }
+        throw new InvalidOperationException("no free loopback port between 20000 and 32000");
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Helix.Testing;
 
@@ -18,7 +16,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(environment);
         _assembly = assembly;
-        Port = FreePort();
+        Port = LoopbackProcess.FreePort();
         _environment = new Dictionary<string, string>(environment)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Port}",
@@ -120,10 +118,4 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
