@@ -275,7 +275,8 @@ public sealed class InfraTests
     {
         // -target applies a target's dependencies too: a reference to a later stage would apply it early, out of order.
         var terraform = TerraformRenderer.Render(Model);
-        var stages = Enumerable.Range(1, 4).ToDictionary(s => s, s => BringUp.Targets(terraform, s));
+        var rendered = Docs.RenderedTerraform.Resources(Model).ToList();
+        var stages = Enumerable.Range(1, 4).ToDictionary(s => s, s => BringUp.Targets(rendered, s));
         Assert.All(stages.Values.Take(3), targets => Assert.NotEmpty(targets));
         Assert.All(stages[3], t => Assert.StartsWith("netbird_", t, StringComparison.Ordinal));
         Assert.Contains("aws_kms_key.platform", stages[1]);

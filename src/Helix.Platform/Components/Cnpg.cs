@@ -123,8 +123,7 @@ internal sealed class Cnpg : IComponent
                 // The sidecar assumes the backup role with the instance's projected token: no static key.
                 new S3Credentials(InheritFromIAMRole: true),
                 new CompressionSettings("gzip"), new CompressionSettings("gzip")),
-                new ObjectStoreSidecar(WorkloadIdentity.Env(model.Spec, Backups, Projected)
-                    .Select(e => new V1EnvVar { Name = (string)e!["name"]!, Value = (string)e["value"]! }).ToList())));
+                new ObjectStoreSidecar([.. WorkloadIdentity.Variables(model.Spec, Backups, Projected).Select(v => Pods.Env(v.Name, v.Value))])));
         var cluster = new Resource<CnpgClusterSpec>($"{Group}/v1", "Cluster",
             Meta.Object(Cluster, Namespace, Name, annotations: Meta.Wave(1)),
             new CnpgClusterSpec(

@@ -37,13 +37,17 @@ internal static class WorkloadIdentity
     public static string Issuer(PlatformSpec spec) => $"https://{IssuerBucket(spec)}.s3.{spec.Infra.Aws.Region}.amazonaws.com";
 
     /// <summary>The environment an AWS SDK reads the role and the token from.</summary>
-    public static JsonArray Env(PlatformSpec spec, AwsIdentity identity, string tokenDirectory = TokenDirectory) =>
+    public static IReadOnlyList<(string Name, string Value)> Variables(PlatformSpec spec, AwsIdentity identity, string tokenDirectory = TokenDirectory) =>
     [
-        new JsonObject { ["name"] = "AWS_ROLE_ARN", ["value"] = identity.RoleArn(spec) },
-        new JsonObject { ["name"] = "AWS_WEB_IDENTITY_TOKEN_FILE", ["value"] = $"{tokenDirectory}/{TokenFile}" },
-        new JsonObject { ["name"] = "AWS_REGION", ["value"] = spec.Infra.Aws.Region },
-        new JsonObject { ["name"] = "AWS_STS_REGIONAL_ENDPOINTS", ["value"] = "regional" },
+        ("AWS_ROLE_ARN", identity.RoleArn(spec)),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", $"{tokenDirectory}/{TokenFile}"),
+        ("AWS_REGION", spec.Infra.Aws.Region),
+        ("AWS_STS_REGIONAL_ENDPOINTS", "regional"),
     ];
+
+    /// <summary>The same as a container's <c>env</c> in chart values.</summary>
+    public static JsonArray Env(PlatformSpec spec, AwsIdentity identity) =>
+        [.. Variables(spec, identity).Select(v => (JsonNode)new JsonObject { ["name"] = v.Name, ["value"] = v.Value })];
 
     /// <summary>The projected token source: short-lived, for STS only, rotated by the kubelet.</summary>
     public static JsonObject TokenSource() => new()

@@ -48,14 +48,9 @@ internal static class BringUp
         _ => 4,
     };
 
-    /// <summary>The resource addresses of a Terraform stage, read from the rendered files.</summary>
-    public static IReadOnlyList<string> Targets(IEnumerable<(string Path, string Text)> terraform, int stage) =>
-        terraform.Where(f => f.Path.EndsWith(".tf.json", StringComparison.Ordinal))
-            .SelectMany(f => System.Text.Json.Nodes.JsonNode.Parse(f.Text)?["resource"]?.AsObject() is { } resources
-                ? resources.SelectMany(t => t.Value!.AsObject().Select(r => (Type: t.Key, Name: r.Key)))
-                : [])
-            .Where(r => TerraformStage(r.Type, r.Name) == stage)
-            .Select(r => $"{r.Type}.{r.Name}").Order(StringComparer.Ordinal).ToList();
+    /// <summary>The resource addresses of a Terraform stage, from the rendered resources.</summary>
+    public static IReadOnlyList<string> Targets(IEnumerable<(string Type, string Name, System.Text.Json.Nodes.JsonObject Body)> resources, int stage) =>
+        resources.Where(r => TerraformStage(r.Type, r.Name) == stage).Select(r => $"{r.Type}.{r.Name}").Order(StringComparer.Ordinal).ToList();
 
     private static string Apply(IReadOnlyList<string> targets) =>
         "terraform apply" + string.Concat(targets.Select(t => $" \\\n  -target={t}")) + "\n";
@@ -64,7 +59,7 @@ internal static class BringUp
     {
         ArgumentNullException.ThrowIfNull(model);
         var spec = model.Spec;
-        var terraform = TerraformRenderer.Render(model).ToList();
+        var terraform = Docs.RenderedTerraform.Resources(model).ToList();
         var netbird = Uri.TryCreate(spec.Infra.NetBird.ManagementUrl, UriKind.Absolute, out var url) ? url.Host : spec.Infra.NetBird.ManagementUrl;
         var issuer = Components.WorkloadIdentity.Issuer(spec);
         var issuerBucket = Components.WorkloadIdentity.IssuerBucket(spec);
