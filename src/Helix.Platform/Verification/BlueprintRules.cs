@@ -116,7 +116,12 @@ internal static partial class BlueprintRules
                         "write a model of Authentik's blueprint schema, such as authentik_providers_proxy.proxyprovider");
                     continue;
                 }
-                var result = SchemaFor(models).Evaluate(JsonSerializer.SerializeToElement(ToJson(root, null)), new EvaluationOptions { OutputFormat = OutputFormat.List });
+                if (Read(root) is not { } json)
+                {
+                    yield return new Finding(Severity.Error, map.Source, resource, SchemaRule, $"{key} nests deeper than 64 levels", "write the blueprint as Authentik's blueprint YAML");
+                    continue;
+                }
+                var result = SchemaFor(models).Evaluate(json, new EvaluationOptions { OutputFormat = OutputFormat.List });
                 if (!result.IsValid)
                 {
                     yield return new Finding(Severity.Error, map.Source, resource, SchemaRule, $"{key} is not a valid Authentik blueprint: {CrdSchemas.FirstErrors(result, 3)}",
@@ -160,6 +165,19 @@ internal static partial class BlueprintRules
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>The blueprint as JSON, or null when it nests deeper than JSON's readers go (64 levels).</summary>
+    private static JsonElement? Read(YamlMappingNode root)
+    {
+        try
+        {
+            return JsonSerializer.SerializeToElement(ToJson(root, null));
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
