@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Helix.Platform.Model;
+using Helix.Platform.Output;
 
 namespace Helix.Platform.Charts;
 
@@ -19,6 +20,9 @@ namespace Helix.Platform.Charts;
 /// <param name="GitPaths">The repository folders the same Application syncs beside the chart.</param>
 public sealed record ChartRelease(string File, string Application, int Wave, ChartPin Pin, string ReleaseName, string Namespace, JsonObject Values, IReadOnlyList<string> GitPaths)
 {
+    /// <summary>What the repo-server's <c>helm-trim</c> plugin leaves out of the output (<c>Kind/pattern</c>); empty for a Helm source.</summary>
+    public IReadOnlyList<string> Removed { get; init; } = [];
+
     private const string SyncWave = "argocd.argoproj.io/sync-wave";
 
     /// <summary>Every chart source of every Application among <paramref name="objects"/>.</summary>
@@ -39,6 +43,16 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
             var gitPaths = sources.Select(s => Text(s, "path")).OfType<string>().ToList();
             foreach (var source in sources)
             {
+                if (Trimmed(source) is { } parameters)
+                {
+                    releases.Add(new ChartRelease(file, name, wave,
+                        new ChartPin(parameters.GetValueOrDefault(HelmTrim.Repo, ""), parameters.GetValueOrDefault(HelmTrim.Chart, ""), parameters.GetValueOrDefault(HelmTrim.Version, "")),
+                        parameters.GetValueOrDefault(HelmTrim.Release, name), ns, ObjectOf(parameters.GetValueOrDefault(HelmTrim.Values, "")), gitPaths)
+                    {
+                        Removed = [.. parameters.GetValueOrDefault(HelmTrim.Remove, "").Split('\n', StringSplitOptions.RemoveEmptyEntries)],
+                    });
+                    continue;
+                }
                 if (Text(source, "chart") is not { } chart)
                 {
                     continue;
@@ -52,6 +66,40 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
             }
         }
         return [.. releases.OrderBy(r => r.Wave).ThenBy(r => r.Application, StringComparer.Ordinal).ThenBy(r => r.Pin.Chart, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The string parameters of a source rendered by the <c>helm-trim</c> plugin; null for any other source.</summary>
+    private static Dictionary<string, string>? Trimmed(JsonElement source)
+    {
+        if (!source.TryGetProperty("plugin", out var plugin) || Text(plugin, "name") != HelmTrim.Name)
+        {
+            return null;
+        }
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (plugin.TryGetProperty("parameters", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var p in list.EnumerateArray())
+            {
+                if (Text(p, "name") is { } key && Text(p, "string") is { } value)
+                {
+                    parameters.TryAdd(key, value);
+                }
+            }
+        }
+        return parameters;
+    }
+
+    /// <summary>The values parameter read as Helm would (JSON is YAML); anything but an object is no values, which the render then shows.</summary>
+    private static JsonObject ObjectOf(string values)
+    {
+        try
+        {
+            return JsonNode.Parse(values) as JsonObject ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
     }
 
     /// <summary>The repository folders each Application syncs, with its wave: where the tree's own manifests are installed from.</summary>

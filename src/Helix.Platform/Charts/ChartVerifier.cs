@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Helix.Platform.Output;
 using Helix.Platform.Verification;
 
 namespace Helix.Platform.Charts;
@@ -177,7 +178,9 @@ public static partial class ChartVerifier
         findings.AddRange(rendered.OutputErrors.Select(error => new Finding(Severity.Error, source, "-", OutputRule,
             // What Argo CD would apply cannot be read past this point: say so rather than verify half of it.
             $"{release.Pin.Chart}'s output does not parse: {error}", "change the values that produce this text, or report it to the chart")));
-        var objects = rendered.Objects;
+        // What the helm-trim plugin leaves out never reaches the cluster.
+        var objects = release.Removed.Count == 0 ? rendered.Objects
+            : [.. rendered.Objects.Where(o => !release.Removed.Any(r => HelmTrim.Removes(r, Gvk(o).Kind, Name(o))))];
 
         var own = objects.Select(Crd.From).OfType<Crd>().ToList();
         foreach (var o in objects)
@@ -446,6 +449,9 @@ public static partial class ChartVerifier
                 return new[] { groupVersion, $"{groupVersion}/{e.Kind}" };
             })
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
+
+    private static string? Name(JsonElement o) =>
+        o.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object && m.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
 
     private static (string Group, string Version, string? Kind) Gvk(JsonElement o)
     {

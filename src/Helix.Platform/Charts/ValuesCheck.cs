@@ -121,6 +121,15 @@ internal static partial class ValuesCheck
                 {
                     keyed.Add(match.Groups["path"].Value);
                 }
+                // Inside `with .Values.a.b`, `toYaml .configs` takes a.b.configs whole. Scoped to the file, not the
+                // block: a map the file takes whole under any of its `with`s counts as taken whole under each.
+                foreach (Match scope in WithScope().Matches(text))
+                {
+                    foreach (Match relative in RelativeWhole().Matches(text))
+                    {
+                        whole.Add($"{scope.Groups["path"].Value}.{relative.Groups["path"].Value}");
+                    }
+                }
             }
             return (reads, whole, keyed);
         }
@@ -279,6 +288,12 @@ internal static partial class ValuesCheck
 
     [GeneratedRegex(@"\$?\.Values\.(?<path>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*\|\s*(?:toYaml|toJson)")]
     private static partial Regex PipedWhole();
+
+    [GeneratedRegex(@"\{\{-?\s*with\s+\$?\.Values\.(?<path>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*-?\}\}")]
+    private static partial Regex WithScope();
+
+    [GeneratedRegex(@"(?:toYaml|toJson)\s+\.(?<path>(?!Values\b)[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")]
+    private static partial Regex RelativeWhole();
 
     [GeneratedRegex(@"range\s+\$\w*\s*,\s*\$\w*\s*:=\s*\(?\s*\$?\.Values\.(?<path>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")]
     private static partial Regex RangedMap();

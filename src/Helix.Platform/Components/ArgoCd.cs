@@ -16,6 +16,9 @@ internal sealed class ArgoCd : IComponent
     public const string Namespace = "argocd";
     public static readonly ChartPin Pin = new("https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1");
     private const string SopsImage = "ghcr.io/getsops/sops:v3.10.2-alpine";
+
+    /// <summary>Argo CD's own image at the chart's version: the helm-trim plugin runs the Helm Argo CD itself renders with.</summary>
+    private const string ArgoCdImage = "quay.io/argoproj/argocd:v3.4.4";
     public const int Port = 8080;
 
     /// <summary>The API and UI, as the cluster reaches it (TLS ends at Traefik).</summary>
@@ -100,6 +103,14 @@ internal sealed class ArgoCd : IComponent
         ? $"p, role:{Remediation.ArgoCdAccount}, applications, get, */*, allow\ng, {Remediation.ArgoCdAccount}, role:{Remediation.ArgoCdAccount}\n"
         : "";
 
+    /// <summary>Devtron manages the applications it deploys and the repositories they come from; it reads clusters and projects.</summary>
+    private const string DevtronPolicy =
+        $"p, role:{Devtron.ArgoCdAccount}, applications, *, */*, allow\n"
+        + $"p, role:{Devtron.ArgoCdAccount}, repositories, *, *, allow\n"
+        + $"p, role:{Devtron.ArgoCdAccount}, clusters, get, *, allow\n"
+        + $"p, role:{Devtron.ArgoCdAccount}, projects, get, *, allow\n"
+        + $"g, {Devtron.ArgoCdAccount}, role:{Devtron.ArgoCdAccount}\n";
+
     /// <summary>The config management plugin that decrypts <c>*.sops.yaml</c> files with the KMS key.</summary>
     public const string SopsPlugin = "sops";
 
@@ -132,11 +143,13 @@ internal sealed class ArgoCd : IComponent
                     ["oidc.config"] = oidc,
                     ["resource.customizations.health.argoproj.io_Application"] = ApplicationHealth,
                     ["application.resourceTrackingMethod"] = "annotation",
+                    // Devtron drives Argo CD through the API with a login of its own (devtron-secret's ACD_PASSWORD).
+                    [$"accounts.{Devtron.ArgoCdAccount}"] = "login",
                 },
                 ["rbac"] = new JsonObject
                 {
                     ["policy.default"] = "role:readonly",
-                    ["policy.csv"] = "g, helix-platform-admins, role:admin\n" + RemediationPolicy(spec),
+                    ["policy.csv"] = "g, helix-platform-admins, role:admin\n" + DevtronPolicy + RemediationPolicy(spec),
                     ["scopes"] = "[groups]",
                 },
                 ["cmp"] = new JsonObject
@@ -152,6 +165,10 @@ internal sealed class ArgoCd : IComponent
                                 ["args"] = new JsonArray("set -eu; for f in $(find . -name '*.yaml' | sort); do echo '---'; "
                                     + "case \"$f\" in *.sops.yaml) sops --decrypt \"$f\";; *) cat \"$f\";; esac; done"),
                             },
+                        },
+                        [HelmTrim.Name] = new JsonObject
+                        {
+                            ["generate"] = new JsonObject { ["command"] = new JsonArray("sh", "-c"), ["args"] = new JsonArray(HelmTrim.Script) },
                         },
                     },
                 },
@@ -180,10 +197,27 @@ internal sealed class ArgoCd : IComponent
                         new JsonObject { ["mountPath"] = "/home/argocd/cmp-server/config/plugin.yaml", ["subPath"] = $"{SopsPlugin}.yaml", ["name"] = "argocd-cmp-cm" },
                         new JsonObject { ["mountPath"] = "/tmp", ["name"] = "cmp-tmp" },
                         WorkloadIdentity.Mount()),
+                }, new JsonObject
+                {
+                    ["name"] = HelmTrim.Name,
+                    ["image"] = ArgoCdImage,
+                    ["command"] = new JsonArray("/var/run/argocd/argocd-cmp-server"),
+                    // Helm keeps its repository cache and config under /tmp: the root file system stays read-only.
+                    ["env"] = new JsonArray(
+                        new JsonObject { ["name"] = "HELM_CACHE_HOME", ["value"] = "/tmp/helm/cache" },
+                        new JsonObject { ["name"] = "HELM_CONFIG_HOME", ["value"] = "/tmp/helm/config" },
+                        new JsonObject { ["name"] = "HELM_DATA_HOME", ["value"] = "/tmp/helm/data" }),
+                    ["securityContext"] = new JsonObject { ["runAsNonRoot"] = true, ["runAsUser"] = 999, ["allowPrivilegeEscalation"] = false, ["readOnlyRootFilesystem"] = true },
+                    ["volumeMounts"] = new JsonArray(
+                        new JsonObject { ["mountPath"] = "/var/run/argocd", ["name"] = "var-files" },
+                        new JsonObject { ["mountPath"] = "/home/argocd/cmp-server/plugins", ["name"] = "plugins" },
+                        new JsonObject { ["mountPath"] = "/home/argocd/cmp-server/config/plugin.yaml", ["subPath"] = $"{HelmTrim.Name}.yaml", ["name"] = "argocd-cmp-cm" },
+                        new JsonObject { ["mountPath"] = "/tmp", ["name"] = "helm-trim-tmp" }),
                 }),
                 ["volumes"] = new JsonArray(
                     new JsonObject { ["name"] = "argocd-cmp-cm", ["configMap"] = new JsonObject { ["name"] = "argocd-cmp-cm" } },
                     new JsonObject { ["name"] = "cmp-tmp", ["emptyDir"] = new JsonObject() },
+                    new JsonObject { ["name"] = "helm-trim-tmp", ["emptyDir"] = new JsonObject() },
                     WorkloadIdentity.Volume()),
             },
         };

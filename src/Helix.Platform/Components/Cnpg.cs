@@ -33,6 +33,15 @@ internal sealed class Cnpg : IComponent
     /// <summary>Where clients connect: the pooler.</summary>
     public static string PoolerHost => Meta.Dns(Pooler, Namespace);
 
+    /// <summary>
+    /// A second PgBouncer, in session mode, for clients that need a session of their own (Devtron: its
+    /// golang-migrate migrations hold session-level advisory locks, and its services were written for a
+    /// direct connection).
+    /// </summary>
+    public const string SessionPooler = "postgres-pooler-session";
+
+    public static string SessionPoolerHost => Meta.Dns(SessionPooler, Namespace);
+
     /// <summary>The primary, direct: for schema migrations, which take session-level locks.</summary>
     public static string PrimaryHost => Meta.Dns($"{Cluster}-rw", Namespace);
 
@@ -46,6 +55,10 @@ internal sealed class Cnpg : IComponent
             .ToList();
 
     private static readonly string[] PlatformDatabaseUsers = [Authentik.Name, Devtron.Name];
+
+    /// <summary>Each consumer's databases, owned by its role: one named after it, or those it names (Devtron).</summary>
+    public static IEnumerable<(string User, string Database)> Databases(PlatformSpec spec) =>
+        DatabaseUsers(spec).SelectMany(u => u == Devtron.Name ? Devtron.Databases.Select(d => (u, d)) : [(u, u.Replace('-', '_'))]);
 
     /// <summary>The cluster's account (CNPG names it after the cluster): its Barman Cloud sidecar writes the backups with it.</summary>
     private static AwsIdentity Backups => new(Namespace, Cluster, "base backups and WAL archive in the backup bucket",
@@ -77,14 +90,19 @@ internal sealed class Cnpg : IComponent
                 {
                     PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["cnpg.io/poolerName"] = Pooler },
                 },
+                new(SessionPooler, Namespace, "db", [Cluster])
+                {
+                    PodLabels = new Dictionary<string, string>(StringComparer.Ordinal) { ["cnpg.io/poolerName"] = SessionPooler },
+                },
             ],
             Charts = [Pin, BarmanCloudPin],
             Flows =
             [
                 new(Pooler, Cluster, Port, "pooled connections"),
+                new(SessionPooler, Cluster, Port, "session-pooled connections"),
                 new(Name, Cluster, 8000, "instance manager status"),
             ],
-            Metrics = [new(Name, 8080), new(Cluster, 9187), new(Pooler, 9127)],
+            Metrics = [new(Name, 8080), new(Cluster, 9187), new(Pooler, 9127), new(SessionPooler, 9127)],
             PeerFlows =
             [
                 PeerFlow.KubernetesApi(Name),
@@ -92,6 +110,7 @@ internal sealed class Cnpg : IComponent
                 PeerFlow.KubernetesApi(Cluster),
                 new(Cluster, Peer.World, true, [443], "backups to S3", [$"s3.{region}.amazonaws.com", $"*.s3.{region}.amazonaws.com", WorkloadIdentity.StsHost(spec)]),
                 PeerFlow.KubernetesApi(Pooler),
+                PeerFlow.KubernetesApi(SessionPooler),
             ],
             Secrets =
             [
@@ -156,29 +175,24 @@ internal sealed class Cnpg : IComponent
                         },
                     ],
                 }));
-        var databases = users.Select(u => (object)new Resource<CnpgDatabaseSpec>($"{Group}/v1", "Database",
-            Meta.Object(RoleSecret(u), Namespace, Name, annotations: Meta.Wave(2)),
-            new CnpgDatabaseSpec(u.Replace('-', '_'), u, new NameRef(Cluster), "present"))).ToList();
-        var pooler = new Resource<CnpgPoolerSpec>($"{Group}/v1", "Pooler",
-            Meta.Object(Pooler, Namespace, Name, annotations: Meta.Wave(2)),
-            new CnpgPoolerSpec(new NameRef(Cluster), pg.Pooler.Instances, "rw",
-                new PgBouncerSpec(SpecBinder.Kebab(pg.Pooler.Mode.ToString()), new Dictionary<string, string>(StringComparer.Ordinal)
-                {
-                    ["max_client_conn"] = "1000",
-                    ["default_pool_size"] = "20",
-                    // Clients prepare statements at protocol level; PgBouncer 1.21+ keeps them per server connection.
-                    ["max_prepared_statements"] = "200",
-                }),
-                new CnpgMonitoring(true),
-                new V1PodTemplateSpec
-                {
-                    Spec = new V1PodSpec
-                    {
-                        Containers = [],
-                        NodeSelector = Meta.NodeSelector(NodeRole.Db),
-                        Tolerations = Meta.Tolerations(NodeRole.Db),
-                    },
-                }));
+        // A consumer with one database names the object after its role's Secret, as it always has; more are told apart by database.
+        var databases = Databases(model.Spec).Select(d => (object)new Resource<CnpgDatabaseSpec>($"{Group}/v1", "Database",
+            Meta.Object(d.Database == d.User.Replace('-', '_') ? RoleSecret(d.User) : $"{RoleSecret(d.User)}-{d.Database.Replace('_', '-')}", Namespace, Name,
+                annotations: Meta.Wave(2)),
+            new CnpgDatabaseSpec(d.Database, d.User, new NameRef(Cluster), "present"))).ToList();
+        var pooler = Bouncer(Pooler, pg.Pooler.Instances, SpecBinder.Kebab(pg.Pooler.Mode.ToString()), new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["max_client_conn"] = "1000",
+            ["default_pool_size"] = "20",
+            // Clients prepare statements at protocol level; PgBouncer 1.21+ keeps them per server connection.
+            ["max_prepared_statements"] = "200",
+        });
+        // A server connection per client session: sized for Devtron's services and its migrations, well inside max_connections.
+        var sessionPooler = Bouncer(SessionPooler, pg.Pooler.Instances, "session", new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["max_client_conn"] = "200",
+            ["default_pool_size"] = "40",
+        });
         var backup = new Resource<ScheduledBackupSpec>($"{Group}/v1", "ScheduledBackup",
             Meta.Object("postgres-daily", Namespace, Name, annotations: Meta.Wave(2)),
             new ScheduledBackupSpec(pg.Backup.Schedule, true, "self", new NameRef(Cluster), "plugin", new NameRef(BarmanPlugin)));
@@ -197,8 +211,24 @@ internal sealed class Cnpg : IComponent
             new ManifestFile("object-store.yaml", [objectStore]),
             new ManifestFile("cluster.yaml", [cluster]),
             new ManifestFile("databases.yaml", databases),
-            new ManifestFile("pooler.yaml", [pooler]),
+            new ManifestFile("pooler.yaml", [pooler, sessionPooler]),
             new ManifestFile("scheduled-backup.yaml", [backup]),
         ]);
     }
+
+    private static Resource<CnpgPoolerSpec> Bouncer(string name, int instances, string mode, Dictionary<string, string> parameters) =>
+        new($"{Group}/v1", "Pooler",
+            Meta.Object(name, Namespace, Name, annotations: Meta.Wave(2)),
+            new CnpgPoolerSpec(new NameRef(Cluster), instances, "rw",
+                new PgBouncerSpec(mode, parameters),
+                new CnpgMonitoring(true),
+                new V1PodTemplateSpec
+                {
+                    Spec = new V1PodSpec
+                    {
+                        Containers = [],
+                        NodeSelector = Meta.NodeSelector(NodeRole.Db),
+                        Tolerations = Meta.Tolerations(NodeRole.Db),
+                    },
+                }));
 }

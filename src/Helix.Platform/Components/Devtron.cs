@@ -21,6 +21,33 @@ internal sealed class Devtron : IComponent
 
     private const string Service = "devtron-service";
 
+    /// <summary>Devtron's databases, all its role's: the orchestrator's, and one each for git-sensor, lens and casbin, each migrated on its own.</summary>
+    public static readonly IReadOnlyList<string> Databases = ["orchestrator", "git_sensor", "lens", "casbin"];
+
+    /// <summary>Devtron's local account in the platform's Argo CD: it logs in with a password (its API client has no token path).</summary>
+    public const string ArgoCdAccount = "devtron";
+
+    /// <summary>
+    /// The Secrets the chart's components read by name. The chart writes them as Helm hooks with values it
+    /// generates on every render (its lookup of the live ones does not run under Argo CD), and Argo CD
+    /// re-creates hooks on every sync: the platform writes them instead, and the plugin leaves the chart's out.
+    /// </summary>
+    private const string MainSecret = "devtron-secret";
+
+    private const string MigratorSecret = "postgresql-migrator";
+    private const string CustomSecret = "devtron-custom-secret";
+    private const string PasswordKey = "PG_PASSWORD";
+
+    private static readonly Removal[] Removals =
+    [
+        new("Secret", $"postgresql-postgresql|{MigratorSecret}|{MainSecret}|{CustomSecret}", "the platform writes these (SOPS); the chart's are hooks regenerated on every sync"),
+        new("Job", "postgresql-create-databases-[a-z0-9]+", "CNPG Database objects create Devtron's databases"),
+        new("StatefulSet", "devtron-nats", "Devtron uses the platform's NATS"),
+        new("Service", "devtron-nats", "Devtron uses the platform's NATS"),
+        new("ConfigMap", "devtron-nats-config", "Devtron uses the platform's NATS"),
+        new("Pod", "devtron-nats-test-request-reply", "Devtron uses the platform's NATS"),
+    ];
+
     /// <summary>
     /// Namespaces the chart's CI/CD module creates and runs pods in: Argo Workflows' controller, the
     /// CI and CD runners, and a demo environment. Parts of the platform like any other, so they get
@@ -41,7 +68,7 @@ internal sealed class Devtron : IComponent
         Step = 5,
         Parts =
         [
-            new(Name, Namespace, "platform", [ArgoCd.Name, Cnpg.Pooler, Redis.Name, Nats.Name]),
+            new(Name, Namespace, "platform", [ArgoCd.Name, Cnpg.SessionPooler, Nats.Name]),
             new("devtron-workflows", WorkflowsNamespace, "platform", [Name]),
             // Devtron's runners run its own images (not the apps' signed ones): platform zone, egress through the gateway.
             new("devtron-ci", CiNamespace, "platform", [Name]),
@@ -53,8 +80,7 @@ internal sealed class Devtron : IComponent
         [
             new(Name, ArgoCd.Name, ArgoCd.Port, "management"),
             new(Name, Authentik.Name, Authentik.Port, "OIDC identity"),
-            new(Name, Cnpg.Pooler, Cnpg.Port, "external CNPG"),
-            new(Name, Redis.Name, Redis.Port, "external Redis"),
+            new(Name, Cnpg.SessionPooler, Cnpg.Port, "external CNPG, in session mode (migrations take advisory locks)"),
             new(Name, Nats.Name, Nats.Port, "external NATS"),
             new("devtron-ci", Nats.Name, Nats.Port, "CI results to Devtron"),
             new("devtron-cd", Nats.Name, Nats.Port, "CD stage results to Devtron"),
@@ -69,31 +95,79 @@ internal sealed class Devtron : IComponent
             PeerFlow.ThroughEgressGateway("devtron-cd"),
         ],
         RouteTargets = [new(Name, Name, Service, Namespace, 80, Port)],
-        Secrets = [new(Namespace, ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")
-        {
-            Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["token"] = KeySource.Issued("an API token made in Devtron's UI once it runs") },
-        }],
+        Secrets =
+        [
+            new(Namespace, ApiTokenSecret, ["token"], SecretCreator.Operator, "Devtron's API, for tenants' environments")
+            {
+                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["token"] = KeySource.Issued("an API token made in Devtron's UI once it runs") },
+            },
+            new(Namespace, MainSecret, ["ACD_PASSWORD", "DEX_CSTOREKEY", "DEX_JWTKEY", "DEX_SECRET", "EXTERNAL_CI_API_SECRET", PasswordKey, "WEBHOOK_TOKEN"], SecretCreator.Operator,
+                "Devtron's database password, Argo CD login, Dex keys and webhook tokens, stable across syncs")
+            {
+                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+                {
+                    [PasswordKey] = DatabasePassword,
+                    ["ACD_PASSWORD"] = KeySource.Issued($"the password of Argo CD's account {ArgoCdAccount}, set with `argocd account update-password --account {ArgoCdAccount}`"),
+                },
+            },
+            new(Namespace, MigratorSecret, ["DB_PASSWORD", PasswordKey], SecretCreator.Operator, "the database password of Devtron's migration Jobs")
+            {
+                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["DB_PASSWORD"] = DatabasePassword, [PasswordKey] = DatabasePassword },
+            },
+            new(Namespace, CustomSecret, ["ORCH_TOKEN"], SecretCreator.Operator, "the token Devtron's orchestrator signs its internal calls with"),
+        ],
     };
 
-    public ComponentRender Render(PlatformModel model) => new(
-    [
-        new(Pin, Name, new JsonObject
+    private static KeySource DatabasePassword => KeySource.Same(Cnpg.Namespace, Cnpg.RoleSecret(Name), "password");
+
+    public ComponentRender Render(PlatformModel model)
+    {
+        var nats = Nats.Url(model.Spec);
+        // Every component reads the platform's password Secret; each names its own database after the shared connection settings.
+        JsonObject Component(JsonObject? configs = null) => new()
+        {
+            ["configs"] = configs ?? new JsonObject(),
+            ["dbconfig"] = new JsonObject { ["secretName"] = MainSecret, ["keyName"] = PasswordKey },
+        };
+        var values = new JsonObject
         {
             ["installer"] = new JsonObject { ["modules"] = new JsonArray("cicd") },
             ["global"] = new JsonObject
             {
                 ["storageClass"] = Longhorn.StorageClass,
-                // The platform's CNPG cluster through its pooler, not the chart's own PostgreSQL.
-                ["externalPostgres"] = new JsonObject { ["enabled"] = true, ["PG_ADDR"] = Cnpg.PoolerHost },
-                ["dbConfig"] = new JsonObject { ["PG_ADDR"] = Cnpg.PoolerHost, ["PG_PORT"] = $"{Cnpg.Port}", ["PG_USER"] = Name, ["PG_DATABASE"] = Name },
+                // The platform's CNPG cluster through its session pooler, not the chart's own PostgreSQL; the password is in MainSecret.
+                ["externalPostgres"] = new JsonObject { ["enabled"] = true, ["PG_ADDR"] = Cnpg.SessionPoolerHost },
+                ["dbConfig"] = new JsonObject { ["PG_ADDR"] = Cnpg.SessionPoolerHost, ["PG_PORT"] = $"{Cnpg.Port}", ["PG_USER"] = Name, ["PG_DATABASE"] = Databases[0] },
             },
             ["argo-cd"] = new JsonObject { ["enabled"] = false }, // the platform's ArgoCD (step 4) is Devtron's
             ["components"] = new JsonObject
             {
-                // Reached through Traefik's route (SSO in front); the chart's LoadBalancer would wait for an address nothing provisions.
-                ["devtron"] = new JsonObject { ["ingress"] = new JsonObject { ["enabled"] = false }, ["service"] = new JsonObject { ["type"] = "ClusterIP" } },
+                ["devtron"] = new JsonObject
+                {
+                    // Reached through Traefik's route (SSO in front); the chart's LoadBalancer would wait for an address nothing provisions.
+                    ["ingress"] = new JsonObject { ["enabled"] = false },
+                    ["service"] = new JsonObject { ["type"] = "ClusterIP" },
+                    // devtron-custom-cm comes after devtron-cm in the pod's envFrom, so these win over the chart's fixed settings.
+                    ["customOverrides"] = new JsonObject
+                    {
+                        ["NATS_SERVER_HOST"] = nats,
+                        ["ACD_URL"] = Meta.Dns("argocd-server", ArgoCd.Namespace),
+                        ["ACD_USERNAME"] = ArgoCdAccount,
+                        ["ACD_USER"] = ArgoCdAccount,
+                        ["CD_HOST"] = Meta.Dns("argocd-server", ArgoCd.Namespace),
+                        ["CD_NAMESPACE"] = ArgoCd.Namespace,
+                        ["ACD_SKIP_VERIFY"] = "false",
+                    },
+                },
+                ["kubelink"] = Component(new JsonObject { ["NATS_SERVER_HOST"] = nats }),
+                ["kubewatch"] = Component(new JsonObject { ["NATS_SERVER_HOST"] = nats, ["ACD_NAMESPACE"] = ArgoCd.Namespace }),
+                ["gitsensor"] = Component(new JsonObject { ["NATS_SERVER_HOST"] = nats }),
+                ["lens"] = Component(new JsonObject { ["NATS_SERVER_HOST"] = nats }),
             },
+            ["notifier"] = new JsonObject { ["dbconfig"] = new JsonObject { ["secretName"] = MainSecret, ["keyName"] = PasswordKey } },
+            ["devtronEnterprise"] = new JsonObject { ["casbin"] = new JsonObject { ["dbconfig"] = new JsonObject { ["secretName"] = MainSecret, ["keyName"] = PasswordKey } } },
             ["configs"] = new JsonObject { ["BASE_URL_SCHEME"] = "https", ["BASE_URL"] = model.Host(Name), ["PROMETHEUS_URL"] = Observability.PrometheusUrl },
-        }),
-    ], []);
+        };
+        return new([new(Pin, Name, values) { Removals = Removals }], []);
+    }
 }

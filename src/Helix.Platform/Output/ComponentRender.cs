@@ -3,8 +3,26 @@ using Helix.Platform.Model;
 
 namespace Helix.Platform.Output;
 
-/// <summary>A pinned Helm chart installed by an Application with <c>valuesObject</c>.</summary>
-internal sealed record ChartSource(ChartPin Pin, string ReleaseName, JsonObject Values);
+/// <summary>
+/// A pinned Helm chart installed by an Application with <c>valuesObject</c>; with <see cref="Removals"/>,
+/// through the repo-server's <see cref="HelmTrim"/> plugin, which renders it the same way and then
+/// leaves those objects out.
+/// </summary>
+internal sealed record ChartSource(ChartPin Pin, string ReleaseName, JsonObject Values)
+{
+    public IReadOnlyList<Removal> Removals { get; init; } = [];
+}
+
+/// <summary>
+/// Objects of a chart's output the platform does not take (it provides its own, or nothing needs
+/// them): of <paramref name="Kind"/>, named to match <paramref name="Name"/> (an extended regular
+/// expression matched whole, without backslashes), and why.
+/// </summary>
+internal sealed record Removal(string Kind, string Name, string Why)
+{
+    /// <summary>The plugin's form: <c>Kind/pattern</c>.</summary>
+    public override string ToString() => $"{Kind}/{Name}";
+}
 
 /// <summary>A file of the component's own manifests under <c>&lt;folder&gt;/base/</c>.</summary>
 internal sealed record ManifestFile(string Name, IReadOnlyList<object> Objects);

@@ -41,7 +41,9 @@ internal sealed record HelmSource(string ReleaseName, JsonObject ValuesObject);
 
 internal sealed record DirectorySource(bool Recurse, string? Include = null);
 
-internal sealed record PluginSource(string Name);
+internal sealed record PluginSource(string Name, IReadOnlyList<PluginParameter>? Parameters = null);
+
+internal sealed record PluginParameter(string Name, string String);
 
 internal sealed record SyncPolicy(AutomatedSync Automated, IReadOnlyList<string> SyncOptions, SyncRetry Retry, ManagedNamespaceMetadata? ManagedNamespaceMetadata = null);
 

@@ -103,7 +103,9 @@ public static class GitOpsRenderer
     private static Resource<ApplicationSpec> Application(PlatformSpec spec, GitOpsApp app, ComponentRender rendered)
     {
         var sources = rendered.Charts
-            .Select(c => new ApplicationSource(c.Pin.Repo, c.Pin.Version, Chart: c.Pin.Chart, Helm: new HelmSource(c.ReleaseName, c.Values)))
+            .Select(c => c.Removals.Count > 0
+                ? new ApplicationSource(spec.GitOps.RepoUrl, spec.GitOps.Branch, Path: $"{Root}/{app.Folder}", Plugin: Trimmed(spec, c))
+                : new ApplicationSource(c.Pin.Repo, c.Pin.Version, Chart: c.Pin.Chart, Helm: new HelmSource(c.ReleaseName, c.Values)))
             .ToList();
         if (rendered.Files.Count > 0)
         {
@@ -130,6 +132,18 @@ public static class GitOpsRenderer
                 Sync(prune: true),
                 rendered.IgnoreDifferences.Count > 0 ? rendered.IgnoreDifferences : null));
     }
+
+    /// <summary>A chart the platform trims, rendered by the repo-server's plugin: everything it needs is a parameter here.</summary>
+    private static PluginSource Trimmed(PlatformSpec spec, ChartSource chart) => new(HelmTrim.Name,
+    [
+        new(HelmTrim.Chart, chart.Pin.Chart),
+        new(HelmTrim.Repo, chart.Pin.Repo),
+        new(HelmTrim.Version, chart.Pin.Version),
+        new(HelmTrim.Release, chart.ReleaseName),
+        new(HelmTrim.KubeVersion, spec.Cluster.KubernetesVersion.TrimStart('v')),
+        new(HelmTrim.Values, chart.Values.ToJsonString()),
+        new(HelmTrim.Remove, string.Join('\n', chart.Removals)),
+    ]);
 
     private static SyncPolicy Sync(bool prune) => new(
         new AutomatedSync(prune, SelfHeal: true),

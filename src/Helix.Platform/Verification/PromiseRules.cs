@@ -209,12 +209,14 @@ internal static partial class PromiseRules
             {
                 var mode = KubeObject.Text(pooler.Json, "spec", "pgbouncer", "poolMode") ?? "session";
                 var count = KubeObject.Number(pooler.Json, "spec", "instances") ?? 1;
-                var wanted = pg.Pooler.Mode.ToString().ToLowerInvariant();
+                // The session pooler exists for clients that need a session whatever the spec's mode (Devtron's migrations).
+                var session = pooler.Name == Cnpg.SessionPooler;
+                var wanted = session ? "session" : pg.Pooler.Mode.ToString().ToLowerInvariant();
                 if (mode != wanted || count < Math.Max(2, pg.Pooler.Instances))
                 {
                     yield return new Finding(Severity.Error, pooler.Source, $"Pooler/{pooler.DeclaredNamespace}/{pooler.Name}", PoolingRule,
-                        $"pools in {mode} mode with {count} instance(s), where the spec asks for {wanted} with {pg.Pooler.Instances}",
-                        "set pgbouncer.poolMode and instances as data.postgres.pooler says");
+                        $"pools in {mode} mode with {count} instance(s), where {(session ? "session clients need session" : $"the spec asks for {wanted}")} with {pg.Pooler.Instances}",
+                        session ? "set pgbouncer.poolMode: session, and instances as data.postgres.pooler says" : "set pgbouncer.poolMode and instances as data.postgres.pooler says");
                 }
             }
         }

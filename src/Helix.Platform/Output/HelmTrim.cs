@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+
+namespace Helix.Platform.Output;
+
+/// <summary>
+/// The repo-server plugin for a chart whose output the platform trims: it runs <c>helm template</c>
+/// as Argo CD would for a Helm source (release, namespace, Kubernetes version, CRDs, the values), then
+/// leaves out every document whose kind and <c>metadata.name</c> match a removal. For charts that write
+/// what the platform must own, such as Helm-hook Secrets that Argo CD re-creates on every sync with
+/// values generated afresh. Kustomize cannot do it: it rejects charts whose output repeats a key in
+/// a map, which Helm, Argo CD and the API server accept.
+/// </summary>
+internal static class HelmTrim
+{
+    public const string Name = "helm-trim";
+
+    public const string Chart = "chart";
+    public const string Repo = "repo";
+    public const string Version = "version";
+    public const string Release = "release";
+    public const string KubeVersion = "kube-version";
+
+    /// <summary>The values, as JSON (which is YAML).</summary>
+    public const string Values = "values";
+
+    /// <summary>One removal per line, <c>Kind/pattern</c>.</summary>
+    public const string Remove = "remove";
+
+    /// <summary>
+    /// The plugin's <c>sh -c</c> program. Argo CD passes each parameter as <c>PARAM_&lt;NAME&gt;</c>; awk
+    /// reads the removals from its environment, so a pattern is never unescaped on the way. A document's
+    /// name is the first two-space <c>name:</c> under its top-level <c>metadata:</c>, as Helm writes it.
+    /// </summary>
+    public const string Script = """
+        set -eu
+        out=$(mktemp)
+        printf '%s' "$PARAM_VALUES" | helm template "$PARAM_RELEASE" "$PARAM_CHART" --repo "$PARAM_REPO" --version "$PARAM_VERSION" \
+          --namespace "$ARGOCD_APP_NAMESPACE" --kube-version "$PARAM_KUBE_VERSION" --include-crds --values - > "$out"
+        awk '
+        BEGIN { n = split(ENVIRON["PARAM_REMOVE"], rules, "\n") }
+        function flush(   i, k, r, keep) {
+          keep = 1
+          for (i = 1; i <= n; i++) {
+            if (rules[i] == "") continue
+            k = rules[i]; sub(/\/.*/, "", k)
+            r = rules[i]; sub(/^[^\/]*\//, "", r)
+            if (kind == k && name ~ ("^(" r ")$")) keep = 0
+          }
+          if (keep && doc != "") printf "---\n%s", doc
+          doc = ""; kind = ""; name = ""; meta = 0
+        }
+        /^---/ { flush(); next }
+        {
+          doc = doc $0 "\n"
+          if ($0 ~ /^kind:/) { kind = $0; sub(/^kind:[ \t]*/, "", kind); gsub(/["'"'"' \t\r]/, "", kind) }
+          if ($0 ~ /^[^ \t#]/) meta = ($0 ~ /^metadata:/)
+          else if (meta && name == "" && $0 ~ /^  name:/) { name = $0; sub(/^  name:[ \t]*/, "", name); gsub(/["'"'"' \t\r]/, "", name) }
+        }
+        END { flush() }
+        ' "$out"
+        rm -f "$out"
+        """;
+
+    /// <summary>Whether a removal (<c>Kind/pattern</c>) takes the object of <paramref name="kind"/> named <paramref name="name"/>.</summary>
+    public static bool Removes(string removal, string? kind, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(removal);
+        var slash = removal.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && kind == removal[..slash] && name is not null
+            && Regex.IsMatch(name, $"^({removal[(slash + 1)..]})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    }
+}
