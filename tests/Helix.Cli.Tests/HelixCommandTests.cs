@@ -158,8 +158,8 @@ public sealed class HelixCommandTests
     {
         var (exit, output, _) = Run("verify", "--spec", Spec);
         Assert.True(exit == 0, output);
-        // Devtron's chart runs three images it does not pin (a known warning, see the chart test below).
-        Assert.Contains("0 error(s), 3 warning(s) in the render of", output, StringComparison.Ordinal);
+        // Devtron's chart runs kubectl:latest in two Jobs (a known warning, see the chart test below); its database Job, a third, is trimmed away.
+        Assert.Contains("0 error(s), 2 warning(s) in the render of", output, StringComparison.Ordinal);
         var (treeExit, treeOutput, _) = Run("verify", "--spec", Spec, "--tree", Path.Combine(Root, "gitops"));
         Assert.True(treeExit == 0, treeOutput);
     }

@@ -252,8 +252,9 @@ public sealed class ChartTests
         var chart = Assert.Single(PlatformCompiler.VerifyCharts(tree, model, v => v == "HELIX_CHARTS" ? charts : Environment.GetEnvironmentVariable(v)).Charts);
 
         var labels = chart.Findings.Where(f => f.Rule == ChartVerifier.PodLabelRule).ToList();
-        Assert.Equal([$"{postgres.Namespace}/postgres", $"{postgres.Namespace}/postgres-pooler"], labels.Select(f => f.Resource).Order(StringComparer.Ordinal));
-        Assert.Contains("cnpg.io/cluster=postgres", labels[0].Message + labels[1].Message, StringComparison.Ordinal);
+        Assert.Equal([$"{postgres.Namespace}/postgres", $"{postgres.Namespace}/postgres-pooler", $"{postgres.Namespace}/postgres-pooler-session"],
+            labels.Select(f => f.Resource).Order(StringComparer.Ordinal));
+        Assert.Contains("cnpg.io/cluster=postgres", string.Concat(labels.Select(l => l.Message)), StringComparison.Ordinal);
     }
 
     [Fact]

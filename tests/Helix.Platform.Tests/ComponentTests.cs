@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Helix.Platform.Charts;
 using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Rendering;
@@ -91,16 +92,14 @@ public sealed class ComponentTests
         // kube-prometheus-stack is installed twice (its CRDs first, then the stack), from one pin.
         var pins = Model.Declarations.SelectMany(d => d.Charts).Distinct().ToList();
         Assert.Equal(pins.Count, pins.Select(p => p.Chart).Distinct().Count());
-        var files = GitOpsRenderer.Render(Model);
+        // As the tree gives them: Helm sources, and charts the helm-trim plugin renders (Devtron's).
+        var releases = ChartRelease.FromTree(TreeVerifier.Analyse(GitOpsRenderer.Render(Model), null).Objects);
         foreach (var app in Model.Applications)
         {
-            using var application = JsonDocument.Parse(JsonSerializer.Serialize(new YamlDotNet.Serialization.DeserializerBuilder().Build()
-                .Deserialize<object>(files.Text($"gitops/{app.Folder}/application.yaml"))));
-            var charts = application.RootElement.GetProperty("spec").GetProperty("sources").EnumerateArray()
-                .Where(s => s.TryGetProperty("chart", out _))
-                .Select(s => new ChartPin(s.GetProperty("repoURL").GetString()!, s.GetProperty("chart").GetString()!, s.GetProperty("targetRevision").GetString()!));
-            Assert.Equal(Model.Declaration(app.Name).Charts, charts);
+            Assert.Equal(Model.Declaration(app.Name).Charts.OrderBy(p => p.Chart, StringComparer.Ordinal),
+                releases.Where(r => r.Application == app.Name).Select(r => r.Pin).OrderBy(p => p.Chart, StringComparer.Ordinal));
         }
+        Assert.Contains(releases, r => r.Application == "devtron" && r.Removed.Count > 0);
     }
 
     private sealed record RenderedObject(JsonElement Json, CrdKind? Kind, string? Namespace);

@@ -14,7 +14,7 @@ public sealed class ModelTests
         Assert.Equal(Owner.Terraform, model.Steps[0].Owner);
         Assert.Null(model.Steps[0].SyncWave);
         Assert.All(model.Steps.Skip(1), s => Assert.Equal(s.Number * 10, s.SyncWave));
-        Assert.Equal(["monitoring-crds", "cilium", "network-policies", "longhorn", "cnpg", "postgres", "postgres-pooler", "redis", "nats"], model.Steps[1].Parts);
+        Assert.Equal(["monitoring-crds", "cilium", "network-policies", "longhorn", "cnpg", "postgres", "postgres-pooler", "postgres-pooler-session", "redis", "nats"], model.Steps[1].Parts);
         Assert.Equal(["argocd"], model.Steps[3].Parts);
         Assert.Equal(["kyverno"], model.Steps[6].Parts);
         Assert.Contains("acme", model.Steps[7].Parts);

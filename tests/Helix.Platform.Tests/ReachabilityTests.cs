@@ -71,9 +71,13 @@ public sealed class ReachabilityTests
             (Acme, t => Replace(t, "            k8s:io.kubernetes.pod.namespace: postgres\n            cnpg.io/poolerName: postgres-pooler\n",
                 "            k8s:io.kubernetes.pod.namespace: postgres\n")),
             (Postgres, t => Replace(t, "  endpointSelector:\n    matchLabels:\n      cnpg.io/poolerName: postgres-pooler\n", "  endpointSelector: {}\n")));
-        var leak = Assert.Single(findings, f => f.Rule == Reachability.Rule);
+        // The pooler's policy now admits the namespace's every pod: the database itself and the session pooler behind no policy of the tenant's.
+        var leaks = findings.Where(f => f.Rule == Reachability.Rule).OrderBy(f => f.Message, StringComparer.Ordinal).ToList();
+        Assert.Equal(2, leaks.Count);
+        var leak = leaks[0];
         Assert.Equal("db zone reachable from app tenant acme on 5432: postgres in postgres via policy CiliumNetworkPolicy/acme/acme and policy CiliumNetworkPolicy/postgres/postgres-pooler",
             leak.Message);
+        Assert.StartsWith("db zone reachable from app tenant acme on 5432: postgres-pooler-session in postgres via", leaks[1].Message, StringComparison.Ordinal);
         Assert.Equal(Postgres, leak.File);
     }
 
@@ -144,7 +148,9 @@ public sealed class ReachabilityTests
     {
         const string Rule = "    - fromEndpoints:\n        - matchLabels:\n            k8s:io.kubernetes.pod.namespace: acme\n"
             + "      toPorts:\n        - ports:\n            - port: \"5432\"\n              protocol: TCP\n";
-        var denied = Verify((Postgres, t => t + "  ingressDeny:\n" + Rule));
+        // Into the pooler's policy, the document before the session pooler's.
+        var denied = Verify((Postgres, t => t.Insert(t.LastIndexOf("---\n", t.IndexOf("  name: postgres-pooler-session\n", StringComparison.Ordinal), StringComparison.Ordinal),
+            "  ingressDeny:\n" + Rule)));
         var finding = Assert.Single(denied);
         Assert.Equal("intended flow acme -> postgres-pooler on 5432 is blocked (egress of acme allows 5432, ingress of postgres-pooler allows none)", finding.Message);
 

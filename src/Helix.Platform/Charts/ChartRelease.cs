@@ -23,6 +23,9 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
     /// <summary>What the repo-server's <c>helm-trim</c> plugin leaves out of the output (<c>Kind/pattern</c>); empty for a Helm source.</summary>
     public IReadOnlyList<string> Removed { get; init; } = [];
 
+    /// <summary>Why the plugin's values parameter could not be read (it must be a JSON object); null when it was.</summary>
+    public string? ValuesProblem { get; init; }
+
     private const string SyncWave = "argocd.argoproj.io/sync-wave";
 
     /// <summary>Every chart source of every Application among <paramref name="objects"/>.</summary>
@@ -47,9 +50,10 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
                 {
                     releases.Add(new ChartRelease(file, name, wave,
                         new ChartPin(parameters.GetValueOrDefault(HelmTrim.Repo, ""), parameters.GetValueOrDefault(HelmTrim.Chart, ""), parameters.GetValueOrDefault(HelmTrim.Version, "")),
-                        parameters.GetValueOrDefault(HelmTrim.Release, name), ns, ObjectOf(parameters.GetValueOrDefault(HelmTrim.Values, "")), gitPaths)
+                        parameters.GetValueOrDefault(HelmTrim.Release, name), ns, ObjectOf(parameters.GetValueOrDefault(HelmTrim.Values, "{}"), out var problem), gitPaths)
                     {
                         Removed = [.. parameters.GetValueOrDefault(HelmTrim.Remove, "").Split('\n', StringSplitOptions.RemoveEmptyEntries)],
+                        ValuesProblem = problem,
                     });
                     continue;
                 }
@@ -89,15 +93,18 @@ public sealed record ChartRelease(string File, string Application, int Wave, Cha
         return parameters;
     }
 
-    /// <summary>The values parameter read as Helm would (JSON is YAML); anything but an object is no values, which the render then shows.</summary>
-    private static JsonObject ObjectOf(string values)
+    /// <summary>The values parameter, which Helix writes as a JSON object; anything else is reported and rendered as no values.</summary>
+    private static JsonObject ObjectOf(string values, out string? problem)
     {
         try
         {
-            return JsonNode.Parse(values) as JsonObject ?? [];
+            var node = JsonNode.Parse(values);
+            problem = node is JsonObject ? null : "is not a JSON object";
+            return node as JsonObject ?? [];
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
+            problem = $"is not JSON: {e.Message}";
             return [];
         }
     }

@@ -175,6 +175,13 @@ public static partial class ChartVerifier
         }
 
         var findings = new List<Finding>(ValueFindings(release, resource, rendered.Values));
+        if (release.ValuesProblem is { } valuesProblem)
+        {
+            findings.Add(new Finding(Severity.Error, release.File, resource, ValuesRule, $"the helm-trim plugin's values parameter {valuesProblem}",
+                "give the values as one JSON object, as helix render writes them"));
+        }
+        findings.AddRange(release.Removed.Select(HelmTrim.Problem).OfType<string>().Select(problem => new Finding(Severity.Error, release.File, resource, RenderRule,
+            $"the helm-trim plugin's removal {problem}", "write each removal on its own line as Kind/pattern, the pattern an extended regular expression without backslashes")));
         findings.AddRange(rendered.OutputErrors.Select(error => new Finding(Severity.Error, source, "-", OutputRule,
             // What Argo CD would apply cannot be read past this point: say so rather than verify half of it.
             $"{release.Pin.Chart}'s output does not parse: {error}", "change the values that produce this text, or report it to the chart")));

@@ -66,7 +66,44 @@ internal static class HelmTrim
     {
         ArgumentNullException.ThrowIfNull(removal);
         var slash = removal.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 && kind == removal[..slash] && name is not null
-            && Regex.IsMatch(name, $"^({removal[(slash + 1)..]})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        if (slash <= 0 || kind != removal[..slash] || name is null || Problem(removal) is not null)
+        {
+            return false;
+        }
+        try
+        {
+            return Regex.IsMatch(name, $"^({removal[(slash + 1)..]})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false; // a pattern that backtracks without end takes nothing; Problem does not see that coming
+        }
+    }
+
+    /// <summary>
+    /// Why a removal cannot be read alike by awk and by verification, or null: it must be <c>Kind/pattern</c>,
+    /// the pattern a regular expression without backslashes (awk and .NET unescape differently).
+    /// </summary>
+    public static string? Problem(string removal)
+    {
+        ArgumentNullException.ThrowIfNull(removal);
+        var slash = removal.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == removal.Length - 1)
+        {
+            return $"'{removal}' is not Kind/pattern";
+        }
+        if (removal.Contains('\\', StringComparison.Ordinal))
+        {
+            return $"'{removal}' has a backslash, which awk and verification read differently";
+        }
+        try
+        {
+            _ = new Regex(removal[(slash + 1)..], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"'{removal}' is not a regular expression: {e.Message}";
+        }
     }
 }
