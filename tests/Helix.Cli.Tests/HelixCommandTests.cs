@@ -208,7 +208,7 @@ public sealed class HelixCommandTests
 
         Assert.True(exit == 0, output + err);
         using var report = JsonDocument.Parse(output);
-        // Clean but for one known warning: Devtron's chart runs images it does not pin (kubectl:latest, nats-box), no digest known yet.
+        // Clean but for one known warning: Devtron's chart runs an image it does not pin (kubectl:latest), no digest known yet.
         Assert.All(report.RootElement.GetProperty("findings").EnumerateArray(), f =>
         {
             Assert.Equal("warning", f.GetProperty("severity").GetString());
