@@ -53,8 +53,9 @@ public sealed class DevtronTests
 
         // The plugin's parameters as Argo CD hands them over: PARAM_<NAME>, upper case, '-' as '_'.
         var application = TreeVerifier.Analyse(Files.Value, null).Objects.Single(o => o.File.EndsWith("platform/devtron/application.yaml", StringComparison.Ordinal)).Object;
-        var plugin = application.GetProperty("spec").GetProperty("sources").EnumerateArray().Single(s => s.TryGetProperty("plugin", out _)).GetProperty("plugin");
-        Assert.Equal(HelmTrim.Name, plugin.GetProperty("name").GetString());
+        var plugin = application.GetProperty("spec").GetProperty("sources").EnumerateArray()
+            .Select(s => s.TryGetProperty("plugin", out var p) ? p : default)
+            .Single(p => p.ValueKind == JsonValueKind.Object && p.GetProperty("name").GetString() == HelmTrim.Name);
         var environment = plugin.GetProperty("parameters").EnumerateArray()
             .ToDictionary(p => "PARAM_" + p.GetProperty("name").GetString()!.ToUpperInvariant().Replace('-', '_'), p => p.GetProperty("string").GetString()!);
         environment["ARGOCD_APP_NAMESPACE"] = Devtron.Namespace;
@@ -231,6 +232,88 @@ public sealed class DevtronTests
         // `with .Values.components.kubewatch` ... `toYaml .configs`: NATS_SERVER_HOST, which values.yaml lacks, is read.
         var finding = Assert.Single(values);
         Assert.Contains("components.kubewatch.nosuch", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSsoJob_CreatesAuthentiksConnector_ThenUpdatesItInPlace_WithTheSecretFromItsSecretOnly()
+    {
+        // Devtron's answers as its published OpenAPI contract (specs/sso/configuration.yaml) gives them.
+        var (exit, calls, output) = RunSso("""{"code":200,"status":"OK","result":[{"id":1,"name":"google","label":"Google","url":"","config":{},"active":false}]}""");
+        Assert.True(exit == 0, output);
+        var create = Assert.Single(calls, c => c.StartsWith("POST ", StringComparison.Ordinal));
+        Assert.EndsWith("/orchestrator/sso/create", create.Split(' ')[1], StringComparison.Ordinal);
+        using (var body = JsonDocument.Parse(create[(create.IndexOf('{', StringComparison.Ordinal))..]))
+        {
+            var oidc = body.RootElement.GetProperty("config").GetProperty("config");
+            Assert.Equal("s3cr3t-from-the-secret", oidc.GetProperty("clientSecret").GetString());
+            Assert.Equal($"https://{Model.Host(Authentik.Name)}/application/o/devtron/", oidc.GetProperty("issuer").GetString());
+            Assert.Equal($"https://{Model.Host(Devtron.Name)}/orchestrator/api/dex/callback", oidc.GetProperty("redirectURI").GetString());
+            Assert.Equal("devtron", oidc.GetProperty("clientID").GetString());
+            Assert.False(body.RootElement.TryGetProperty("id", out _));
+        }
+
+        (exit, calls, output) = RunSso("""{"code":200,"status":"OK","result":[{"id":1,"name":"google","label":"Google","url":"","config":{},"active":false},"""
+            + """{"id":7,"name":"oidc","label":"Authentik","url":"","config":{},"active":true}]}""");
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain(calls, c => c.StartsWith("POST ", StringComparison.Ordinal));
+        var update = Assert.Single(calls, c => c.StartsWith("PUT ", StringComparison.Ordinal));
+        using var updated = JsonDocument.Parse(update[(update.IndexOf('{', StringComparison.Ordinal))..]);
+        Assert.Equal(7, updated.RootElement.GetProperty("id").GetInt32());
+        Assert.Equal("oidc", updated.RootElement.GetProperty("name").GetString());
+
+        // The manifest itself holds no secret: the placeholder is all the Job's body has.
+        Assert.DoesNotContain("s3cr3t", Files.Value.Text("gitops/platform/devtron/base/sso.yaml"), StringComparison.Ordinal);
+
+        // Devtron refusing (the stand-in fails the call) fails the Job, so Argo CD shows the hook failed and retries.
+        (exit, _, _) = RunSso("", failList: true);
+        Assert.NotEqual(0, exit);
+    }
+
+    /// <summary>Runs the rendered SSO Job's script with a stand-in curl on the PATH; returns its exit code and the calls it made (method, URL, data).</summary>
+    private static (int Exit, List<string> Calls, string Output) RunSso(string list, bool failList = false)
+    {
+        var job = TreeVerifier.Documents(new StringReader(Files.Value.Text("gitops/platform/devtron/base/sso.yaml"))).Single().Document;
+        var container = job.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
+        var folder = Directory.CreateTempSubdirectory("helix-devtron-sso-");
+        try
+        {
+            var calls = Path.Combine(folder.FullName, "calls");
+            File.WriteAllText(Path.Combine(folder.FullName, "list.json"), list);
+            File.WriteAllText(Path.Combine(folder.FullName, "curl"), $$"""
+                #!/bin/sh
+                # Stands in for Devtron's API: the list it answers is the test's; writes are recorded.
+                method=GET; out=""; data=""
+                while [ $# -gt 1 ]; do
+                  case "$1" in
+                    -X) method=$2; shift ;;
+                    -o) out=$2; shift ;;
+                    -d) data=$2; shift ;;
+                    -H) shift ;;
+                  esac
+                  shift
+                done
+                echo "$method $1 $data" >> {{calls}}
+                case "$1" in
+                  */sso/list) {{(failList ? "exit 22" : "true")}}; cat {{folder.FullName}}/list.json > "$out" ;;
+                esac
+                """);
+            Assert.False(OperatingSystem.IsWindows(), "the Job's script runs under sh");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(Path.Combine(folder.FullName, "curl"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            var environment = container.GetProperty("env").EnumerateArray().Where(e => e.TryGetProperty("value", out _))
+                .ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("value").GetString()!);
+            environment["CLIENT_SECRET"] = "s3cr3t-from-the-secret";
+            environment["DEVTRON_TOKEN"] = "token";
+            var script = container.GetProperty("command")[2].GetString()!.Replace("/tmp/", folder.FullName + "/", StringComparison.Ordinal);
+            var (exit, output, error) = Run("sh", ["-c", script], environment, folder.FullName);
+            return (exit, File.Exists(calls) ? [.. File.ReadAllLines(calls)] : [], output + error);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     /// <summary>Every container of every pod template (and bare Pod) in the output, by its workload.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
 using Helix.Platform.Spec;
+using k8s.Models;
 
 namespace Helix.Platform.Components;
 
@@ -37,6 +38,14 @@ internal sealed class Devtron : IComponent
     private const string MigratorSecret = "postgresql-migrator";
     private const string CustomSecret = "devtron-custom-secret";
     private const string PasswordKey = "PG_PASSWORD";
+
+    /// <summary>The Secret with Devtron's Dex client secret at Authentik (the same value as Authentik's own copy).</summary>
+    private const string SsoSecret = "devtron-sso";
+
+    private const string CurlImage = "docker.io/curlimages/curl:8.11.1";
+
+    /// <summary>The <c>curl_user</c> of the curl image.</summary>
+    private const long CurlUser = 100;
 
     private static readonly Removal[] Removals =
     [
@@ -115,8 +124,17 @@ internal sealed class Devtron : IComponent
                 Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal) { ["DB_PASSWORD"] = DatabasePassword, [PasswordKey] = DatabasePassword },
             },
             new(Namespace, CustomSecret, ["ORCH_TOKEN"], SecretCreator.Operator, "the token Devtron's orchestrator signs its internal calls with"),
+            new(Namespace, SsoSecret, ["clientSecret"], SecretCreator.Operator, "Devtron's Dex client at Authentik, for the SSO settings Job")
+            {
+                Sources = new Dictionary<string, KeySource>(StringComparer.Ordinal)
+                {
+                    ["clientSecret"] = KeySource.Same(Authentik.Namespace, AuthentikBlueprint.ClientSecrets, Client.Slug),
+                },
+            },
         ],
     };
+
+    private static AuthentikBlueprint.OidcClient Client => AuthentikBlueprint.OidcClients.Single(c => c.Target == Name);
 
     private static KeySource DatabasePassword => KeySource.Same(Cnpg.Namespace, Cnpg.RoleSecret(Name), "password");
 
@@ -168,6 +186,104 @@ internal sealed class Devtron : IComponent
             ["devtronEnterprise"] = new JsonObject { ["casbin"] = new JsonObject { ["dbconfig"] = new JsonObject { ["secretName"] = MainSecret, ["keyName"] = PasswordKey } } },
             ["configs"] = new JsonObject { ["BASE_URL_SCHEME"] = "https", ["BASE_URL"] = model.Host(Name), ["PROMETHEUS_URL"] = Observability.PrometheusUrl },
         };
-        return new([new(Pin, Name, values) { Removals = Removals }], []);
+        return new([new(Pin, Name, values) { Removals = Removals }], [new ManifestFile("sso.yaml", [Sso(model)])]);
     }
+
+    /// <summary>Devtron's sign-in connector as its <c>/orchestrator/sso</c> API takes it: a Dex OIDC connector to Authentik.</summary>
+    internal sealed record SsoRequest(string Name, string Label, string Url, bool Active, SsoConnector Config);
+
+    internal sealed record SsoConnector(string Id, string Type, string Name, SsoOidc Config);
+
+    /// <summary>Dex's OIDC connector settings, spelled as Dex spells them.</summary>
+    internal sealed record SsoOidc(
+        string Issuer,
+        [property: System.Text.Json.Serialization.JsonPropertyName("clientID")] string ClientId,
+        string ClientSecret,
+        [property: System.Text.Json.Serialization.JsonPropertyName("redirectURI")] string RedirectUri,
+        bool InsecureEnableGroups,
+        IReadOnlyList<string> Scopes);
+
+    /// <summary>The placeholder the Job replaces with the client secret from its Secret: the secret never sits in the manifest.</summary>
+    private const string SecretPlaceholder = "__CLIENT_SECRET__";
+
+    /// <summary>
+    /// Devtron keeps its SSO settings in its database, behind its API: after each sync a Job creates the
+    /// Authentik connector, or updates it to what the platform says (issuer, client, callback).
+    /// </summary>
+    private static V1Job Sso(PlatformModel model)
+    {
+        var host = model.Host(Name);
+        var request = new SsoRequest("oidc", "Authentik", $"https://{host}/orchestrator", true, new SsoConnector("oidc", "oidc", "Authentik",
+            new SsoOidc($"https://{model.Host(Authentik.Name)}/application/o/{Client.Slug}/", Client.Slug, SecretPlaceholder, $"https://{host}{Client.CallbackPath}", true,
+                ["openid", "profile", "email", "groups"])));
+        var body = System.Text.Json.JsonSerializer.Serialize(request, SsoJson);
+        var script = $$"""
+            set -eu
+            api={{ApiUrl}}
+            body=${BODY%%{{SecretPlaceholder}}*}$CLIENT_SECRET${BODY#*{{SecretPlaceholder}}}
+            curl -sS --fail-with-body -o /tmp/sso.json -H "token: $DEVTRON_TOKEN" "$api/sso/list"
+            id=$(sed -n 's/.*{"id":\([0-9]*\),"name":"oidc".*/\1/p' /tmp/sso.json)
+            if [ -z "$id" ]; then
+              curl -sS --fail-with-body -o /dev/null -X POST -H "token: $DEVTRON_TOKEN" -H 'Content-Type: application/json' -d "$body" "$api/sso/create"
+              echo "Devtron's Authentik sign-in created"
+            else
+              curl -sS --fail-with-body -o /dev/null -X PUT -H "token: $DEVTRON_TOKEN" -H 'Content-Type: application/json' -d "{\"id\":$id,${body#\{}" "$api/sso/update"
+              echo "Devtron's Authentik sign-in $id updated"
+            fi
+            """;
+        return ApiJob("devtron-sso", Name, "configure-sso", script,
+        [
+            Pods.Env("BODY", body),
+            new V1EnvVar { Name = "CLIENT_SECRET", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = SsoSecret, Key = "clientSecret" } } },
+        ]);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions SsoJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
+
+    /// <summary>
+    /// A PostSync Job in Devtron's namespace that calls Devtron's API with the token in <see cref="ApiTokenSecret"/>
+    /// (a pinned curl image, no service account token, read-only root): Devtron keeps environments and SSO in its database.
+    /// </summary>
+    public static V1Job ApiJob(string name, string application, string container, string script, IReadOnlyList<V1EnvVar> env) => new()
+    {
+        ApiVersion = "batch/v1",
+        Kind = "Job",
+        Metadata = Meta.Object(name, Namespace, application, annotations: new Dictionary<string, string>
+        {
+            ["argocd.argoproj.io/hook"] = "PostSync",
+            ["argocd.argoproj.io/hook-delete-policy"] = "BeforeHookCreation",
+        }),
+        Spec = new V1JobSpec
+        {
+            BackoffLimit = 6,
+            TtlSecondsAfterFinished = 86400,
+            Template = new V1PodTemplateSpec
+            {
+                Spec = new V1PodSpec
+                {
+                    RestartPolicy = "OnFailure",
+                    AutomountServiceAccountToken = false,
+                    SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, RunAsUser = CurlUser, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
+                    Containers =
+                    [
+                        new V1Container
+                        {
+                            Name = container,
+                            Image = CurlImage,
+                            Command = ["sh", "-c", script],
+                            Env =
+                            [
+                                .. env,
+                                new V1EnvVar { Name = "DEVTRON_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = ApiTokenSecret, Key = "token" } } },
+                            ],
+                            Resources = Pods.Resources(new ResourcesSpec { Cpu = "10m", Memory = "16Mi", MemoryLimit = "64Mi" }),
+                            SecurityContext = Pods.Restricted(CurlUser),
+                            VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
+                        },
+                    ],
+                    Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }],
+                },
+            },
+        },
+    };
 }

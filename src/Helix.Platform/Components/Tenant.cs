@@ -11,7 +11,6 @@ namespace Helix.Platform.Components;
 /// </summary>
 internal sealed class Tenant(TenantSpec tenant) : IComponent
 {
-    private const string CurlImage = "docker.io/curlimages/curl:8.11.1";
 
     /// <summary>The Application (and AppProject) of a tenant's namespace, quota and policies.</summary>
     public static string ApplicationOf(string tenant) => $"tenant-{tenant}";
@@ -142,53 +141,10 @@ internal sealed class Tenant(TenantSpec tenant) : IComponent
             curl -sS --fail-with-body -X POST -H "token: $DEVTRON_TOKEN" -H 'Content-Type: application/json' -d "$BODY" "$api/env"
             echo "Devtron environment $ENVIRONMENT created"
             """;
-        return new V1Job
-        {
-            ApiVersion = "batch/v1",
-            Kind = "Job",
-            Metadata = Meta.Object($"devtron-environment-{tenant.Name}", Devtron.Namespace, Application, annotations: new Dictionary<string, string>
-            {
-                ["argocd.argoproj.io/hook"] = "PostSync",
-                ["argocd.argoproj.io/hook-delete-policy"] = "BeforeHookCreation",
-            }),
-            Spec = new V1JobSpec
-            {
-                BackoffLimit = 6,
-                TtlSecondsAfterFinished = 86400,
-                Template = new V1PodTemplateSpec
-                {
-                    Spec = new V1PodSpec
-                    {
-                        RestartPolicy = "OnFailure",
-                        AutomountServiceAccountToken = false,
-                        SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, RunAsUser = CurlUser, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = "create-environment",
-                                Image = CurlImage,
-                                Command = ["sh", "-c", script],
-                                Env =
-                                [
-                                    Pods.Env("ENVIRONMENT", tenant.Name),
-                                    Pods.Env("BODY", body),
-                                    new V1EnvVar { Name = "DEVTRON_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = Devtron.ApiTokenSecret, Key = "token" } } },
-                                ],
-                                Resources = Pods.Resources(new ResourcesSpec { Cpu = "10m", Memory = "16Mi", MemoryLimit = "64Mi" }),
-                                SecurityContext = Pods.Restricted(CurlUser),
-                                VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
-                            },
-                        ],
-                        Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }],
-                    },
-                },
-            },
-        };
+        return Devtron.ApiJob($"devtron-environment-{tenant.Name}", Application, "create-environment", script,
+            [Pods.Env("ENVIRONMENT", tenant.Name), Pods.Env("BODY", body)]);
     }
 
-    /// <summary>The <c>curl_user</c> of the curl image.</summary>
-    private const long CurlUser = 100;
 
     /// <summary>Every repository of the GitOps repository's owner: where Devtron keeps tenants' GitOps repos.</summary>
     internal static string OrganisationRepos(string repoUrl)
