@@ -237,6 +237,7 @@ public sealed class DevtronTests
     [Fact]
     public void TheSsoJob_CreatesAuthentiksConnector_ThenUpdatesItInPlace_WithTheSecretFromItsSecretOnly()
     {
+        var job = TreeVerifier.Documents(new StringReader(Files.Value.Text("gitops/platform/devtron/base/sso.yaml"))).Single().Document;
         // Devtron's answers as its published OpenAPI contract (specs/sso/configuration.yaml) gives them.
         var (exit, calls, output) = RunSso("""{"code":200,"status":"OK","result":[{"id":1,"name":"google","label":"Google","url":"","config":{},"active":false}]}""");
         Assert.True(exit == 0, output);
@@ -267,10 +268,18 @@ public sealed class DevtronTests
         // Devtron refusing (the stand-in fails the call) fails the Job, so Argo CD shows the hook failed and retries.
         (exit, _, _) = RunSso("", failList: true);
         Assert.NotEqual(0, exit);
+
+        // Before anyone made Devtron's API token (Devtron's first sync), the Job succeeds doing nothing: the wave goes on.
+        (exit, calls, output) = RunSso("", token: null);
+        Assert.True(exit == 0, output);
+        Assert.Empty(calls);
+        Assert.Contains("devtron-api-token is not there yet", output, StringComparison.Ordinal);
+        Assert.True(Containers([job]).Single().Container.GetProperty("env").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "DEVTRON_TOKEN")
+            .GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("optional").GetBoolean());
     }
 
     /// <summary>Runs the rendered SSO Job's script with a stand-in curl on the PATH; returns its exit code and the calls it made (method, URL, data).</summary>
-    private static (int Exit, List<string> Calls, string Output) RunSso(string list, bool failList = false)
+    private static (int Exit, List<string> Calls, string Output) RunSso(string list, bool failList = false, string? token = "token")
     {
         var job = TreeVerifier.Documents(new StringReader(Files.Value.Text("gitops/platform/devtron/base/sso.yaml"))).Single().Document;
         var container = job.GetProperty("spec").GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
@@ -305,7 +314,10 @@ public sealed class DevtronTests
             var environment = container.GetProperty("env").EnumerateArray().Where(e => e.TryGetProperty("value", out _))
                 .ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("value").GetString()!);
             environment["CLIENT_SECRET"] = "s3cr3t-from-the-secret";
-            environment["DEVTRON_TOKEN"] = "token";
+            if (token is not null)
+            {
+                environment["DEVTRON_TOKEN"] = token;
+            }
             var script = container.GetProperty("command")[2].GetString()!.Replace("/tmp/", folder.FullName + "/", StringComparison.Ordinal);
             var (exit, output, error) = Run("sh", ["-c", script], environment, folder.FullName);
             return (exit, File.Exists(calls) ? [.. File.ReadAllLines(calls)] : [], output + error);

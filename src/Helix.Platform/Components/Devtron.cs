@@ -219,6 +219,10 @@ internal sealed class Devtron : IComponent
         var body = System.Text.Json.JsonSerializer.Serialize(request, SsoJson);
         var script = $$"""
             set -eu
+            if [ -z "${DEVTRON_TOKEN:-}" ]; then
+              echo "{{ApiTokenSecret}} is not there yet (it is made in Devtron once Devtron runs): the sync after it is configures sign-in"
+              exit 0
+            fi
             api={{ApiUrl}}
             body=${BODY%%{{SecretPlaceholder}}*}$CLIENT_SECRET${BODY#*{{SecretPlaceholder}}}
             curl -sS --fail-with-body -o /tmp/sso.json -H "token: $DEVTRON_TOKEN" "$api/sso/list"
@@ -231,8 +235,8 @@ internal sealed class Devtron : IComponent
               echo "Devtron's Authentik sign-in $id updated"
             fi
             """;
-        return ApiJob("devtron-sso", Name, "configure-sso", script,
-        [
+        return ApiJob("devtron-sso", Name, "configure-sso", script, tokenOptional: true,
+        env: [
             Pods.Env("BODY", body),
             new V1EnvVar { Name = "CLIENT_SECRET", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = SsoSecret, Key = "clientSecret" } } },
         ]);
@@ -243,8 +247,9 @@ internal sealed class Devtron : IComponent
     /// <summary>
     /// A PostSync Job in Devtron's namespace that calls Devtron's API with the token in <see cref="ApiTokenSecret"/>
     /// (a pinned curl image, no service account token, read-only root): Devtron keeps environments and SSO in its database.
+    /// With an optional token the Job also runs without one (and must then do nothing): Devtron's own Job runs before anyone could make it.
     /// </summary>
-    public static V1Job ApiJob(string name, string application, string container, string script, IReadOnlyList<V1EnvVar> env) => new()
+    public static V1Job ApiJob(string name, string application, string container, string script, IReadOnlyList<V1EnvVar> env, bool tokenOptional = false) => new()
     {
         ApiVersion = "batch/v1",
         Kind = "Job",
@@ -274,7 +279,11 @@ internal sealed class Devtron : IComponent
                             Env =
                             [
                                 .. env,
-                                new V1EnvVar { Name = "DEVTRON_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = ApiTokenSecret, Key = "token" } } },
+                                new V1EnvVar
+                                {
+                                    Name = "DEVTRON_TOKEN",
+                                    ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = ApiTokenSecret, Key = "token", Optional = tokenOptional ? true : null } },
+                                },
                             ],
                             Resources = Pods.Resources(new ResourcesSpec { Cpu = "10m", Memory = "16Mi", MemoryLimit = "64Mi" }),
                             SecurityContext = Pods.Restricted(CurlUser),

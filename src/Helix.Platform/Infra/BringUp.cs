@@ -158,8 +158,10 @@ internal static class BringUp
         }
         text.Append('\n');
         text.Append("`helix bring-up` simulates these waves offline over the tree and the charts' output, and names what would\n");
-        text.Append("keep each from Healthy. Values issued once the platform runs (Devtron's API token) are added with\n");
-        text.Append("`sops --set` into their file under `" + SecretsScript.Folder + "/`, then applied the same way, before the wave that reads them.\n\n");
+        text.Append("keep each from Healthy. Values issued once the platform runs are added with `sops --set` into their file under\n");
+        text.Append("`" + SecretsScript.Folder + "/`, then applied the same way, before the wave that reads them: Devtron's Argo CD password once Argo CD\n");
+        text.Append("runs (`argocd account update-password --account " + Components.Devtron.ArgoCdAccount + "`), Devtron's API token once Devtron runs. Its SSO Job\n");
+        text.Append("waits for that token without blocking the wave; `argocd app sync devtron` after adding it configures Devtron's sign-in.\n\n");
 
         text.Append(Heading(8));
         text.Append("When the policy reports are clean (`kubectl get policyreports -A`), set `supplyChain.mode: enforce`\n");
