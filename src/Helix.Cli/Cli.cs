@@ -53,7 +53,7 @@ internal sealed class Cli(TextWriter stdout, TextWriter stderr, bool colour)
             Stderr.WriteLine($"{loaded.Errors.Count} error(s) in {specPath}");
             return SpecInvalid;
         }
-        return action(PlatformCompiler.Model(loaded.Spec!));
+        return action(PlatformCompiler.Model(loaded));
     }
 
     /// <summary>Renders and verifies, with the time each took on <paramref name="progress"/>.</summary>

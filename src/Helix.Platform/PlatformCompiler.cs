@@ -26,8 +26,16 @@ public static class PlatformCompiler
     /// <summary>Folders a render owns completely: files there that the render no longer produces are removed.</summary>
     public static IReadOnlyList<string> OwnedFolders => PlatformRenderer.OwnedFolders;
 
-    /// <summary>The model of a loaded spec, built from what each of its components declares.</summary>
-    public static PlatformModel Model(Spec.PlatformSpec spec)
+    /// <summary>The model of a spec that loaded without errors, built from what each of its components declares.</summary>
+    public static PlatformModel Model(Spec.SpecLoadResult loaded)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        return loaded.Succeeded
+            ? Model(loaded.Spec!)
+            : throw new InvalidOperationException($"the spec did not load ({loaded.Errors.Count} error(s)): report its errors instead of building a model");
+    }
+
+    internal static PlatformModel Model(Spec.PlatformSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return ModelBuilder.Build(spec, [.. ComponentRegistry.For(spec).Select(c => c.Declare(spec))]);
@@ -41,7 +49,7 @@ public static class PlatformCompiler
     {
         var files = Render(model);
         var verification = Verify(files, model);
-        files.AddGenerated(ZeroTrustPicture, MatrixView.Svg(verification.Reachability ?? Reachability.Analyse(verification.Tree.Objects, model)));
+        files.AddGenerated(ZeroTrustPicture, MatrixView.Svg(Reachability(verification, model)));
         return (files, verification);
     }
 
@@ -141,6 +149,28 @@ public static class PlatformCompiler
             return e.Message;
         }
     }
+
+    /// <summary>The architecture diagram (Mermaid) of the model.</summary>
+    public static string Diagram(PlatformModel model) => MermaidGraph.Render(model);
+
+    /// <summary>The script that makes every Secret the operator writes, SOPS-encrypted (see <c>helix secrets --script</c>).</summary>
+    public static string SecretsScript(PlatformModel model) => Infra.SecretsScript.Render(model);
+
+    /// <summary>Shared values whose source is no Secret the platform has: the script would have nothing to copy.</summary>
+    public static IReadOnlyList<string> UnresolvedSecrets(PlatformModel model) => Infra.SecretsScript.Unresolved(model);
+
+    /// <summary>The reachability matrix of a verified tree (computed when the verification had no spec to compare with).</summary>
+    public static ReachabilityReport Reachability(VerificationResult verification, PlatformModel model)
+    {
+        ArgumentNullException.ThrowIfNull(verification);
+        return verification.Reachability ?? Verification.Reachability.Analyse(verification.Tree.Objects, model);
+    }
+
+    /// <summary>The matrix as a text table, zone by zone.</summary>
+    public static string MatrixTable(ReachabilityReport report) => MatrixView.Table(report);
+
+    /// <summary>The matrix as the zero-trust picture.</summary>
+    public static string MatrixSvg(ReachabilityReport report) => MatrixView.Svg(report);
 
     /// <summary>The Kubernetes version charts are rendered for when no spec says which.</summary>
     public const string DefaultKubeVersion = "1.35.0";

@@ -30,7 +30,7 @@ internal static class CostCommand
                     cli.Stderr.WriteLine($"{loaded.Errors.Count} error(s) in {path}");
                     return Cli.SpecInvalid;
                 }
-                other = CostAnalysis.Analyse(PlatformCompiler.Model(loaded.Spec!));
+                other = CostAnalysis.Analyse(PlatformCompiler.Model(loaded));
                 if (other.Currency != current.Currency)
                 {
                     cli.Stderr.WriteLine($"{path} totals in {other.Currency}, {result.GetValue(cli.Spec)} in {current.Currency}: set the same costs.currency in both");

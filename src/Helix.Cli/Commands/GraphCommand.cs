@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Helix.Platform.Model;
+using Helix.Platform;
 
 namespace Helix.Cli.Commands;
 
@@ -12,7 +12,7 @@ internal static class GraphCommand
         var check = GeneratedFile.CheckOption();
         var command = new Command("graph", "Write the architecture diagram (Mermaid), derived from the model") { target, check };
         command.SetAction(result => cli.WithModel(result, model =>
-            GeneratedFile.WriteOrCheck(cli, result.GetValue(target)!, MermaidGraph.Render(model), result.GetValue(check), "helix graph")));
+            GeneratedFile.WriteOrCheck(cli, result.GetValue(target)!, PlatformCompiler.Diagram(model), result.GetValue(check), "helix graph")));
         return command;
     }
 }

@@ -43,7 +43,7 @@ internal static class OnboardCommand
                 Flows = declared,
             };
             return SpecEdit.Apply(cli, specPath, text =>
-                SpecLoader.Parse(text, specPath).Spec?.Tenants.Any(t => t.Name == name) == true ? null : SpecEditor.AddTenant(text, tenant),
+                SpecLoader.Parse(text, specPath).HasTenant(name) ? null : SpecEditor.AddTenant(text, tenant),
                 $"tenant '{name}' is already onboarded", $"onboarded {name}", result.GetValue(outDir)!);
         });
         return command;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Helix.Platform.Infra;
+using Helix.Platform;
 using Helix.Platform.Model;
 
 namespace Helix.Cli.Commands;
@@ -14,7 +14,7 @@ internal static class SecretsCommand
         var command = new Command("secrets", "List every Secret the platform needs: namespace, name, keys and where each value comes from, who creates it") { script };
         command.SetAction(result => cli.WithModel(result, model =>
         {
-            if (SecretsScript.Unresolved(model) is { Count: > 0 } unresolved)
+            if (PlatformCompiler.UnresolvedSecrets(model) is { Count: > 0 } unresolved)
             {
                 foreach (var missing in unresolved)
                 {
@@ -24,7 +24,7 @@ internal static class SecretsCommand
             }
             if (result.GetValue(script))
             {
-                cli.Stdout.Write(SecretsScript.Render(model));
+                cli.Stdout.Write(PlatformCompiler.SecretsScript(model));
                 return Cli.Done;
             }
             var secrets = model.Secrets();

@@ -29,7 +29,7 @@ internal static class SpecEdit
             cli.Stderr.WriteLine("nothing written: the spec would not load");
             return Cli.SpecInvalid;
         }
-        var (files, verification) = Cli.RenderAndVerify(PlatformCompiler.Model(loaded.Spec!), cli.Stderr);
+        var (files, verification) = Cli.RenderAndVerify(PlatformCompiler.Model(loaded), cli.Stderr);
         if (!verification.Passed)
         {
             cli.Report(verification.Findings, [], "the render", false);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Helix.Platform;
-using Helix.Platform.Charts;
 using Helix.Platform.Model;
 using Helix.Platform.Verification;
 using static Helix.Cli.Cli;
@@ -88,7 +87,7 @@ internal static class VerifyCommand
             }
             // With the spec, install order is the bring-up simulation's to report (hand installs included), once.
             var bringUp = PlatformCompiler.BringUp(verification.Tree, report, model);
-            return cli.Report([.. verification.Findings, .. report.Findings.Where(f => f.Rule != ChartVerifier.CrdOrderRule), .. bringUp.Findings], summaries, what, json);
+            return cli.Report([.. verification.Findings, .. report.FindingsBesideInstallOrder, .. bringUp.Findings], summaries, what, json);
         }
 
         void Matrix(ParseResult result, VerificationResult verification, PlatformModel model)
@@ -97,13 +96,13 @@ internal static class VerifyCommand
             {
                 return;
             }
-            var report = verification.Reachability ?? Reachability.Analyse(verification.Tree.Objects, model);
-            cli.Stdout.Write(MatrixView.Table(report));
+            var report = PlatformCompiler.Reachability(verification, model);
+            cli.Stdout.Write(PlatformCompiler.MatrixTable(report));
             cli.Stdout.WriteLine();
             if (result.GetValue(svg) is { } svgPath)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(svgPath))!);
-                File.WriteAllText(svgPath, MatrixView.Svg(report));
+                File.WriteAllText(svgPath, PlatformCompiler.MatrixSvg(report));
                 cli.Stdout.WriteLine($"wrote {svgPath}");
             }
         }

@@ -26,6 +26,9 @@ public sealed record ChartReport(IReadOnlyList<ChartResult> Charts, string? Erro
 {
     public IEnumerable<Finding> Findings => Charts.SelectMany(c => c.Findings);
 
+    /// <summary>The findings but install order's, which the bring-up simulation reports with the hand installs.</summary>
+    public IEnumerable<Finding> FindingsBesideInstallOrder => Findings.Where(f => f.Rule != ChartVerifier.CrdOrderRule);
+
     /// <summary>Time spent in Helm, summed over releases (they render in parallel).</summary>
     public TimeSpan HelmTime => TimeSpan.FromTicks(Charts.Sum(c => c.HelmTime.Ticks));
 }
@@ -34,7 +37,7 @@ public sealed record ChartReport(IReadOnlyList<ChartResult> Charts, string? Erro
 /// <param name="Cache">Where the pinned charts are.</param>
 /// <param name="KubeVersion">The cluster's Kubernetes version (<c>--kube-version</c>).</param>
 /// <param name="OutputCache">Folder of rendered output by chart, version, values and capabilities; null for none.</param>
-public sealed record ChartSettings(ChartCache Cache, string KubeVersion, string? OutputCache)
+internal sealed record ChartSettings(ChartCache Cache, string KubeVersion, string? OutputCache)
 {
     /// <summary>Settings from the environment: <c>HELIX_CHARTS</c>, <c>HELIX_CACHE</c> (default <c>$XDG_CACHE_HOME/helix</c>).</summary>
     public static ChartSettings FromEnvironment(string kubeVersion, Func<string, string?> environment)
@@ -53,7 +56,7 @@ public sealed record ChartSettings(ChartCache Cache, string KubeVersion, string?
 /// whose CRD is not installed by an earlier wave (or by the same release) cannot be applied.
 /// Releases of one wave render in parallel; output is cached by everything that determines it.
 /// </summary>
-public static partial class ChartVerifier
+internal static partial class ChartVerifier
 {
     public const string MissingRule = "chart-missing";
     public const string RenderRule = "chart-render";
@@ -224,7 +227,7 @@ public static partial class ChartVerifier
     /// policies select pods by them: each part's labels must be on a pod the chart really runs, or its
     /// policies select nothing and its flows are blocked.
     /// </summary>
-    public static IEnumerable<Finding> PodLabels(ChartResult chart, IEnumerable<Model.Part> parts)
+    internal static IEnumerable<Finding> PodLabels(ChartResult chart, IEnumerable<Model.Part> parts)
     {
         ArgumentNullException.ThrowIfNull(chart);
         ArgumentNullException.ThrowIfNull(parts);
@@ -253,7 +256,7 @@ public static partial class ChartVerifier
     /// <param name="chart">The Application's first chart: findings are filed under it.</param>
     /// <param name="objects">Everything the Application installs (all its charts) and the tree's own objects.</param>
     /// <param name="declaration">The Application's component declaration.</param>
-    public static IEnumerable<Finding> Ports(ChartResult chart, IReadOnlyList<JsonElement> objects, Model.ComponentDeclaration declaration)
+    internal static IEnumerable<Finding> Ports(ChartResult chart, IReadOnlyList<JsonElement> objects, Model.ComponentDeclaration declaration)
     {
         ArgumentNullException.ThrowIfNull(chart);
         ArgumentNullException.ThrowIfNull(objects);

@@ -33,7 +33,7 @@ public sealed record StorageFit(decimal ClaimedGb, int Replicas, decimal? Availa
 }
 
 /// <summary>The monthly cost of the platform and what it scales with, computed from the spec's price table.</summary>
-public sealed record CostReport(string Currency, IReadOnlyList<CostLine> Lines, IReadOnlyList<TenantScale> Scale, StorageFit Storage, IReadOnlyList<PriceSpec> Prices)
+public sealed record CostReport(string Currency, IReadOnlyList<CostLine> Lines, IReadOnlyList<TenantScale> Scale, StorageFit Storage)
 {
     /// <summary>The tenant counts the analysis is shown at.</summary>
     public static readonly int[] TenantCounts = [10, 50, 200];
@@ -41,6 +41,9 @@ public sealed record CostReport(string Currency, IReadOnlyList<CostLine> Lines, 
     public decimal Total => Lines.Sum(l => l.Monthly ?? 0);
 
     public IReadOnlyList<CostLine> Unpriced => [.. Lines.Where(l => l.UnitPrice is null)];
+
+    /// <summary>The price table it was computed with (for the cost document).</summary>
+    internal IReadOnlyList<PriceSpec> Prices { get; init; } = [];
 }
 
 /// <summary>
@@ -65,12 +68,14 @@ public static class CostAnalysis
         var spec = model.Spec;
         var lines = Billables(model, terraform).ToList();
         var storage = Storage(model);
-        return new CostReport(spec.Costs.Currency, lines, Scale(model, lines), storage,
-            [.. spec.Costs.Prices.OrderBy(p => p.Provider, StringComparer.Ordinal).ThenBy(p => p.Item, StringComparer.Ordinal)]);
+        return new CostReport(spec.Costs.Currency, lines, Scale(model, lines), storage)
+        {
+            Prices = [.. spec.Costs.Prices.OrderBy(p => p.Provider, StringComparer.Ordinal).ThenBy(p => p.Item, StringComparer.Ordinal)],
+        };
     }
 
     /// <summary>The price of one unit of <paramref name="item"/> in the table's currency, or null.</summary>
-    public static decimal? Price(CostsSpec costs, string provider, string item)
+    internal static decimal? Price(CostsSpec costs, string provider, string item)
     {
         ArgumentNullException.ThrowIfNull(costs);
         var row = Row(costs, provider, item);

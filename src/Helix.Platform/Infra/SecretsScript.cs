@@ -10,7 +10,7 @@ namespace Helix.Platform.Infra;
 /// value several Secrets hold is made once and written into each (its source is the Secret its
 /// <see cref="KeyOrigin.SameAs"/> names); values issued elsewhere are read from the environment.
 /// </summary>
-public static partial class SecretsScript
+internal static partial class SecretsScript
 {
     /// <summary>Where the encrypted manifests are written, one folder per namespace.</summary>
     public const string Folder = "secrets";

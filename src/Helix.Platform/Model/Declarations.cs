@@ -6,7 +6,7 @@ namespace Helix.Platform.Model;
 // these records alone, and every fact in them is written once, in the component that owns it.
 
 /// <summary>Where a component's Application lives: its folder under <c>gitops/</c> and its AppProject.</summary>
-public enum ApplicationKind
+internal enum ApplicationKind
 {
     /// <summary><c>platform/&lt;name&gt;</c>, project <c>platform</c>: the seed's boxes and the AI tier.</summary>
     Platform,
@@ -69,26 +69,26 @@ public sealed record SecretNeed(string Namespace, string Name, IReadOnlyList<str
 }
 
 /// <summary>A UI or API a route can send traffic to: the Service Traefik calls and the port of the pods behind it.</summary>
-public sealed record RouteTarget(string Name, string Part, string Service, string Namespace, int ServicePort, int PodPort);
+internal sealed record RouteTarget(string Name, string Part, string Service, string Namespace, int ServicePort, int PodPort);
 
 /// <summary>A port Prometheus scrapes on a part's pods.</summary>
-public sealed record MetricsPort(string Part, int Port);
+internal sealed record MetricsPort(string Part, int Port);
 
 /// <summary>Persistent volumes a part claims (Longhorn's storage class): <see cref="Claims"/> of <see cref="Size"/> each.</summary>
-public sealed record StorageClaim(string Part, string Size, string Why)
+internal sealed record StorageClaim(string Part, string Size, string Why)
 {
     /// <summary>How many volumes of the size: one per instance or replica.</summary>
     public int Claims { get; init; } = 1;
 }
 
 /// <summary>A custom resource kind, as <c>group/Kind</c>.</summary>
-public sealed record CrdKind(string Group, string Kind)
+internal sealed record CrdKind(string Group, string Kind)
 {
     public override string ToString() => $"{Group}/{Kind}";
 }
 
 /// <summary>The AWS resources Terraform makes that a workload may be granted rights on.</summary>
-public enum AwsResource
+internal enum AwsResource
 {
     /// <summary>Every Route 53 hosted zone of the platform's domains.</summary>
     DnsZones,
@@ -104,13 +104,13 @@ public enum AwsResource
 }
 
 /// <summary>Actions on one kind of AWS resource.</summary>
-public sealed record AwsGrant(AwsResource On, IReadOnlyList<string> Actions);
+internal sealed record AwsGrant(AwsResource On, IReadOnlyList<string> Actions);
 
 /// <summary>
 /// A service account that acts on AWS with a role it assumes through its projected token: the
 /// cluster's issuer is trusted by IAM, so no static key exists (seed: "no static keys").
 /// </summary>
-public sealed record AwsIdentity(string Namespace, string ServiceAccount, string Why, IReadOnlyList<AwsGrant> Grants)
+internal sealed record AwsIdentity(string Namespace, string ServiceAccount, string Why, IReadOnlyList<AwsGrant> Grants)
 {
     /// <summary>The IAM role's name: the platform, the namespace and the service account.</summary>
     public string RoleName(PlatformSpec spec)
@@ -130,13 +130,13 @@ public sealed record AwsIdentity(string Namespace, string ServiceAccount, string
 }
 
 /// <summary>A Grafana time-series panel: its title, PromQL, and the unit Grafana shows it in.</summary>
-public sealed record DashboardPanel(string Title, string Expr, string Unit);
+internal sealed record DashboardPanel(string Title, string Expr, string Unit);
 
 /// <summary>A Grafana dashboard a component ships: its uid, title and panels.</summary>
-public sealed record Dashboard(string Uid, string Title, IReadOnlyList<DashboardPanel> Panels);
+internal sealed record Dashboard(string Uid, string Title, IReadOnlyList<DashboardPanel> Panels);
 
 /// <summary>Everything one component says about itself; the model reads nothing else.</summary>
-public sealed record ComponentDeclaration
+internal sealed record ComponentDeclaration
 {
     /// <summary>Its ArgoCD Application (and folder) name.</summary>
     public required string Name { get; init; }

@@ -4,7 +4,7 @@ using Helix.Platform.Spec;
 namespace Helix.Platform.Model;
 
 /// <summary>The architecture diagram, derived from the model: zones as subgraphs, flows as arrows.</summary>
-public static class MermaidGraph
+internal static class MermaidGraph
 {
     public static string Render(PlatformModel model)
     {

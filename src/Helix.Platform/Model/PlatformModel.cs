@@ -21,7 +21,7 @@ public sealed record InstallStep(int Number, string Title, Owner Owner, IReadOnl
 /// A part of a component with pods of its own: its zone, its namespace, its place in the flow
 /// matrix and what it waits for (the CNPG component has the operator, the cluster and the pooler).
 /// </summary>
-public sealed record Part(string Name, string Namespace, string Zone, IReadOnlyList<string> DependsOn)
+internal sealed record Part(string Name, string Namespace, string Zone, IReadOnlyList<string> DependsOn)
 {
     public Owner Owner { get; init; } = Owner.GitOps;
 
@@ -36,7 +36,7 @@ public sealed record Part(string Name, string Namespace, string Zone, IReadOnlyL
 }
 
 /// <summary>Traffic between a part and something outside the cluster's pods.</summary>
-public enum Peer
+internal enum Peer
 {
     /// <summary>Anything outside the cluster (Cilium's <c>world</c>).</summary>
     World,
@@ -53,7 +53,7 @@ public enum Peer
 /// part, or inbound to it. World egress is either limited to <paramref name="Fqdns"/> or, for
 /// egress apps, any host through the egress gateway.
 /// </summary>
-public sealed record PeerFlow(string Part, Peer Peer, bool Outbound, IReadOnlyList<int> Ports, string Why, IReadOnlyList<string> Fqdns)
+internal sealed record PeerFlow(string Part, Peer Peer, bool Outbound, IReadOnlyList<int> Ports, string Why, IReadOnlyList<string> Fqdns)
 {
     /// <summary>The API server's port as pods reach it.</summary>
     public const int KubernetesApiPort = 6443;
@@ -81,10 +81,10 @@ public sealed record PeerFlow(string Part, Peer Peer, bool Outbound, IReadOnlyLi
 public sealed record GitOpsApp(string Name, string Folder, string Project, string Namespace, int Step, int Wave, IReadOnlyList<string> DependsOn, IReadOnlyList<string> Parts);
 
 /// <summary>An intended connection: client part to server part on a TCP port.</summary>
-public sealed record Flow(string From, string To, int Port, string Why);
+internal sealed record Flow(string From, string To, int Port, string Why);
 
 /// <summary>A route of the spec with what it resolves to: its domain (the longest that holds its host) and its target.</summary>
-public sealed record ResolvedRoute(RouteSpec Route, DomainSpec Domain, RouteTarget Target)
+internal sealed record ResolvedRoute(RouteSpec Route, DomainSpec Domain, RouteTarget Target)
 {
     /// <summary>The IngressRoute's name: its host, and its path when not the root.</summary>
     public string Name =>
@@ -96,46 +96,76 @@ public sealed record ResolvedRoute(RouteSpec Route, DomainSpec Domain, RouteTarg
 /// namespaces, owners and install steps; the intended flow matrix; the install-order DAG; routes
 /// resolved to their domains and targets; the secrets, charts and CRDs the platform needs.
 /// </summary>
-public sealed record PlatformModel(
-    PlatformSpec Spec,
-    IReadOnlyList<ComponentDeclaration> Declarations,
-    IReadOnlyList<Part> Parts,
-    IReadOnlyList<InstallStep> Steps,
-    IReadOnlyList<Flow> Flows,
-    IReadOnlyList<PeerFlow> PeerFlows,
-    IReadOnlyList<string> TerraformResources,
-    IReadOnlyList<GitOpsApp> Applications,
-    IReadOnlyList<ResolvedRoute> Routes)
+/// <remarks>
+/// Outside Helix.Platform it is a handle: what the CLI prints (steps, applications, Secrets) is public,
+/// the rest is for the compiler's own renderers and rules.
+/// </remarks>
+public sealed record PlatformModel
 {
+    internal PlatformModel(PlatformSpec spec, IReadOnlyList<ComponentDeclaration> declarations, IReadOnlyList<Part> parts, IReadOnlyList<InstallStep> steps,
+        IReadOnlyList<Flow> flows, IReadOnlyList<PeerFlow> peerFlows, IReadOnlyList<string> terraformResources, IReadOnlyList<GitOpsApp> applications,
+        IReadOnlyList<ResolvedRoute> routes)
+    {
+        Spec = spec;
+        Declarations = declarations;
+        Parts = parts;
+        Steps = steps;
+        Flows = flows;
+        PeerFlows = peerFlows;
+        TerraformResources = terraformResources;
+        Applications = applications;
+        Routes = routes;
+    }
+
+    internal PlatformSpec Spec { get; init; }
+
+    internal IReadOnlyList<ComponentDeclaration> Declarations { get; init; }
+
+    internal IReadOnlyList<Part> Parts { get; init; }
+
+    /// <summary>The seed's install steps, Terraform's first, then one sync wave each.</summary>
+    public IReadOnlyList<InstallStep> Steps { get; init; }
+
+    internal IReadOnlyList<Flow> Flows { get; init; }
+
+    internal IReadOnlyList<PeerFlow> PeerFlows { get; init; }
+
+    internal IReadOnlyList<string> TerraformResources { get; init; }
+
+    /// <summary>The Argo CD Applications, one per component, in install order.</summary>
+    public IReadOnlyList<GitOpsApp> Applications { get; init; }
+
+    internal IReadOnlyList<ResolvedRoute> Routes { get; init; }
+
     public GitOpsApp Application(string name) =>
         Applications.FirstOrDefault(a => a.Name == name) ?? throw new KeyNotFoundException($"no application '{name}'");
 
-    public ComponentDeclaration Declaration(string application) =>
+    internal ComponentDeclaration Declaration(string application) =>
         Declarations.FirstOrDefault(d => d.Name == application) ?? throw new KeyNotFoundException($"no component '{application}'");
 
     /// <summary>Every namespace the platform renders, with its zone (kube-system is Talos', not Helix's).</summary>
-    public IReadOnlyList<(string Namespace, string Zone)> Namespaces() =>
+    internal IReadOnlyList<(string Namespace, string Zone)> Namespaces() =>
         Parts.Where(c => c.Namespace != "kube-system")
             .GroupBy(c => c.Namespace, StringComparer.Ordinal)
             .Select(g => (g.Key, g.First().Zone))
             .OrderBy(n => n.Key, StringComparer.Ordinal)
             .ToList();
 
-    public Part Part(string name) =>
+    internal Part Part(string name) =>
         Parts.FirstOrDefault(c => c.Name == name) ?? throw new KeyNotFoundException($"no part '{name}'");
 
     /// <summary>Where people open a UI: its route's host, or <c>&lt;target&gt;.</c> the first domain.</summary>
-    public string Host(string target) => HostOf(Spec, target);
+    internal string Host(string target) => HostOf(Spec, target);
 
     /// <summary>The same from the spec alone, for a component's declaration (made before the model).</summary>
-    public static string HostOf(PlatformSpec spec, string target)
+    internal static string HostOf(PlatformSpec spec, string target)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return spec.Routes.FirstOrDefault(r => r.To == target)?.Host ?? $"{target}.{spec.Domains[0].Name}";
     }
 
     /// <summary>Every chart repository a component installs from, sorted.</summary>
-    public IReadOnlyList<string> ChartRepositories() =>
+    internal IReadOnlyList<string> ChartRepositories() =>
         Declarations.SelectMany(d => d.Charts).Select(c => c.Repo).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Every Secret the platform needs, by namespace and name.</summary>
@@ -151,7 +181,7 @@ public sealed record PlatformModel(
             .ToList();
 
     /// <summary>Parts in an order that respects every dependency (stable: by step, then name).</summary>
-    public IReadOnlyList<Part> InstallOrder()
+    internal IReadOnlyList<Part> InstallOrder()
     {
         var ordered = new List<Part>();
         var done = new HashSet<string>(StringComparer.Ordinal);

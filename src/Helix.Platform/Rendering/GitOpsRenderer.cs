@@ -12,7 +12,7 @@ namespace Helix.Platform.Rendering;
 /// <c>gitops/tenants</c> (an <c>application.yaml</c> and the component's own manifests in
 /// <c>base/</c>), and the repository's <c>.sops.yaml</c>.
 /// </summary>
-public static class GitOpsRenderer
+internal static class GitOpsRenderer
 {
     /// <summary>Folders a render owns completely: a file in them that the render does not produce is removed.</summary>
     public static readonly IReadOnlyList<string> OwnedFolders = ["gitops/bootstrap", "gitops/platform", "gitops/apps", "gitops/tenants"];

@@ -6,7 +6,7 @@ using Helix.Platform.Output;
 namespace Helix.Platform.Rendering;
 
 /// <summary>Everything one spec renders into: the GitOps tree, the infra repository (Terraform, Talos) and the architecture diagram.</summary>
-public static class PlatformRenderer
+internal static class PlatformRenderer
 {
     /// <summary>Folders a render owns completely: files there that the render no longer produces are removed.</summary>
     public static readonly IReadOnlyList<string> OwnedFolders = [.. GitOpsRenderer.OwnedFolders, TerraformRenderer.Folder, "infra/talos"];

@@ -5,7 +5,7 @@ namespace Helix.Platform.Spec;
 // Kubernetes Secrets (SOPS-encrypted in the GitOps repo) or of Terraform variables.
 
 /// <summary>The whole platform: the seed architecture, as data.</summary>
-public sealed record PlatformSpec
+internal sealed record PlatformSpec
 {
     /// <summary>Platform name: prefixes cloud resources and labels everything Helix renders.</summary>
     public required string Name { get; init; }
@@ -50,7 +50,7 @@ public sealed record PlatformSpec
 /// Monthly list prices, each with its date and source, in one currency for the totals (others are
 /// converted at <see cref="ExchangeRates"/>). What has no price is shown as unpriced, never guessed.
 /// </summary>
-public sealed record CostsSpec
+internal sealed record CostsSpec
 {
     /// <summary>The currency of the totals (ISO 4217), such as <c>EUR</c>.</summary>
     public string Currency { get; init; } = "EUR";
@@ -66,7 +66,7 @@ public sealed record CostsSpec
 /// <c>floating-ipv4</c>, <c>object-storage-gb</c>, <c>dns-zone</c>, <c>kms-key</c>), per month
 /// (per GB and month for storage), and where and when it was read.
 /// </summary>
-public sealed record PriceSpec
+internal sealed record PriceSpec
 {
     /// <summary>Who charges it: <c>hetzner</c> or <c>aws</c>.</summary>
     public required string Provider { get; init; }
@@ -92,7 +92,7 @@ public sealed record PriceSpec
     public int? DiskGb { get; init; }
 }
 
-public sealed record ClusterSpec
+internal sealed record ClusterSpec
 {
     /// <summary>Talos Linux version of every node, such as <c>v1.13.9</c>.</summary>
     public required string TalosVersion { get; init; }
@@ -104,7 +104,7 @@ public sealed record ClusterSpec
     public string ServiceCidr { get; init; } = "10.96.0.0/12";
 }
 
-public sealed record InfraSpec
+internal sealed record InfraSpec
 {
     public required HetznerSpec Hetzner { get; init; }
 
@@ -119,7 +119,7 @@ public sealed record InfraSpec
     public required List<string> NatEgressIps { get; init; }
 }
 
-public sealed record HetznerSpec
+internal sealed record HetznerSpec
 {
     public required string Location { get; init; }
 
@@ -130,7 +130,7 @@ public sealed record HetznerSpec
     public string LoadBalancerType { get; init; } = "lb11";
 }
 
-public sealed record AwsSpec
+internal sealed record AwsSpec
 {
     public required string Region { get; init; }
 
@@ -146,7 +146,7 @@ public sealed record AwsSpec
     public required string AccountId { get; init; }
 }
 
-public sealed record NetBirdSpec
+internal sealed record NetBirdSpec
 {
     public required string ManagementUrl { get; init; }
 
@@ -157,7 +157,7 @@ public sealed record NetBirdSpec
     public required List<string> AdminCidrs { get; init; }
 }
 
-public enum NodeRole
+internal enum NodeRole
 {
     Infra,
     Db,
@@ -165,7 +165,7 @@ public enum NodeRole
     Egress,
 }
 
-public sealed record NodePoolSpec
+internal sealed record NodePoolSpec
 {
     public required string Name { get; init; }
 
@@ -179,7 +179,7 @@ public sealed record NodePoolSpec
     public Dictionary<string, string> Labels { get; init; } = [];
 }
 
-public sealed record ZoneSpec
+internal sealed record ZoneSpec
 {
     public required string Name { get; init; }
 
@@ -187,20 +187,20 @@ public sealed record ZoneSpec
     public List<string> Namespaces { get; init; } = [];
 }
 
-public enum CertificateIssuer
+internal enum CertificateIssuer
 {
     LetsencryptProduction,
     LetsencryptStaging,
 }
 
-public sealed record DomainSpec
+internal sealed record DomainSpec
 {
     public required string Name { get; init; }
 
     public CertificateIssuer Issuer { get; init; } = CertificateIssuer.LetsencryptProduction;
 }
 
-public enum RouteAuth
+internal enum RouteAuth
 {
     /// <summary>Authentik ForwardAuth in front of the route.</summary>
     Sso,
@@ -212,7 +212,7 @@ public enum RouteAuth
     Webhook,
 }
 
-public sealed record RouteSpec
+internal sealed record RouteSpec
 {
     public required string Host { get; init; }
 
@@ -224,7 +224,7 @@ public sealed record RouteSpec
     public required RouteAuth Auth { get; init; }
 }
 
-public sealed record GitOpsSpec
+internal sealed record GitOpsSpec
 {
     public required string RepoUrl { get; init; }
 
@@ -234,13 +234,13 @@ public sealed record GitOpsSpec
     public required string CredentialsSecret { get; init; }
 }
 
-public enum PolicyMode
+internal enum PolicyMode
 {
     Audit,
     Enforce,
 }
 
-public sealed record SupplyChainSpec
+internal sealed record SupplyChainSpec
 {
     /// <summary>Registries images may come from, such as <c>ghcr.io/acme</c>.</summary>
     public required List<string> Registries { get; init; }
@@ -252,7 +252,7 @@ public sealed record SupplyChainSpec
 }
 
 /// <summary>Keyless cosign: which CI identity must have signed.</summary>
-public sealed record CosignSpec
+internal sealed record CosignSpec
 {
     public string Issuer { get; init; } = "https://token.actions.githubusercontent.com";
 
@@ -260,7 +260,7 @@ public sealed record CosignSpec
     public required string Subject { get; init; }
 }
 
-public sealed record DataSpec
+internal sealed record DataSpec
 {
     public required PostgresSpec Postgres { get; init; }
 
@@ -269,13 +269,13 @@ public sealed record DataSpec
     public LonghornSpec Longhorn { get; init; } = new();
 }
 
-public enum PoolMode
+internal enum PoolMode
 {
     Transaction,
     Session,
 }
 
-public sealed record PostgresSpec
+internal sealed record PostgresSpec
 {
     public int Instances { get; init; } = 3;
 
@@ -286,14 +286,14 @@ public sealed record PostgresSpec
     public required BackupSpec Backup { get; init; }
 }
 
-public sealed record PoolerSpec
+internal sealed record PoolerSpec
 {
     public PoolMode Mode { get; init; } = PoolMode.Transaction;
 
     public int Instances { get; init; } = 2;
 }
 
-public sealed record BackupSpec
+internal sealed record BackupSpec
 {
     /// <summary>S3 bucket for base backups and WAL (Barman Cloud plugin).</summary>
     public required string Bucket { get; init; }
@@ -304,21 +304,21 @@ public sealed record BackupSpec
     public string Retention { get; init; } = "30d";
 }
 
-public sealed record RedisSpec
+internal sealed record RedisSpec
 {
     public int Replicas { get; init; } = 3;
 
     public string Storage { get; init; } = "8Gi";
 }
 
-public sealed record LonghornSpec
+internal sealed record LonghornSpec
 {
     public int Replicas { get; init; } = 3;
 
     public string DataPath { get; init; } = "/var/lib/longhorn";
 }
 
-public sealed record ObservabilitySpec
+internal sealed record ObservabilitySpec
 {
     public string MetricsRetention { get; init; } = "15d";
 
@@ -327,7 +327,7 @@ public sealed record ObservabilitySpec
     public string LogsRetention { get; init; } = "14d";
 }
 
-public enum AppKind
+internal enum AppKind
 {
     WebhookReceiver,
     Orchestrator,
@@ -336,7 +336,7 @@ public enum AppKind
     Steel,
 }
 
-public sealed record AppSpec
+internal sealed record AppSpec
 {
     public required string Name { get; init; }
 
@@ -378,7 +378,7 @@ public sealed record AppSpec
 }
 
 /// <summary>Events of a receiver source (and type) start a workflow of the Orchestrator.</summary>
-public sealed record EventRouteSpec
+internal sealed record EventRouteSpec
 {
     /// <summary>A webhook source of the receiver.</summary>
     public required string Source { get; init; }
@@ -391,7 +391,7 @@ public sealed record EventRouteSpec
 }
 
 /// <summary>What the Remediation Service does with a bad rollout.</summary>
-public sealed record RemediationSpec
+internal sealed record RemediationSpec
 {
     /// <summary><c>act</c> opens rollback pull requests, <c>dry-run</c> only records what it would do, <c>off</c> is the kill switch.</summary>
     public RemediationMode Mode { get; init; } = RemediationMode.Act;
@@ -403,14 +403,14 @@ public sealed record RemediationSpec
     public string Cooldown { get; init; } = "1h";
 }
 
-public enum RemediationMode
+internal enum RemediationMode
 {
     Act,
     DryRun,
     Off,
 }
 
-public enum WebhookScheme
+internal enum WebhookScheme
 {
     StandardWebhooks,
     Github,
@@ -420,7 +420,7 @@ public enum WebhookScheme
 }
 
 /// <summary>One provider posting to <c>/webhooks/{name}</c>.</summary>
-public sealed record WebhookSourceSpec
+internal sealed record WebhookSourceSpec
 {
     /// <summary>The URL segment and event subject token.</summary>
     public required string Name { get; init; }
@@ -439,7 +439,7 @@ public sealed record WebhookSourceSpec
     public string? ReplayWindow { get; init; }
 }
 
-public sealed record ResourcesSpec
+internal sealed record ResourcesSpec
 {
     public string Cpu { get; init; } = "250m";
 
@@ -448,7 +448,7 @@ public sealed record ResourcesSpec
     public string MemoryLimit { get; init; } = "512Mi";
 }
 
-public sealed record NatsSpec
+internal sealed record NatsSpec
 {
     public int Replicas { get; init; } = 3;
 

@@ -4,9 +4,27 @@ using System.Text.RegularExpressions;
 namespace Helix.Platform.Spec;
 
 /// <summary>The loaded spec, or every problem found in it (then <see cref="Spec"/> is null).</summary>
-public sealed record SpecLoadResult(PlatformSpec? Spec, IReadOnlyList<SpecError> Errors, SpecMarks Marks)
+public sealed record SpecLoadResult
 {
+    internal SpecLoadResult(PlatformSpec? spec, IReadOnlyList<SpecError> errors, SpecMarks marks)
+    {
+        Spec = spec;
+        Errors = errors;
+        Marks = marks;
+    }
+
+    /// <summary>The typed spec: the compiler's own; the outside gets a model of it (<see cref="PlatformCompiler.Model(SpecLoadResult)"/>).</summary>
+    internal PlatformSpec? Spec { get; init; }
+
+    public IReadOnlyList<SpecError> Errors { get; init; }
+
+    /// <summary>Where each value of the spec was written, for errors found after loading.</summary>
+    public SpecMarks Marks { get; init; }
+
     public bool Succeeded => Spec is not null && Errors.Count == 0;
+
+    /// <summary>Whether the spec has a tenant of this name.</summary>
+    public bool HasTenant(string name) => Spec?.Tenants.Any(t => t.Name == name) == true;
 }
 
 /// <summary>

@@ -9,7 +9,7 @@ namespace Helix.Platform.Verification;
 /// would (less its CEL rules). A custom resource of a kind without a schema is itself a finding:
 /// nothing unverified reaches the cluster.
 /// </summary>
-public static class CrdSchemas
+internal static class CrdSchemas
 {
     public const string Rule = "crd-schema";
 

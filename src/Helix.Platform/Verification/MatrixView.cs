@@ -5,7 +5,7 @@ using System.Text;
 namespace Helix.Platform.Verification;
 
 /// <summary>The reachability matrix by zone: a text table for the terminal and an SVG picture for the docs.</summary>
-public static class MatrixView
+internal static class MatrixView
 {
     /// <summary>One zone-to-zone cell: workload pairs allowed as intended, allowed but unintended, intended but blocked, and neither.</summary>
     public sealed record Cell(string From, string To, int Intended, int Unexpected, int Blocked, int Denied);

@@ -118,7 +118,7 @@ public sealed class PortSet
 }
 
 /// <summary>A label selector with Kubernetes' semantics (<c>matchLabels</c> and <c>matchExpressions</c>).</summary>
-public sealed record LabelSelector(IReadOnlyDictionary<string, string> MatchLabels, IReadOnlyList<(string Key, string Operator, IReadOnlyList<string> Values)> Expressions)
+internal sealed record LabelSelector(IReadOnlyDictionary<string, string> MatchLabels, IReadOnlyList<(string Key, string Operator, IReadOnlyList<string> Values)> Expressions)
 {
     public static LabelSelector Everything { get; } = new(new Dictionary<string, string>(), []);
 

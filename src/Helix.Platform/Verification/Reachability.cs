@@ -25,7 +25,7 @@ public sealed record ReachabilityReport(IReadOnlyList<Workload> Workloads, IRead
 /// the destination's ingress; deny rules beat allow rules. The model supplies the workloads (which
 /// pods exist, with which labels) and the intent the result is compared with.
 /// </summary>
-public static class Reachability
+internal static class Reachability
 {
     public const string Rule = "reachability";
     public const string DefaultDenyRule = "default-deny";
