@@ -6,11 +6,11 @@ namespace Helix.Platform.Docs;
 /// <summary>The seed's audience documents, each derived from the model: a spec change shows in every one it concerns.</summary>
 internal static class AudienceDocs
 {
-    public static IEnumerable<(string Path, string Text)> Render(PlatformModel model, FileSet gitOps)
+    public static IEnumerable<(string Path, string Text)> Render(PlatformModel model, FileSet gitOps,
+        IReadOnlyList<(string Type, string Name, System.Text.Json.Nodes.JsonObject Body)> terraform)
     {
         ArgumentNullException.ThrowIfNull(model);
-        // Terraform's resources and the cost report are read once, for every document that shows them.
-        var terraform = RenderedTerraform.Resources(model).ToList();
+        // The cost report is computed once, for every document that shows it.
         var cost = CostAnalysis.Analyse(model, terraform);
         yield return (CostDocument.Path, CostDocument.Render(model, cost, gitOps));
         yield return (PlatformEngineerView.Path, PlatformEngineerView.Render(model));

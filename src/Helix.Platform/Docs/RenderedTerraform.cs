@@ -8,9 +8,13 @@ namespace Helix.Platform.Docs;
 internal static class RenderedTerraform
 {
     /// <summary>Every resource, as (type, name, body), in file order.</summary>
-    public static IEnumerable<(string Type, string Name, JsonObject Body)> Resources(PlatformModel model)
+    public static IEnumerable<(string Type, string Name, JsonObject Body)> Resources(PlatformModel model) => Resources(TerraformRenderer.Render(model));
+
+    /// <summary>The same from Terraform's files already rendered: a render reads them once for every document.</summary>
+    public static IEnumerable<(string Type, string Name, JsonObject Body)> Resources(IEnumerable<(string Path, string Text)> files)
     {
-        foreach (var (_, text) in TerraformRenderer.Render(model))
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var (_, text) in files)
         {
             if (JsonNode.Parse(text)?["resource"] is not JsonObject resources)
             {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text;
 using Helix.Platform.Components;
 using Helix.Platform.Model;
@@ -55,11 +56,13 @@ internal static class BringUp
     private static string Apply(IReadOnlyList<string> targets) =>
         "terraform apply" + string.Concat(targets.Select(t => $" \\\n  -target={t}")) + "\n";
 
-    public static string Render(PlatformModel model)
+    public static string Render(PlatformModel model) => Render(model, [.. Docs.RenderedTerraform.Resources(model)]);
+
+    /// <summary>The runbook, from Terraform's resources already rendered.</summary>
+    public static string Render(PlatformModel model, IReadOnlyList<(string Type, string Name, JsonObject Body)> terraform)
     {
         ArgumentNullException.ThrowIfNull(model);
         var spec = model.Spec;
-        var terraform = Docs.RenderedTerraform.Resources(model).ToList();
         var netbird = Uri.TryCreate(spec.Infra.NetBird.ManagementUrl, UriKind.Absolute, out var url) ? url.Host : spec.Infra.NetBird.ManagementUrl;
         var issuer = Components.WorkloadIdentity.Issuer(spec);
         var issuerBucket = Components.WorkloadIdentity.IssuerBucket(spec);

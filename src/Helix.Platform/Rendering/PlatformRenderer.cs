@@ -15,13 +15,16 @@ internal static class PlatformRenderer
     {
         ArgumentNullException.ThrowIfNull(model);
         var files = GitOpsRenderer.Render(model);
-        foreach (var (path, text) in TerraformRenderer.Render(model).Concat(TalosPatches.Render(model)).Concat(CiWorkflows.Render(model)))
+        // Terraform is rendered once: its files, and the resources the runbook and the documents read off them.
+        var terraformFiles = TerraformRenderer.Render(model);
+        var terraform = RenderedTerraform.Resources(terraformFiles).ToList();
+        foreach (var (path, text) in terraformFiles.Concat(TalosPatches.Render(model)).Concat(CiWorkflows.Render(model)))
         {
             files.AddGenerated(path, text);
         }
         files.Add("docs/architecture/platform.md", MermaidGraph.Render(model));
-        files.Add(BringUp.Path, BringUp.Render(model));
-        foreach (var (path, text) in AudienceDocs.Render(model, files).ToList())
+        files.Add(BringUp.Path, BringUp.Render(model, terraform));
+        foreach (var (path, text) in AudienceDocs.Render(model, files, terraform).ToList())
         {
             files.Add(path, text);
         }
