@@ -91,7 +91,8 @@ public sealed class ChartTests
         var old = Verify(App("devtron", 50, "https://helm.devtron.ai", "devtron-operator", "0.22.94", "devtroncd", Values));
         var current = Verify(App("devtron", 50, "https://helm.devtron.ai", "devtron-operator", "0.23.3", "devtroncd", Values));
 
-        var finding = Assert.Single(Assert.Single(old.Charts).Findings);
+        // Either version, installed as a plain Helm source, also writes its Secrets as hooks (hook-secret): only the values differ here.
+        var finding = Assert.Single(Assert.Single(old.Charts).Findings, f => f.Rule != ChartVerifier.HookSecretRule);
         Assert.Equal(ChartVerifier.ValuesRule, finding.Rule);
         Assert.Contains("no values key global.externalPostgres (devtron-operator 0.22.94)", finding.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Assert.Single(current.Charts).Findings, f => f.Rule == ChartVerifier.ValuesRule);

@@ -220,6 +220,23 @@ public sealed class DevtronTests
     }
 
     [Fact]
+    [Trait("breaks", ChartVerifier.HookSecretRule)]
+    public void WithoutTheRemovalOfItsHookSecrets_DevtronsChartIsReported()
+    {
+        RequireChart();
+        var path = "gitops/platform/devtron/application.yaml";
+        var text = Files.Value.Text(path);
+        var line = text.Split('\n').Single(l => l.TrimStart().StartsWith("Secret/postgresql-postgresql|", StringComparison.Ordinal));
+        var edited = text.Replace(line + "\n", "", StringComparison.Ordinal);
+        var tree = TreeVerifier.Analyse([path], _ => new StringReader(edited), Model);
+
+        var findings = Assert.Single(PlatformCompiler.VerifyCharts(tree, Model, Environment.GetEnvironmentVariable).Charts).Findings
+            .Where(f => f.Rule == ChartVerifier.HookSecretRule).Select(f => f.Resource).Order(StringComparer.Ordinal);
+        Assert.Equal(["Secret/devtroncd/devtron-custom-secret", "Secret/devtroncd/devtron-secret", "Secret/devtroncd/postgresql-migrator", "Secret/devtroncd/postgresql-postgresql"],
+            findings);
+    }
+
+    [Fact]
     [Trait("breaks", ChartVerifier.ValuesRule)]
     public void AMapATemplateTakesWholeUnderWith_TakesAnyKey_ButASiblingTheChartNeverReads_IsReported()
     {

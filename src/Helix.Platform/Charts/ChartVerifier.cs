@@ -65,6 +65,7 @@ internal static partial class ChartVerifier
     public const string OutputRule = "chart-output";
     public const string PodLabelRule = "pod-labels";
     public const string PortRule = "pod-ports";
+    public const string HookSecretRule = "hook-secret";
 
     public static string SourceOf(ChartRelease release)
     {
@@ -191,6 +192,11 @@ internal static partial class ChartVerifier
         // What the helm-trim plugin leaves out never reaches the cluster.
         var objects = release.Removed.Count == 0 ? rendered.Objects
             : [.. rendered.Objects.Where(o => !release.Removed.Any(r => HelmTrim.Removes(r, Gvk(o).Kind, Name(o))))];
+
+        findings.AddRange(objects.Where(IsHookSecret).Select(o => new Finding(Severity.Error, source, $"Secret/{release.Namespace}/{Name(o)}", HookSecretRule,
+            $"{release.Pin.Chart} writes Secret {Name(o)} as a Helm hook: Argo CD deletes and re-creates it on every sync with what the chart renders, "
+                + "and a chart's generated values (its lookup of the live Secret does not run under Argo CD) change each time",
+            "turn it off in the values, or write the Secret yourself (the secrets inventory) and leave the chart's out with the helm-trim plugin's removals")));
 
         var own = objects.Select(Crd.From).OfType<Crd>().ToList();
         foreach (var o in objects)
@@ -459,6 +465,12 @@ internal static partial class ChartVerifier
                 return new[] { groupVersion, $"{groupVersion}/{e.Kind}" };
             })
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
+
+    /// <summary>A Secret annotated as a Helm hook, which Argo CD runs as a sync hook (its default delete policy re-creates it each sync).</summary>
+    private static bool IsHookSecret(JsonElement o) =>
+        Gvk(o) is ("", "v1", "Secret") && o.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object
+        && m.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object
+        && (a.TryGetProperty("helm.sh/hook", out _) || a.TryGetProperty("argocd.argoproj.io/hook", out _));
 
     private static string? Name(JsonElement o) =>
         o.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object && m.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
