@@ -17,7 +17,7 @@ internal sealed class ArgoCd : IComponent
     public static readonly ChartPin Pin = new("https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1");
     private const string SopsImage = "ghcr.io/getsops/sops:v3.10.2-alpine";
 
-    /// <summary>Argo CD's own image at the chart's version: the helm-trim plugin runs the Helm Argo CD itself renders with.</summary>
+    /// <summary>Argo CD's own image at the chart's appVersion (bump them together): the helm-trim plugin runs the Helm Argo CD itself renders with.</summary>
     private const string ArgoCdImage = "quay.io/argoproj/argocd:v3.4.4";
     public const int Port = 8080;
 

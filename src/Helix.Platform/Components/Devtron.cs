@@ -49,12 +49,15 @@ internal sealed class Devtron : IComponent
 
     private static readonly Removal[] Removals =
     [
-        new("Secret", $"postgresql-postgresql|{MigratorSecret}|{MainSecret}|{CustomSecret}", "the platform writes these (SOPS); the chart's are hooks regenerated on every sync"),
-        new("Job", "postgresql-create-databases-[a-z0-9]+", "CNPG Database objects create Devtron's databases"),
-        new("StatefulSet", "devtron-nats", "Devtron uses the platform's NATS"),
-        new("Service", "devtron-nats", "Devtron uses the platform's NATS"),
-        new("ConfigMap", "devtron-nats-config", "Devtron uses the platform's NATS"),
-        new("Pod", "devtron-nats-test-request-reply", "Devtron uses the platform's NATS"),
+        // The platform writes these (SOPS); the chart's are hooks regenerated on every sync.
+        new("Secret", $"postgresql-postgresql|{MigratorSecret}|{MainSecret}|{CustomSecret}"),
+        // CNPG Database objects create Devtron's databases.
+        new("Job", "postgresql-create-databases-[a-z0-9]+"),
+        // Devtron uses the platform's NATS.
+        new("StatefulSet", "devtron-nats"),
+        new("Service", "devtron-nats"),
+        new("ConfigMap", "devtron-nats-config"),
+        new("Pod", "devtron-nats-test-request-reply"),
     ];
 
     /// <summary>

@@ -16,9 +16,9 @@ internal sealed record ChartSource(ChartPin Pin, string ReleaseName, JsonObject 
 /// <summary>
 /// Objects of a chart's output the platform does not take (it provides its own, or nothing needs
 /// them): of <paramref name="Kind"/>, named to match <paramref name="Name"/> (an extended regular
-/// expression matched whole, without backslashes), and why.
+/// expression matched whole, without backslashes).
 /// </summary>
-internal sealed record Removal(string Kind, string Name, string Why)
+internal sealed record Removal(string Kind, string Name)
 {
     /// <summary>The plugin's form: <c>Kind/pattern</c>.</summary>
     public override string ToString() => $"{Kind}/{Name}";
