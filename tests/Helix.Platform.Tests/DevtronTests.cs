@@ -203,15 +203,12 @@ public sealed class DevtronTests
     [Trait("breaks", ChartVerifier.RenderRule)]
     public void APluginParameterThatCannotBeRead_IsAFinding_NotACrash()
     {
-        RequireChart();
-        var path = "gitops/platform/devtron/application.yaml";
-        var text = Files.Value.Text(path);
-        var values = text.Split('\n').Single(l => l.TrimStart().StartsWith("string: '{\"installer\"", StringComparison.Ordinal));
-        var edited = text.Replace(values, values[..values.IndexOf('\'', StringComparison.Ordinal)] + "'[1]'", StringComparison.Ordinal)
-            .Replace("Job/postgresql-create-databases-[a-z0-9]+", "Job/postgresql-create-databases-(\n              Pod/a\\.b", StringComparison.Ordinal);
-        var tree = TreeVerifier.Analyse([path], _ => new StringReader(edited), Model);
-
-        var chart = Assert.Single(PlatformCompiler.VerifyCharts(tree, Model, Environment.GetEnvironmentVariable).Charts);
+        var chart = WithApplicationEdited(text =>
+        {
+            var values = text.Split('\n').Single(l => l.TrimStart().StartsWith("string: '{\"installer\"", StringComparison.Ordinal));
+            return text.Replace(values, values[..values.IndexOf('\'', StringComparison.Ordinal)] + "'[1]'", StringComparison.Ordinal)
+                .Replace("Job/postgresql-create-databases-[a-z0-9]+", "Job/postgresql-create-databases-(\n              Pod/a\\.b", StringComparison.Ordinal);
+        });
         Assert.Contains(chart.Findings, f => f.Rule == ChartVerifier.ValuesRule && f.Message.Contains("values parameter is not a JSON object", StringComparison.Ordinal));
         Assert.Contains(chart.Findings, f => f.Rule == ChartVerifier.RenderRule && f.Message.Contains("is not a regular expression", StringComparison.Ordinal));
         Assert.Contains(chart.Findings, f => f.Rule == ChartVerifier.RenderRule && f.Message.Contains("has a backslash", StringComparison.Ordinal));
@@ -223,14 +220,10 @@ public sealed class DevtronTests
     [Trait("breaks", ChartVerifier.HookSecretRule)]
     public void WithoutTheRemovalOfItsHookSecrets_DevtronsChartIsReported()
     {
-        RequireChart();
-        var path = "gitops/platform/devtron/application.yaml";
-        var text = Files.Value.Text(path);
-        var line = text.Split('\n').Single(l => l.TrimStart().StartsWith("Secret/postgresql-postgresql|", StringComparison.Ordinal));
-        var edited = text.Replace(line + "\n", "", StringComparison.Ordinal);
-        var tree = TreeVerifier.Analyse([path], _ => new StringReader(edited), Model);
+        var chart = WithApplicationEdited(text =>
+            text.Replace(text.Split('\n').Single(l => l.TrimStart().StartsWith("Secret/postgresql-postgresql|", StringComparison.Ordinal)) + "\n", "", StringComparison.Ordinal));
 
-        var findings = Assert.Single(PlatformCompiler.VerifyCharts(tree, Model, Environment.GetEnvironmentVariable).Charts).Findings
+        var findings = chart.Findings
             .Where(f => f.Rule == ChartVerifier.HookSecretRule).Select(f => f.Resource).Order(StringComparer.Ordinal);
         Assert.Equal(["Secret/devtroncd/devtron-custom-secret", "Secret/devtroncd/devtron-secret", "Secret/devtroncd/postgresql-migrator", "Secret/devtroncd/postgresql-postgresql"],
             findings);
@@ -240,12 +233,9 @@ public sealed class DevtronTests
     [Trait("breaks", ChartVerifier.ValuesRule)]
     public void AMapATemplateTakesWholeUnderWith_TakesAnyKey_ButASiblingTheChartNeverReads_IsReported()
     {
-        RequireChart();
-        var path = "gitops/platform/devtron/application.yaml";
-        var edited = Files.Value.Text(path).Replace("\"kubewatch\":{\"configs\":{", "\"kubewatch\":{\"nosuch\":1,\"configs\":{", StringComparison.Ordinal);
-        var tree = TreeVerifier.Analyse([path], _ => new StringReader(edited), Model);
+        var chart = WithApplicationEdited(text => text.Replace("\"kubewatch\":{\"configs\":{", "\"kubewatch\":{\"nosuch\":1,\"configs\":{", StringComparison.Ordinal));
 
-        var values = Assert.Single(PlatformCompiler.VerifyCharts(tree, Model, Environment.GetEnvironmentVariable).Charts).Findings.Where(f => f.Rule == ChartVerifier.ValuesRule).ToList();
+        var values = chart.Findings.Where(f => f.Rule == ChartVerifier.ValuesRule).ToList();
         // `with .Values.components.kubewatch` ... `toYaml .configs`: NATS_SERVER_HOST, which values.yaml lacks, is read.
         var finding = Assert.Single(values);
         Assert.Contains("components.kubewatch.nosuch", finding.Message, StringComparison.Ordinal);
@@ -293,6 +283,15 @@ public sealed class DevtronTests
         Assert.Contains("devtron-api-token is not there yet", output, StringComparison.Ordinal);
         Assert.True(Containers([job]).Single().Container.GetProperty("env").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "DEVTRON_TOKEN")
             .GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("optional").GetBoolean());
+    }
+
+    /// <summary>Devtron's chart, verified from its Application as <paramref name="edit"/> leaves it.</summary>
+    private static ChartResult WithApplicationEdited(Func<string, string> edit)
+    {
+        RequireChart();
+        const string Path = "gitops/platform/devtron/application.yaml";
+        var tree = TreeVerifier.Analyse([Path], _ => new StringReader(edit(Files.Value.Text(Path))), Model);
+        return Assert.Single(PlatformCompiler.VerifyCharts(tree, Model, Environment.GetEnvironmentVariable).Charts);
     }
 
     /// <summary>Runs the rendered SSO Job's script with a stand-in curl on the PATH; returns its exit code and the calls it made (method, URL, data).</summary>
