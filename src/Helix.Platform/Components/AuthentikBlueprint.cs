@@ -22,6 +22,14 @@ internal static class AuthentikBlueprint
     /// <summary>The group whose members are admins in every tool (Argo CD's <c>role:admin</c>).</summary>
     public const string AdminsGroup = "helix-platform-admins";
 
+    /// <summary>
+    /// The header the embedded outpost sets on every request to Grafana: <c>Admin</c> for the admins
+    /// group, <c>Viewer</c> for everyone else, so Grafana's role follows the group on each sign-in.
+    /// </summary>
+    public const string GrafanaRoleHeader = "X-Grafana-Role";
+
+    private const string GrafanaRoleMapping = "grafana-role";
+
     /// <summary>The embedded outpost's managed name: it exists from Authentik's first start.</summary>
     public const string EmbeddedOutpost = "goauthentik.io/outposts/embedded";
 
@@ -56,15 +64,27 @@ internal static class AuthentikBlueprint
             Entry("authentik_core.group", Map(("name", S(AdminsGroup))), Map(("is_superuser", S("false")))),
         };
         var sso = model.Routes.Where(r => r.Route.Auth == RouteAuth.Sso).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+        // A scope the proxy providers may add: Authentik's proxy outpost turns ak_proxy.user_attributes.additionalHeaders into request headers.
+        entries.Add(Entry("authentik_providers_oauth2.scopemapping", Map(("name", S($"helix-{GrafanaRoleMapping}"))), Map(
+            ("scope_name", S($"helix-{GrafanaRoleMapping}")),
+            ("description", S("Grafana's role from the admins group")),
+            ("expression", Literal($"role = \"Admin\" if ak_is_group_member(request.user, name=\"{AdminsGroup}\") else \"Viewer\"\n"
+                + "return {\"ak_proxy\": {\"user_attributes\": {\"additionalHeaders\": {\"" + GrafanaRoleHeader + "\": role}}}}\n"))), id: GrafanaRoleMapping));
         foreach (var route in sso)
         {
             var url = $"https://{route.Route.Host}";
-            entries.Add(Entry("authentik_providers_proxy.proxyprovider", Map(("name", S($"helix-{route.Name}"))), Map(
+            var provider = Map(
                 ("mode", S("forward_single")),
                 ("external_host", S(url)),
                 ("authorization_flow", Find("authentik_flows.flow", "slug", AuthorizationFlow)),
                 ("invalidation_flow", Find("authentik_flows.flow", "slug", InvalidationFlow)),
-                ("access_token_validity", S("hours=8"))), id: ProxyId(route)));
+                ("access_token_validity", S("hours=8")));
+            if (route.Target.Name == Observability.GrafanaTarget)
+            {
+                // Added to the scopes Authentik gives every proxy provider (its serializer adds those on each save).
+                provider.Add("property_mappings", new YamlSequenceNode(KeyOf(GrafanaRoleMapping)));
+            }
+            entries.Add(Entry("authentik_providers_proxy.proxyprovider", Map(("name", S($"helix-{route.Name}"))), provider, id: ProxyId(route)));
             entries.Add(Entry("authentik_core.application", Map(("slug", S($"sso-{route.Name}"))), Map(
                 ("name", S(route.Route.Host)),
                 ("provider", KeyOf(ProxyId(route))),
@@ -127,6 +147,8 @@ internal static class AuthentikBlueprint
     }
 
     private static YamlScalarNode S(string value) => new(value);
+
+    private static YamlScalarNode Literal(string value) => new(value) { Style = YamlDotNet.Core.ScalarStyle.Literal };
 
     // Authentik's YAML tags, resolved when the blueprint is applied: a row by a field, an entry's primary key, an environment variable.
     private static YamlSequenceNode Find(string model, string field, string value) =>

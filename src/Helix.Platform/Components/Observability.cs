@@ -27,7 +27,9 @@ internal sealed class Observability : IComponent
     private const int PrometheusReplicas = 2;
 
     /// <summary>Grafana, as a route target; it is part of the Prometheus stack.</summary>
-    private const string Grafana = "grafana";
+    public const string GrafanaTarget = "grafana";
+
+    private const string Grafana = GrafanaTarget;
     private const string GrafanaAdminSecret = "grafana-admin";
 
     /// <summary>Alertmanager's copy of the Remediation Service's bearer token (key <c>token</c>).</summary>
@@ -156,7 +158,12 @@ internal sealed class Observability : IComponent
                     ["grafana.ini"] = new JsonObject
                     {
                         ["server"] = new JsonObject { ["root_url"] = $"https://{grafanaHost}" },
-                        ["auth.proxy"] = new JsonObject { ["enabled"] = true, ["header_name"] = "X-authentik-username", ["header_property"] = "username", ["auto_sign_up"] = true },
+                        // The role comes with every request (Admin for the admins group, else Viewer), so it follows the group.
+                        ["auth.proxy"] = new JsonObject
+                        {
+                            ["enabled"] = true, ["header_name"] = "X-authentik-username", ["header_property"] = "username", ["auto_sign_up"] = true,
+                            ["headers"] = $"Role:{AuthentikBlueprint.GrafanaRoleHeader}",
+                        },
                     },
                     ["additionalDataSources"] = new JsonArray(new JsonObject
                     {

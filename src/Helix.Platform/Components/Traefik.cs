@@ -57,7 +57,8 @@ internal sealed class Traefik : IComponent
             new MiddlewareSpec(ForwardAuth: new ForwardAuth(
                 $"{Authentik.ServerUrl}{Authentik.OutpostPath}auth/traefik",
                 true,
-                ["X-authentik-username", "X-authentik-groups", "X-authentik-entitlements", "X-authentik-email", "X-authentik-name", "X-authentik-uid", "X-authentik-jwt"])));
+                ["X-authentik-username", "X-authentik-groups", "X-authentik-entitlements", "X-authentik-email", "X-authentik-name", "X-authentik-uid", "X-authentik-jwt",
+                    AuthentikBlueprint.GrafanaRoleHeader])));
         var headers = new Resource<MiddlewareSpec>("traefik.io/v1alpha1", "Middleware",
             Meta.Object(HeadersMiddleware, Namespace, Name, annotations: Meta.Wave(1)),
             new MiddlewareSpec(Headers: new TraefikHeaders(true, 31536000, true, "strict-origin-when-cross-origin", true)));
