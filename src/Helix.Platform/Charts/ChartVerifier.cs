@@ -415,7 +415,7 @@ internal static partial class ChartVerifier
         {
             return TreeVerifier.VerifyObject(source, o, NoCrds);
         }
-        var identity = Encoding.UTF8.GetBytes(typeof(ChartVerifier).Assembly.ManifestModule.ModuleVersionId + "\n" + o.GetRawText());
+        var identity = Encoding.UTF8.GetBytes(HelixBuild + "\n" + o.GetRawText());
         var path = Path.Combine(folder, Convert.ToHexStringLower(SHA256.HashData(identity))[..32] + ".json");
         try
         {
@@ -483,9 +483,12 @@ internal static partial class ChartVerifier
         return slash < 0 ? ("", apiVersion, kind) : (apiVersion[..slash], apiVersion[(slash + 1)..], kind);
     }
 
+    private static readonly string HelixBuild = typeof(ChartVerifier).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+
     private static string CacheKey(Helm helm, ChartRelease release, string values, string kubeVersion, IReadOnlyList<string> apiVersions)
     {
-        var identity = string.Join('\n', [helm.Version, release.Pin.Chart, release.Pin.Version, release.ReleaseName, release.Namespace, kubeVersion, values, .. apiVersions]);
+        // Helix's own build too: the cached findings are its rules' (a deterministic build keeps its id until the code changes).
+        var identity = string.Join('\n', [HelixBuild, helm.Version, release.Pin.Chart, release.Pin.Version, release.ReleaseName, release.Namespace, kubeVersion, values, .. apiVersions]);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
     }
 
