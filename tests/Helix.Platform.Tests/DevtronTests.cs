@@ -5,6 +5,7 @@ using Helix.Platform.Components;
 using Helix.Platform.Model;
 using Helix.Platform.Output;
 using Helix.Platform.Verification;
+using CsCheck;
 using Helix.Testing;
 
 namespace Helix.Platform.Tests;
@@ -283,6 +284,43 @@ public sealed class DevtronTests
         Assert.Contains("devtron-api-token is not there yet", output, StringComparison.Ordinal);
         Assert.True(Containers([job]).Single().Container.GetProperty("env").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "DEVTRON_TOKEN")
             .GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("optional").GetBoolean());
+    }
+
+    [Fact]
+    public void AnyEditOfDevtronsApplication_OrAnyRemovalText_IsReadWithoutACrash()
+    {
+        var application = JsonSerializer.SerializeToNode(TreeVerifier.Documents(new StringReader(Files.Value.Text("gitops/platform/devtron/application.yaml"))).Single().Document)!;
+        HostileEdits.Edit.Array[1, 4].Sample(edits =>
+        {
+            var edited = application.DeepClone();
+            foreach (var (_, where, value) in edits)
+            {
+                HostileEdits.Apply(edited, where, value);
+            }
+            foreach (var release in ChartRelease.FromTree([("platform/devtron/application.yaml", JsonSerializer.SerializeToElement(edited))]))
+            {
+                foreach (var removal in release.Removed)
+                {
+                    _ = HelmTrim.Problem(removal);
+                    _ = HelmTrim.Removes(removal, "Secret", "devtron-secret");
+                }
+            }
+        }, iter: 200);
+        // Removal lines as any hand could write them: any Unicode, regex metacharacters, a slash or none.
+        Helix.Testing.HostileJson.Text.Where(l => l.Unicode).Select(l => l.Text!).Sample(text =>
+        {
+            foreach (var removal in new[] { text, $"Secret/{text}", $"{text}/x", $"Secret/({text}" })
+            {
+                var problem = HelmTrim.Problem(removal);
+                var removes = HelmTrim.Removes(removal, "Secret", "devtron-secret");
+                Assert.False(problem is not null && removes, $"'{removal}' is refused yet removes");
+            }
+        }, iter: 500);
+        // What .NET reads but awk's extended expressions do not (or read otherwise) is refused, not half applied.
+        Assert.Contains("read alike", HelmTrim.Problem("Secret/(?i)devtron-secret"), StringComparison.Ordinal);
+        Assert.Contains("read alike", HelmTrim.Problem("Secret/devtron secret"), StringComparison.Ordinal);
+        Assert.Contains("read alike", HelmTrim.Problem("Job/postgresql-create-databases-[a-z0-9]{5}"), StringComparison.Ordinal);
+        Assert.Null(HelmTrim.Problem("Job/postgresql-create-databases-[a-z0-9]+"));
     }
 
     /// <summary>Devtron's chart, verified from its Application as <paramref name="edit"/> leaves it.</summary>

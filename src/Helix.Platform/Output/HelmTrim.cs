@@ -10,7 +10,7 @@ namespace Helix.Platform.Output;
 /// values generated afresh. Kustomize cannot do it: it rejects charts whose output repeats a key in
 /// a map, which Helm, Argo CD and the API server accept.
 /// </summary>
-internal static class HelmTrim
+internal static partial class HelmTrim
 {
     public const string Name = "helm-trim";
 
@@ -61,6 +61,10 @@ internal static class HelmTrim
         rm -f "$out"
         """;
 
+    // No interval braces: older mawk builds read {n} literally.
+    [GeneratedRegex(@"^[A-Za-z0-9._\-|()\[\]+*?^$]*$")]
+    private static partial Regex PortablePattern();
+
     /// <summary>Whether a removal (<c>Kind/pattern</c>) takes the object of <paramref name="kind"/> named <paramref name="name"/>.</summary>
     public static bool Removes(string removal, string? kind, string? name)
     {
@@ -95,6 +99,11 @@ internal static class HelmTrim
         if (removal.Contains('\\', StringComparison.Ordinal))
         {
             return $"'{removal}' has a backslash, which awk and verification read differently";
+        }
+        // Only what POSIX extended expressions and .NET read alike: names, alternation, groups, classes, quantifiers, anchors.
+        if (!PortablePattern().IsMatch(removal[(slash + 1)..]) || removal.Contains("(?", StringComparison.Ordinal))
+        {
+            return $"'{removal}' uses more than awk's extended regular expressions and verification read alike (letters, digits, . _ - | ( ) [ ] + * ? ^ $)";
         }
         try
         {
