@@ -52,7 +52,7 @@ public sealed class AuthentikBlueprintTests
     public void GrafanasRole_FollowsTheAdminsGroup_FromAuthentikThroughTraefikToGrafana()
     {
         // Authentik: the Grafana route's provider adds the role scope; no other provider does.
-        var grafana = $"https://{Model.Host(Observability.GrafanaTarget)}";
+        var grafana = $"https://{Model.Host(Observability.Grafana)}";
         foreach (var provider in Entries("authentik_providers_proxy.proxyprovider"))
         {
             var attrs = (YamlMappingNode)provider["attrs"];

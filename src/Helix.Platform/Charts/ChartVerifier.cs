@@ -190,8 +190,8 @@ internal static partial class ChartVerifier
             // What Argo CD would apply cannot be read past this point: say so rather than verify half of it.
             $"{release.Pin.Chart}'s output does not parse: {error}", "change the values that produce this text, or report it to the chart")));
         // What the helm-trim plugin leaves out never reaches the cluster.
-        var objects = release.Removed.Count == 0 ? rendered.Objects
-            : [.. rendered.Objects.Where(o => !release.Removed.Any(r => HelmTrim.Removes(r, Gvk(o).Kind, Name(o))))];
+        var removals = release.Removed.Select(HelmTrim.Matcher).OfType<Func<string?, string?, bool>>().ToList();
+        var objects = removals.Count == 0 ? rendered.Objects : [.. rendered.Objects.Where(o => !removals.Any(removes => removes(Gvk(o).Kind, Name(o))))];
 
         findings.AddRange(objects.Where(IsHookSecret).Select(o => new Finding(Severity.Error, source, $"Secret/{release.Namespace}/{Name(o)}", HookSecretRule,
             $"{release.Pin.Chart} writes Secret {Name(o)} as a Helm hook: Argo CD deletes and re-creates it on every sync with what the chart renders, "
@@ -211,7 +211,7 @@ internal static partial class ChartVerifier
                 continue;
             }
             var later = allCrds.Where(c => c.Crd.Serves(group, version, kind)).OrderBy(c => c.Wave).FirstOrDefault();
-            var name = o.TryGetProperty("metadata", out var m) && m.TryGetProperty("name", out var n) ? n.GetString() : "?";
+            var name = Name(o) ?? "?";
             findings.Add(new Finding(Severity.Error, source, $"{kind}/{release.Namespace}/{name}", CrdOrderRule,
                 later.Crd is null
                     ? $"{release.Pin.Chart} renders a {kind} ({group}/{version}) at wave {release.Wave}, and nothing installs its CRD before"

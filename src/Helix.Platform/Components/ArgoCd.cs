@@ -22,7 +22,10 @@ internal sealed class ArgoCd : IComponent
     public const int Port = 8080;
 
     /// <summary>The API and UI, as the cluster reaches it (TLS ends at Traefik).</summary>
-    public static string ServerUrl => $"http://{Meta.Dns(Server, Namespace)}";
+    public static string ServerUrl => $"http://{ServerHost}";
+
+    /// <summary>The API server's Service, as the cluster reaches it.</summary>
+    public static string ServerHost => Meta.Dns(Server, Namespace);
 
     private const string Server = "argocd-server";
     public const string OidcSecret = "argocd-oidc";

@@ -79,7 +79,7 @@ internal static class AuthentikBlueprint
                 ("authorization_flow", Find("authentik_flows.flow", "slug", AuthorizationFlow)),
                 ("invalidation_flow", Find("authentik_flows.flow", "slug", InvalidationFlow)),
                 ("access_token_validity", S("hours=8")));
-            if (route.Target.Name == Observability.GrafanaTarget)
+            if (route.Target.Name == Observability.Grafana)
             {
                 // Added to the scopes Authentik gives every proxy provider (its serializer adds those on each save).
                 provider.Add("property_mappings", new YamlSequenceNode(KeyOf(GrafanaRoleMapping)));

@@ -145,11 +145,8 @@ internal sealed class Devtron : IComponent
     {
         var nats = Nats.Url(model.Spec);
         // Every component reads the platform's password Secret; each names its own database after the shared connection settings.
-        JsonObject Component(JsonObject? configs = null) => new()
-        {
-            ["configs"] = configs ?? new JsonObject(),
-            ["dbconfig"] = new JsonObject { ["secretName"] = MainSecret, ["keyName"] = PasswordKey },
-        };
+        static JsonObject DbConfig() => new() { ["secretName"] = MainSecret, ["keyName"] = PasswordKey };
+        JsonObject Component(JsonObject configs) => new() { ["configs"] = configs, ["dbconfig"] = DbConfig() };
         var values = new JsonObject
         {
             ["installer"] = new JsonObject { ["modules"] = new JsonArray("cicd") },
@@ -172,10 +169,10 @@ internal sealed class Devtron : IComponent
                     ["customOverrides"] = new JsonObject
                     {
                         ["NATS_SERVER_HOST"] = nats,
-                        ["ACD_URL"] = Meta.Dns("argocd-server", ArgoCd.Namespace),
+                        ["ACD_URL"] = ArgoCd.ServerHost,
                         ["ACD_USERNAME"] = ArgoCdAccount,
                         ["ACD_USER"] = ArgoCdAccount,
-                        ["CD_HOST"] = Meta.Dns("argocd-server", ArgoCd.Namespace),
+                        ["CD_HOST"] = ArgoCd.ServerHost,
                         ["CD_NAMESPACE"] = ArgoCd.Namespace,
                         ["ACD_SKIP_VERIFY"] = "false",
                     },
@@ -185,8 +182,8 @@ internal sealed class Devtron : IComponent
                 ["gitsensor"] = Component(new JsonObject { ["NATS_SERVER_HOST"] = nats }),
                 ["lens"] = Component(new JsonObject { ["NATS_SERVER_HOST"] = nats }),
             },
-            ["notifier"] = new JsonObject { ["dbconfig"] = new JsonObject { ["secretName"] = MainSecret, ["keyName"] = PasswordKey } },
-            ["devtronEnterprise"] = new JsonObject { ["casbin"] = new JsonObject { ["dbconfig"] = new JsonObject { ["secretName"] = MainSecret, ["keyName"] = PasswordKey } } },
+            ["notifier"] = new JsonObject { ["dbconfig"] = DbConfig() },
+            ["devtronEnterprise"] = new JsonObject { ["casbin"] = new JsonObject { ["dbconfig"] = DbConfig() } },
             ["configs"] = new JsonObject { ["BASE_URL_SCHEME"] = "https", ["BASE_URL"] = model.Host(Name), ["PROMETHEUS_URL"] = Observability.PrometheusUrl },
         };
         return new([new(Pin, Name, values) { Removals = Removals }], [new ManifestFile("sso.yaml", [Sso(model)])]);

@@ -27,9 +27,7 @@ internal sealed class Observability : IComponent
     private const int PrometheusReplicas = 2;
 
     /// <summary>Grafana, as a route target; it is part of the Prometheus stack.</summary>
-    public const string GrafanaTarget = "grafana";
-
-    private const string Grafana = GrafanaTarget;
+    public const string Grafana = "grafana";
     private const string GrafanaAdminSecret = "grafana-admin";
 
     /// <summary>Alertmanager's copy of the Remediation Service's bearer token (key <c>token</c>).</summary>

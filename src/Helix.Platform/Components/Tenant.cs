@@ -11,7 +11,6 @@ namespace Helix.Platform.Components;
 /// </summary>
 internal sealed class Tenant(TenantSpec tenant) : IComponent
 {
-
     /// <summary>The Application (and AppProject) of a tenant's namespace, quota and policies.</summary>
     public static string ApplicationOf(string tenant) => $"tenant-{tenant}";
 

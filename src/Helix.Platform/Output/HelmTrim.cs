@@ -65,23 +65,27 @@ internal static partial class HelmTrim
     [GeneratedRegex(@"^[A-Za-z0-9._\-|()\[\]+*?^$]*$")]
     private static partial Regex PortablePattern();
 
-    /// <summary>Whether a removal (<c>Kind/pattern</c>) takes the object of <paramref name="kind"/> named <paramref name="name"/>.</summary>
-    public static bool Removes(string removal, string? kind, string? name)
+    /// <summary>A removal's test of an object's kind and name, its pattern compiled once; null when <see cref="Problem"/> refuses it.</summary>
+    public static Func<string?, string?, bool>? Matcher(string removal)
     {
-        ArgumentNullException.ThrowIfNull(removal);
+        if (Problem(removal) is not null)
+        {
+            return null;
+        }
         var slash = removal.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || kind != removal[..slash] || name is null || Problem(removal) is not null)
+        var kind = removal[..slash];
+        var pattern = new Regex($"^({removal[(slash + 1)..]})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return (objectKind, name) =>
         {
-            return false;
-        }
-        try
-        {
-            return Regex.IsMatch(name, $"^({removal[(slash + 1)..]})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return false; // a pattern that backtracks without end takes nothing; Problem does not see that coming
-        }
+            try
+            {
+                return objectKind == kind && name is not null && pattern.IsMatch(name);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return false; // a pattern that backtracks without end takes nothing; Problem does not see that coming
+            }
+        };
     }
 
     /// <summary>
